@@ -1,0 +1,147 @@
+"""Byte-level checks shared by the text parsers: size limit, encoding, line splitting."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+from .issues import DEFAULT_MAX_BYTES, FormatError, Issue, IssueCode, IssueSink
+
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office .xls file"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+
+_CONTROL = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r", "\f"}
+
+
+@dataclass(slots=True)
+class DecodedText:
+    """Decoded file text split into lines (terminators removed; ``lines[0]`` is line 1)."""
+
+    text: str
+    encoding: str
+    lines: list[str]
+    ends_with_newline: bool
+
+
+def _fail(error_cls: type[FormatError], file: str, code: IssueCode, message: str,
+          line: int | None = None) -> FormatError:
+    return error_cls(Issue("error", code, message, file, line))
+
+
+def check_size(data: bytes, file: str, error_cls: type[FormatError],
+               max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Refuse ``data`` larger than ``max_bytes`` before any parsing."""
+    if len(data) > max_bytes:
+        raise _fail(error_cls, file, IssueCode.FILE_TOO_LARGE,
+                    f"file is {len(data) / 1048576:.1f} MB; the limit is "
+                    f"{max_bytes / 1048576:.1f} MB: split the export into smaller files")
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode_text(
+    data: bytes,
+    file: str,
+    error_cls: type[FormatError],
+    sink: IssueSink,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    encoding: str | None = None,
+) -> DecodedText:
+    """Decode lab-export bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+
+    ``encoding`` forces a codec (e.g. ``"cp1258"`` for Vietnamese ANSI exports). Raises
+    ``error_cls`` for oversize, empty, binary or undecodable input.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise _fail(error_cls, file, IssueCode.NOT_THIS_FORMAT, "expected the raw bytes of a file")
+    data = bytes(data)
+    check_size(data, file, error_cls, max_bytes)
+    if not data.strip():
+        raise _fail(error_cls, file, IssueCode.EMPTY_FILE, "file is empty")
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise _fail(error_cls, file, IssueCode.BINARY_FILE,
+                        f"file is {what}, not a text export: export it as tab-delimited or "
+                        "CSV text")
+    text: str | None = None
+    used: str
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise _fail(error_cls, file, IssueCode.ENCODING,
+                        f"unknown text encoding {encoding!r}") from None
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise _fail(error_cls, file, IssueCode.ENCODING,
+                        f"byte 0x{data[exc.start]:02x} is not valid {encoding}",
+                        _line_of_offset(data, exc.start)) from None
+        used = encoding
+        if text.startswith("\ufeff"):
+            text = text[1:]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _fail(error_cls, file, IssueCode.ENCODING,
+                        "file starts with a UTF-16 byte-order mark but is not valid "
+                        "UTF-16") from None
+        used = "utf-16"
+        text = text.lstrip("\ufeff")
+    else:
+        if b"\x00" in data:
+            odd_nuls = data[1::2].count(0)
+            if odd_nuls > len(data) // 4 or data[0::2].count(0) > len(data) // 4:
+                raise _fail(error_cls, file, IssueCode.ENCODING,
+                            "file looks like UTF-16 text without a byte-order mark: "
+                            "export it as UTF-8 or ANSI text")
+            raise _fail(error_cls, file, IssueCode.BINARY_FILE,
+                        f"file contains NUL bytes (first at line "
+                        f"{_line_of_offset(data, data.index(0))}): it is not a text export")
+        try:
+            text = data.decode("utf-8-sig")
+            used = "utf-8"
+        except UnicodeDecodeError as exc:
+            bad_line = _line_of_offset(data, exc.start)
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError as exc2:
+                raise _fail(error_cls, file, IssueCode.ENCODING,
+                            f"text is neither UTF-8 (bad byte 0x{data[exc.start]:02x} at line "
+                            f"{bad_line}) nor Windows-1252 (bad byte 0x{data[exc2.start]:02x}): "
+                            "save the export as UTF-8", _line_of_offset(data, exc2.start)) from None
+            used = "cp1252"
+            sink.warning(IssueCode.ENCODING_FALLBACK,
+                         f"file is not UTF-8 (first non-UTF-8 byte at line {bad_line}); read as "
+                         "Windows-1252 (ANSI). Check accented (e.g. Vietnamese) sample names",
+                         line=bad_line)
+    assert text is not None
+    n_control = sum(1 for ch in text[:65536] if ch in _CONTROL)
+    if n_control > max(2, len(text[:65536]) // 100):
+        raise _fail(error_cls, file, IssueCode.BINARY_FILE,
+                    "file contains many control characters: it is not a text export")
+    ends = text.endswith(("\n", "\r"))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if ends:
+        lines.pop()
+    return DecodedText(text, used, lines, ends)
+
+
+def sniff_delimiter(header: str, candidates: str = "\t,;") -> str | None:
+    """Most frequent candidate delimiter in a header line (``None`` if none occurs)."""
+    counts = {d: header.count(d) for d in candidates}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else None
+
+
+DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", " ": "space"}

@@ -1,0 +1,241 @@
+"""mtDNA haplotypes as differences from rCRS: EMPOP ``.emp`` and HaploGrep ``.hsd``.
+
+Notation is normalised to EMPOP style: substitutions ``16223T``, insertions ``315.1C``,
+deletions ``249DEL`` (also read from ``249d``, ``249del``, ``249-``), IUPAC point
+heteroplasmies ``16093Y``; ``C16223T`` and ``16223C>T`` are read as ``16223T``. The range
+sequenced travels with every haplotype.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._strbuild import DEFAULT_OPTIONS, ParseOptions, clean_name
+from ._text import decode_text
+from .issues import Issue, IssueCode, IssueSink, MtDNAError, ParseResult, sha256_hex
+from .records import MtHaplotype
+
+RCRS_LENGTH = 16569
+_IUPAC_HET = "RYMKSWBDHVN"
+
+_SUB_RE = re.compile(r"(\d{1,5})([ACGTRYMKSWBHVN])", re.I)
+_SUB_D_RE = re.compile(r"(\d{1,5})D")
+_REF_SUB_RE = re.compile(r"[ACGT](\d{1,5})([ACGTRYMKSWBDHVN])", re.I)
+_ARROW_RE = re.compile(r"(\d{1,5})[ACGT]>([ACGTRYMKSWBDHVN])", re.I)
+_INS_RE = re.compile(r"(\d{1,5})\.(\d{1,2})([ACGTRYMKSWBDHVN])", re.I)
+_DEL_RE = re.compile(r"(\d{1,5})(?:DEL|del|Del|d|-)")
+_REF_DEL_RE = re.compile(r"[ACGT](\d{1,5})(?:DEL|del|d|-)", re.I)
+
+
+class InvalidVariant(ValueError):
+    """An mtDNA variant that cannot be read."""
+
+
+def _pos(p: str) -> int:
+    n = int(p)
+    if not 1 <= n <= RCRS_LENGTH:
+        raise InvalidVariant(f"position {n} is outside rCRS (1-{RCRS_LENGTH})")
+    return n
+
+
+def normalise_mt_variant(text: str) -> str:
+    """EMPOP notation of one variant; raises :class:`InvalidVariant`.
+
+    ``"249d"`` / ``"249-"`` / ``"249del"`` -> ``"249DEL"``; ``"16223t"`` -> ``"16223T"``;
+    ``"315.1c"`` -> ``"315.1C"``; ``"C16223T"`` / ``"16223C>T"`` -> ``"16223T"``.
+    A trailing capital ``D`` is the IUPAC code A/G/T, not a deletion.
+    """
+    v = text.strip()
+    if m := _DEL_RE.fullmatch(v):
+        return f"{_pos(m.group(1))}DEL"
+    if m := _INS_RE.fullmatch(v):
+        return f"{_pos(m.group(1))}.{int(m.group(2))}{m.group(3).upper()}"
+    if m := _SUB_RE.fullmatch(v):
+        return f"{_pos(m.group(1))}{m.group(2).upper()}"
+    if m := _SUB_D_RE.fullmatch(v):
+        return f"{_pos(m.group(1))}D"
+    if m := _ARROW_RE.fullmatch(v):
+        return f"{_pos(m.group(1))}{m.group(2).upper()}"
+    if m := _REF_DEL_RE.fullmatch(v):
+        return f"{_pos(m.group(1))}DEL"
+    if m := _REF_SUB_RE.fullmatch(v):
+        return f"{_pos(m.group(1))}{m.group(2).upper()}"
+    raise InvalidVariant(
+        f"variant {text!r} is not in rCRS difference notation (e.g. 16223T, 315.1C, 249DEL, "
+        "16093Y)")
+
+
+def variant_position(variant: str) -> int:
+    return int(re.match(r"\d+", variant).group(0))  # type: ignore[union-attr]
+
+
+def _variant_key(v: str) -> tuple[int, int, str]:
+    m = re.match(r"(\d+)(?:\.(\d+))?", v)
+    assert m
+    return int(m.group(1)), int(m.group(2) or 0), v
+
+
+def parse_mt_range(text: str) -> tuple[tuple[int, int], ...]:
+    """``"16024-16569;1-576"`` or ``"16024-576"`` (wraps the origin) -> inclusive intervals.
+
+    Raises :class:`ValueError` on anything else.
+    """
+    parts = [p for p in re.split(r"[;,\s]+", text.strip()) if p]
+    if not parts:
+        raise ValueError("empty range")
+    out: list[tuple[int, int]] = []
+    for p in parts:
+        m = re.fullmatch(r"(\d{1,5})-(\d{1,5})", p)
+        if not m:
+            raise ValueError(f"range {p!r} is not start-end (e.g. 16024-16569)")
+        a, b = int(m.group(1)), int(m.group(2))
+        if not (1 <= a <= RCRS_LENGTH and 1 <= b <= RCRS_LENGTH):
+            raise ValueError(f"range {p!r} lies outside rCRS (1-{RCRS_LENGTH})")
+        if a <= b:
+            out.append((a, b))
+        else:
+            out.extend([(a, RCRS_LENGTH), (1, b)])
+    return tuple(out)
+
+
+def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, int], ...],
+               haplogroup: str, sink: IssueSink, line: int, file: str) -> MtHaplotype:
+    variants: dict[str, None] = {}
+    for raw in raw_variants:
+        try:
+            v = normalise_mt_variant(raw)
+        except InvalidVariant as exc:
+            sink.error(IssueCode.MT_VARIANT, str(exc), line=line, sample=sample, locus=raw)
+            continue
+        if v in variants:
+            sink.warning(IssueCode.MT_VARIANT, f"variant {v} listed twice", line=line,
+                         sample=sample, locus=v)
+        pos = variant_position(v)
+        if not any(a <= pos <= b for a, b in ranges):
+            sink.warning(IssueCode.MT_OUTSIDE_RANGE,
+                         f"variant {v} lies outside the sequenced range "
+                         f"{';'.join(f'{a}-{b}' for a, b in ranges)}", line=line, sample=sample,
+                         locus=v)
+        if v[-1] in _IUPAC_HET and not v.endswith("DEL"):
+            sink.info(IssueCode.MT_HETEROPLASMY,
+                      f"point heteroplasmy {v}" + (" (IUPAC D = A/G/T; write the position "
+                                                   "with DEL for a deletion)" if v[-1] == "D"
+                                                   else ""),
+                      line=line, sample=sample, locus=v)
+        variants[v] = None
+    hg = haplogroup.strip()
+    return MtHaplotype(sample=sample, variants=tuple(sorted(variants, key=_variant_key)),
+                       ranges=ranges, haplogroup=None if hg in ("", "?") else hg, file=file,
+                       line=line)
+
+
+def parse_empop(
+    data: bytes, filename: str, options: ParseOptions | None = None
+) -> ParseResult[MtHaplotype]:
+    """Parse an EMPOP ``.emp`` file: ``#!`` range lines, then
+    ``ID <TAB> haplogroup <TAB> count <TAB> variant...`` lines.
+
+    Raises :class:`MtDNAError` for unreadable files or a haplotype with no range before it.
+    """
+    opts = options or DEFAULT_OPTIONS
+    sink = IssueSink(filename)
+    text = decode_text(data, filename, MtDNAError, sink, max_bytes=opts.max_bytes,
+                       encoding=opts.encoding)
+    ranges: tuple[tuple[int, int], ...] | None = None
+    records: list[MtHaplotype] = []
+    seen: dict[str, int] = {}
+    for i, line in enumerate(text.lines, start=1):
+        if not line.strip():
+            continue
+        if line.startswith("#!"):
+            try:
+                ranges = parse_mt_range(line[2:])
+            except ValueError as exc:
+                raise MtDNAError(Issue("error", IssueCode.MT_RANGE, f"bad range line: {exc}",
+                                       filename, i)) from None
+            continue
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t") if "\t" in line else line.split()
+        fields = [f.strip() for f in fields]
+        if len(fields) < 3:
+            sink.error(IssueCode.ROW_LENGTH,
+                       "expected ID, haplogroup, count and variants separated by tabs",
+                       line=i, sample=fields[0] if fields else None)
+            continue
+        if ranges is None:
+            raise MtDNAError(Issue("error", IssueCode.MT_RANGE,
+                                   "haplotype before any '#!' range line: the sequenced range "
+                                   "must travel with the haplotype (e.g. '#! 16024-576')",
+                                   filename, i))
+        sample = clean_name(fields[0])
+        if not fields[2].isdigit():
+            sink.error(IssueCode.ROW_LENGTH,
+                       f"third column must be the haplotype count (e.g. 1), got {fields[2]!r}",
+                       line=i, sample=sample)
+            continue
+        if sample in seen:
+            sink.error(IssueCode.DUPLICATE_SAMPLE,
+                       f"sample {sample!r} appears twice (first at line {seen[sample]})",
+                       line=i, sample=sample)
+            continue
+        seen[sample] = i
+        records.append(_haplotype(sample, [f for f in fields[3:] if f], ranges, fields[1], sink,
+                                  i, filename))
+    if not records and not sink.has_errors():
+        sink.warning(IssueCode.NO_SAMPLES, "file contains no haplotype")
+    return ParseResult("empop", filename, sha256_hex(bytes(data)), records, sink.finish(),
+                       text.encoding)
+
+
+def parse_haplogrep(
+    data: bytes, filename: str, options: ParseOptions | None = None
+) -> ParseResult[MtHaplotype]:
+    """Parse a HaploGrep ``.hsd`` file: ``ID <TAB> Range <TAB> Haplogroup <TAB> variants``.
+
+    The header line is optional; variants may be in further tab columns or space-separated.
+    Raises :class:`MtDNAError` for unreadable files.
+    """
+    opts = options or DEFAULT_OPTIONS
+    sink = IssueSink(filename)
+    text = decode_text(data, filename, MtDNAError, sink, max_bytes=opts.max_bytes,
+                       encoding=opts.encoding)
+    records: list[MtHaplotype] = []
+    seen: dict[str, int] = {}
+    saw_tab = False
+    for i, line in enumerate(text.lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) < 2:
+            sink.error(IssueCode.WRONG_DELIMITER if not saw_tab else IssueCode.ROW_LENGTH,
+                       "expected tab-separated ID, Range, Haplogroup and variants", line=i)
+            continue
+        saw_tab = True
+        if fields[0].lower() in ("id", "sampleid", "sample") and fields[1].lower() == "range":
+            continue
+        sample = clean_name(fields[0])
+        try:
+            ranges = parse_mt_range(fields[1])
+        except ValueError as exc:
+            sink.error(IssueCode.MT_RANGE, f"bad range {fields[1]!r}: {exc}", line=i,
+                       sample=sample)
+            continue
+        if not sample:
+            sink.error(IssueCode.MISSING_SAMPLE_NAME, "row has no sample ID", line=i)
+            continue
+        if sample in seen:
+            sink.error(IssueCode.DUPLICATE_SAMPLE,
+                       f"sample {sample!r} appears twice (first at line {seen[sample]})",
+                       line=i, sample=sample)
+            continue
+        seen[sample] = i
+        raw: list[str] = []
+        for f in fields[3:]:
+            raw.extend(f.split())
+        records.append(_haplotype(sample, raw, ranges, fields[2] if len(fields) > 2 else "",
+                                  sink, i, filename))
+    if not records and not sink.has_errors():
+        sink.warning(IssueCode.NO_SAMPLES, "file contains no haplotype")
+    return ParseResult("haplogrep", filename, sha256_hex(bytes(data)), records, sink.finish(),
+                       text.encoding)
