@@ -1,0 +1,243 @@
+"""Lab files in, typed records and row-level issues out (pure: stdlib, numpy, scikit-allel).
+
+Every parser has the signature ``parse_x(data: bytes, filename: str, options=None)`` and
+returns a :class:`ParseResult` (``records``, ``issues``, ``sha256``, ``ok``). Bad content is
+reported as :class:`Issue` (severity ``error``/``warning``/``info``, stable ``code``, file,
+line, sample, locus); an unreadable file raises the format's own :class:`FormatError`
+subclass. :func:`parse_file` detects the format and never raises.
+
+Records: :class:`STRProfile` (autosomal and Y-STR, loci -> :class:`LocusCall`),
+:class:`MtHaplotype`, :class:`SNPProfile`. Reference data: :func:`canonical_locus`,
+:func:`find_kit`, :func:`load_kits`, :func:`load_frequency_table`,
+:func:`import_frequency_table`, :func:`load_mutation_rates`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._strbuild import ParseOptions
+from .alleles import (
+    InvalidAllele,
+    allele_sort_key,
+    is_off_ladder,
+    is_open_ended,
+    normalise_allele,
+    sex_from_amelogenin,
+    sort_alleles,
+)
+from .cmf import parse_cmf
+from .frequencies import (
+    DEFAULT_TABLE_IDS,
+    FrequencyImport,
+    FrequencyTable,
+    FrequencyTableInfo,
+    default_frequency_tables,
+    import_frequency_table,
+    list_frequency_tables,
+    load_frequency_table,
+)
+from .genemapper import parse_genemapper
+from .issues import (
+    DEFAULT_MAX_BYTES,
+    CMFError,
+    FamiliasError,
+    FormatError,
+    FrequencyTableError,
+    GeneMapperError,
+    Issue,
+    IssueCode,
+    JSONProfileError,
+    MtDNAError,
+    ParseResult,
+    Severity,
+    VCFError,
+    WideTableError,
+    YSTRError,
+    sha256_hex,
+)
+from .jsonprofile import (
+    PROFILE_SCHEMA,
+    parse_json_profiles,
+    profile_to_dict,
+    schema_text,
+    write_json_profiles,
+)
+from .mtdna import (
+    InvalidVariant,
+    normalise_mt_variant,
+    parse_empop,
+    parse_haplogrep,
+    parse_mt_range,
+)
+from .records import LocusCall, MtHaplotype, Peak, SNPProfile, SNPVariants, STRProfile
+from .reference import (
+    MULTI_COPY_Y,
+    Kit,
+    KitMarker,
+    MarkerType,
+    MutationRateTable,
+    Reference,
+    canonical_locus,
+    default_reference,
+    find_kit,
+    load_core_locus_sets,
+    load_kits,
+    load_mutation_rate_observations,
+    load_mutation_rates,
+    locus_key,
+    marker_type,
+)
+from .vcf import normalise_chrom, parse_vcf
+from .wide import parse_familias_case, parse_wide_table, parse_ystr_table
+
+Parser = Callable[[bytes, str, ParseOptions | None], ParseResult[Any]]
+
+#: Format id -> parser. Ids are the ``ParseResult.format`` values.
+PARSERS: dict[str, Parser] = {
+    "genemapper": parse_genemapper,
+    "wide_table": parse_wide_table,
+    "familias_case": parse_familias_case,
+    "ystr_table": parse_ystr_table,
+    "codis_cmf": parse_cmf,
+    "empop": parse_empop,
+    "haplogrep": parse_haplogrep,
+    "vcf": parse_vcf,
+    "dnacase_json": parse_json_profiles,
+}
+
+
+def detect_format(data: bytes, filename: str) -> str | None:
+    """Best guess of the format id from the file name and the first bytes (``None``: unknown)."""
+    name = filename.lower()
+    head = bytes(data[:4096]).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if name.endswith((".vcf", ".vcf.gz", ".vcf.bgz")) or head.startswith(b"##fileformat=VCF"):
+        return "vcf"
+    if name.endswith(".emp"):
+        return "empop"
+    if name.endswith(".hsd"):
+        return "haplogrep"
+    if name.endswith(".json") or head.startswith(b"{"):
+        return "dnacase_json"
+    if name.endswith(".xml") or head.startswith(b"<"):
+        return "codis_cmf"
+    try:
+        first = head.decode("utf-8", "replace").splitlines()[0] if head else ""
+    except IndexError:
+        first = ""
+    low = first.lower()
+    if "\t" in first and "sample name" in low and "marker" in low:
+        return "genemapper"
+    if first.startswith("#!"):
+        return "empop"
+    if low.startswith("id\trange"):
+        return "haplogrep"
+    if "\t" in first and low.split("\t")[1:2] == ["amel1"]:
+        return "familias_case"
+    cells = [c.strip().upper() for c in first.replace(";", ",").replace("\t", ",").split(",")]
+    if cells[0] in ("ALLELE", "LOCUS", "MARKER"):
+        return None  # a frequency table, not profiles: see import_frequency_table
+    loci = [c for c in cells if c[:1] == "D" or c.startswith(("CSF", "TH0", "FGA", "VWA", "TPOX",
+                                                              "YGATA", "PENTA", "SE33"))]
+    if loci and all(c.startswith(("DYS", "DYF", "YGATA")) for c in loci):
+        return "ystr_table"
+    if loci:
+        return "wide_table"
+    return None
+
+
+def parse_file(data: bytes, filename: str, format: str | None = None,
+               options: ParseOptions | None = None) -> ParseResult[Any]:
+    """Parse with the given or detected format; never raises.
+
+    A file that cannot be read (or whose format is unknown) gives a result with no records and
+    the refusing ``error`` issue, so a validation report can always be shown.
+    """
+    fmt = format or detect_format(data, filename)
+    digest = sha256_hex(bytes(data)) if isinstance(data, bytes | bytearray | memoryview) else ""
+    if fmt not in PARSERS:
+        return ParseResult(fmt or "unknown", filename, digest, [], [Issue(
+            "error", IssueCode.NOT_THIS_FORMAT,
+            f"unrecognised file format{f' {fmt!r}' if fmt else ''}; known: "
+            + ", ".join(PARSERS), filename)])
+    try:
+        return PARSERS[fmt](data, filename, options)
+    except FormatError as exc:
+        return ParseResult(fmt, filename, digest, [], [exc.issue])
+
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TABLE_IDS",
+    "MULTI_COPY_Y",
+    "PARSERS",
+    "PROFILE_SCHEMA",
+    "CMFError",
+    "FamiliasError",
+    "FormatError",
+    "FrequencyImport",
+    "FrequencyTable",
+    "FrequencyTableError",
+    "FrequencyTableInfo",
+    "GeneMapperError",
+    "InvalidAllele",
+    "InvalidVariant",
+    "Issue",
+    "IssueCode",
+    "JSONProfileError",
+    "Kit",
+    "KitMarker",
+    "LocusCall",
+    "MarkerType",
+    "MtDNAError",
+    "MtHaplotype",
+    "MutationRateTable",
+    "ParseOptions",
+    "ParseResult",
+    "Peak",
+    "Reference",
+    "SNPProfile",
+    "SNPVariants",
+    "STRProfile",
+    "Severity",
+    "VCFError",
+    "WideTableError",
+    "YSTRError",
+    "allele_sort_key",
+    "canonical_locus",
+    "default_frequency_tables",
+    "default_reference",
+    "detect_format",
+    "find_kit",
+    "import_frequency_table",
+    "is_off_ladder",
+    "is_open_ended",
+    "list_frequency_tables",
+    "load_core_locus_sets",
+    "load_frequency_table",
+    "load_kits",
+    "load_mutation_rate_observations",
+    "load_mutation_rates",
+    "locus_key",
+    "marker_type",
+    "normalise_allele",
+    "normalise_chrom",
+    "normalise_mt_variant",
+    "parse_cmf",
+    "parse_empop",
+    "parse_familias_case",
+    "parse_file",
+    "parse_genemapper",
+    "parse_haplogrep",
+    "parse_json_profiles",
+    "parse_mt_range",
+    "parse_vcf",
+    "parse_wide_table",
+    "parse_ystr_table",
+    "profile_to_dict",
+    "schema_text",
+    "sex_from_amelogenin",
+    "sort_alleles",
+    "write_json_profiles",
+]

@@ -81,6 +81,7 @@ class IssueCode(StrEnum):
     FREQ_SUM = "freq_sum"
     FREQ_DUPLICATE = "freq_duplicate"
     FREQ_N = "freq_n"
+    FREQ_POPULATION = "freq_population"
     UNSUPPORTED_VERSION = "unsupported_version"
 
 
