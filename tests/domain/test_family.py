@@ -133,9 +133,9 @@ def test_as_records_and_to_dict() -> None:
          "already has a father recorded (A)"),
         ([("n", "Cháu", "F")], [("n", "niece")], "name the relative"),
         ([("n", "Cháu", "F"), ("b", "Bình", "M")], [("n", "niece", "b")],
-         "Bình is not recorded as full brother or full sister"),
+         "Bình is not recorded as a brother or sister of Nguyễn Văn An"),
         ([("n", "Cháu", "F"), ("s", "Sơn", "M")], [("n", "niece", "s"), ("s", "son")],
-         "who is recorded as son, not as full brother"),
+         "who is recorded as son, not as a brother or sister"),
         ([("n", "Cháu", "F")], [("n", "niece", "ghost")], "ghost is not recorded"),
         ([("m", "Mẹ", "F"), ("z", "Z", "M")], [("m", "mother", "z"), ("z", "full_brother")],
          "does not go through another relative"),
@@ -165,3 +165,20 @@ def test_children_need_a_known_sex_of_the_missing_person() -> None:
 def test_same_record_twice_is_harmless() -> None:
     ped = build([("m", "M", "F")], [("m", "mother"), ("m", "mother")])
     assert ped.node("mp:7").mother == "rel:m"
+
+
+def test_contradiction_messages_translate_template_and_labels() -> None:
+    catalogue = {
+        "%(person)s is recorded as %(label)s of %(missing)s, but as %(sex)s":
+            "%(person)s được ghi là %(label)s của %(missing)s, nhưng giới tính là %(sex)s",
+        "father": "cha",
+        "female": "nữ",
+    }
+    with pytest.raises(PedigreeContradiction) as info:
+        build([("x", "Hùng", "F")], [("x", "father")])
+    err = info.value
+    assert err.field == "sex"
+    assert err.translated(lambda s: catalogue.get(s, s)) == (
+        "Hùng được ghi là cha của Nguyễn Văn An, nhưng giới tính là nữ"
+    )
+    assert err.translated(lambda s: s) == str(err)

@@ -11,7 +11,7 @@ def test_vocabulary_is_consistent() -> None:
         for via in rel.via:
             assert via in rels.BY_CODE, (rel.code, via)
         if rel.needs_via:
-            assert rel.via_label
+            assert rel.via_label and rel.via_kind
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dnacase.domain.errors import AccessionError
+from dnacase.domain.errors import N_, AccessionError
 
 _PATTERN = re.compile(r"^([A-Z]{1,4})-?(\d{4})-?(\d{6})-?(\d{2})$")
 EXAMPLE = "KIT-2025-000123-64"
@@ -36,7 +36,9 @@ def check_digits(body: str) -> str:
     check digits appended is then congruent to 1 modulo 97.
     """
     if not body or not body.isalnum() or not body.isascii():
-        raise AccessionError(f"cannot compute check digits of {body!r}: letters and digits only")
+        raise AccessionError(
+            N_("cannot compute check digits of %(body)r: letters and digits only"), body=body
+        )
     value = int(_digits(body.upper()) + "00")
     return f"{98 - value % 97:02d}"
 
@@ -75,11 +77,16 @@ def make_accession(prefix: str, year: int, sequence: int) -> str:
     """
     prefix = prefix.upper()
     if not re.fullmatch(r"[A-Z]{1,4}", prefix):
-        raise AccessionError(f"accession prefix {prefix!r} must be 1 to 4 letters A-Z")
+        raise AccessionError(
+            N_("accession prefix %(prefix)r must be 1 to 4 letters A-Z"), prefix=prefix
+        )
     if not 1000 <= year <= 9999:
-        raise AccessionError(f"accession year {year} must have four digits")
+        raise AccessionError(N_("accession year %(year)s must have four digits"), year=year)
     if not 1 <= sequence <= 999_999:
-        raise AccessionError(f"accession sequence {sequence} must be between 1 and 999999")
+        raise AccessionError(
+            N_("accession sequence %(sequence)s must be between 1 and 999999"),
+            sequence=sequence,
+        )
     return str(Accession(prefix, year, sequence))
 
 
@@ -95,29 +102,31 @@ def parse_accession(text: str, *, prefix: str | None = None) -> Accession:
     raw = text or ""
     cleaned = re.sub(r"\s+", "", raw).upper()
     if not cleaned:
-        raise AccessionError("no barcode given", field="barcode")
+        raise AccessionError(N_("no barcode given"), field="barcode")
     match = _PATTERN.match(cleaned)
     if match is None:
         raise AccessionError(
-            f"{raw.strip()!r} is not a barcode of the form PREFIX-YEAR-NUMBER-CHECK "
-            f"(e.g. {EXAMPLE})",
-            field="barcode",
+            N_("%(text)r is not a barcode of the form PREFIX-YEAR-NUMBER-CHECK (e.g. %(example)s)"),
+            field="barcode", text=raw.strip(), example=EXAMPLE,
         )
     pfx, year, seq, check = match.groups()
     if prefix is not None and pfx != prefix.upper():
         raise AccessionError(
-            f"{cleaned} has prefix {pfx}, but a {prefix.upper()} number is expected",
-            field="barcode",
+            N_("%(number)s has prefix %(prefix)s, but a %(expected)s number is expected"),
+            field="barcode", number=cleaned, prefix=pfx, expected=prefix.upper(),
         )
     body = f"{pfx}{year}{seq}"
     if int(seq) == 0:
-        raise AccessionError(f"{cleaned}: sequence number 000000 is never issued", field="barcode")
+        raise AccessionError(
+            N_("%(number)s: sequence number 000000 is never issued"), field="barcode",
+            number=cleaned,
+        )
     if not is_valid_check(body, check):
         expected = check_digits(body)
         raise AccessionError(
-            f"check digits {check} of {pfx}-{year}-{seq}-{check} are wrong "
-            f"(expected {expected}): the number was probably mistyped or misread",
-            field="barcode",
+            N_("check digits %(check)s of %(number)s are wrong (expected %(expected)s): the "
+               "number was probably mistyped or misread"),
+            field="barcode", check=check, number=f"{pfx}-{year}-{seq}-{check}", expected=expected,
         )
     return Accession(pfx, int(year), int(seq))
 

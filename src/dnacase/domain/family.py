@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dnacase.domain import relationships as rels
-from dnacase.domain.errors import PedigreeContradiction
+from dnacase.domain.errors import N_, PedigreeContradiction
 
-_SEX_WORD = {"M": "male", "F": "female", "U": "of unknown sex"}
+_SEX_WORD = {"M": N_("male"), "F": N_("female"), "U": N_("of unknown sex")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,16 +206,19 @@ class _Builder:
         current = child.father if role == "father" else child.mother
         if current is not None and current != parent_id:
             raise PedigreeContradiction(
-                f"{self.name(child_id)} already has a {role} recorded ({self.name(current)}); "
-                f"{self.name(parent_id)} cannot also be recorded as {what}",
+                N_("%(child)s already has a %(role)s recorded (%(current)s); %(person)s cannot "
+                   "also be recorded as %(what)s"),
+                labels=("role", "what"), child=self.name(child_id), role=role,
+                current=self.name(current), person=self.name(parent_id), what=what,
                 field="relationship",
             )
         parent = self.nodes[parent_id]
         needed = "M" if role == "father" else "F"
         if parent.sex not in (needed, "U"):
             raise PedigreeContradiction(
-                f"{self.name(parent_id)} is {_SEX_WORD[parent.sex]} and cannot be the {role} "
-                f"of {self.name(child_id)}",
+                N_("%(person)s is %(sex)s and cannot be the %(role)s of %(child)s"),
+                labels=("sex", "role"), person=self.name(parent_id), sex=_SEX_WORD[parent.sex],
+                role=role, child=self.name(child_id),
                 field="sex",
             )
         parent.sex = needed
@@ -239,35 +242,44 @@ class _Builder:
         if via is None:
             if rel.needs_via:
                 raise PedigreeContradiction(
-                    f"{member.name} is recorded as {label}: name the relative "
-                    f"({' or '.join(rels.BY_CODE[c].label for c in rel.via)}) they are "
-                    f"related through",
+                    N_("%(person)s is recorded as %(label)s: name the relative they are "
+                       "related through (%(wanted)s)"),
+                    labels=("label", "wanted"), person=member.name, label=label,
+                    wanted=rel.via_kind,
                     field="via",
                 )
             return None
         if not rel.takes_via:
             raise PedigreeContradiction(
-                f"{member.name} is recorded as {label}, which does not go through another "
-                f"relative; remove the 'through' relative",
+                N_("%(person)s is recorded as %(label)s, which does not go through another "
+                   "relative; remove the 'through' relative"),
+                labels=("label",), person=member.name, label=label,
                 field="via",
             )
         if via == member.key:
             raise PedigreeContradiction(
-                f"{member.name} cannot be related through themselves", field="via"
+                N_("%(person)s cannot be related through themselves"), field="via",
+                person=member.name,
             )
-        wanted = " or ".join(rels.BY_CODE[c].label for c in rel.via)
+        wanted = rel.via_kind
         if via not in self.members or via not in self.code_of:
             who = self.members[via].name if via in self.members else via
             raise PedigreeContradiction(
-                f"{member.name} is recorded as {label} through {who}, but {who} is not "
-                f"recorded as {wanted} of {self.missing.name}",
+                N_("%(person)s is recorded as %(label)s through %(via)s, but %(via)s is not "
+                   "recorded as %(wanted)s of %(missing)s"),
+                labels=("label", "wanted"), person=member.name, label=label, via=who,
+                wanted=wanted,
+                missing=self.missing.name,
                 field="via",
             )
         via_code = self.code_of[via]
         if via_code not in rel.via:
             raise PedigreeContradiction(
-                f"{member.name} is recorded as {label} through {self.members[via].name}, who is "
-                f"recorded as {rels.BY_CODE[via_code].label}, not as {wanted}",
+                N_("%(person)s is recorded as %(label)s through %(via)s, who is recorded as "
+                   "%(via_label)s, not as %(wanted)s"),
+                labels=("label", "via_label", "wanted"), person=member.name, label=label,
+                via=self.members[via].name, via_label=rels.BY_CODE[via_code].label,
+                wanted=wanted,
                 field="via",
             )
         return self.rid(via)
@@ -280,8 +292,8 @@ class _Builder:
                 parent.sex = "F" if self.nodes[other_id].sex == "M" else "M"
             else:
                 raise PedigreeContradiction(
-                    f"the sex of {self.name(parent_id)} must be known to record "
-                    f"{self.name(child_id)} as their child",
+                    N_("the sex of %(person)s must be known to record %(child)s as their child"),
+                    person=self.name(parent_id), child=self.name(child_id),
                     field="sex",
                 )
         role = "father" if parent.sex == "M" else "mother"
@@ -293,7 +305,7 @@ class _Builder:
                 f"{other_role}-of:{child_id}", "M" if other_role == "father" else "F",
                 child.generation - 1, f"{other_role} of {self.name(child_id)}",
             )
-        self.set_parent(child_id, other_role, other_id, what=f"{other_role} (the other parent)")
+        self.set_parent(child_id, other_role, other_id, what=other_role)
 
     # -- the build -------------------------------------------------------------------------
     def build(self, records: Sequence[RecordedRelationship]) -> FamilyPedigree:
@@ -302,8 +314,9 @@ class _Builder:
             rels.get(rec.code)
             if rec.relative not in self.members:
                 raise PedigreeContradiction(
-                    f"relationship {rec.code} refers to relative {rec.relative!r}, who is not "
-                    f"recorded in this family",
+                    N_("relationship %(code)s refers to relative %(relative)r, who is not "
+                       "recorded in this family"),
+                    code=rec.code, relative=rec.relative,
                     field="relative",
                 )
             earlier = by_person.get(rec.relative)
@@ -312,13 +325,17 @@ class _Builder:
                 first, second = rels.BY_CODE[earlier.code].label, rels.BY_CODE[rec.code].label
                 if earlier.code == rec.code:
                     raise PedigreeContradiction(
-                        f"{name} is recorded twice as {first} of {self.missing.name}, through "
-                        f"different relatives",
+                        N_("%(person)s is recorded twice as %(first)s of %(missing)s, through "
+                           "different relatives"),
+                        labels=("first",), person=name, first=first,
+                        missing=self.missing.name,
                         field="via",
                     )
                 raise PedigreeContradiction(
-                    f"{name} is recorded both as {first} and as {second} of "
-                    f"{self.missing.name}; one person has one relationship",
+                    N_("%(person)s is recorded both as %(first)s and as %(second)s of "
+                       "%(missing)s; one person has one relationship"),
+                    labels=("first", "second"), person=name, first=first, second=second,
+                    missing=self.missing.name,
                     field="relationship",
                 )
             by_person[rec.relative] = rec
@@ -332,8 +349,9 @@ class _Builder:
             if rel.implied_sex is not None:
                 if sex not in ("U", rel.implied_sex):
                     raise PedigreeContradiction(
-                        f"{member.name} is recorded as {rel.label} of {self.missing.name}, "
-                        f"but as {_SEX_WORD[sex]}",
+                        N_("%(person)s is recorded as %(label)s of %(missing)s, but as %(sex)s"),
+                        labels=("label", "sex"), person=member.name, label=rel.label,
+                        missing=self.missing.name, sex=_SEX_WORD[sex],
                         field="sex",
                     )
                 sex = rel.implied_sex
@@ -366,8 +384,10 @@ class _Builder:
             me, spouse = self.nodes[m], self.nodes[nid]
             if me.sex in ("M", "F") and spouse.sex == me.sex:
                 raise PedigreeContradiction(
-                    f"{spouse.name} is recorded as spouse (the other parent of the children) but "
-                    f"is {_SEX_WORD[spouse.sex]}, like {me.name}",
+                    N_("%(person)s is recorded as spouse (the other parent of the children) but "
+                       "is %(sex)s, like %(missing)s"),
+                    labels=("sex",), person=spouse.name, sex=_SEX_WORD[spouse.sex],
+                    missing=me.name,
                     field="sex",
                 )
             if spouse.sex == "U" and me.sex in ("M", "F"):
@@ -378,8 +398,9 @@ class _Builder:
                 other = self.rid(spouses[0])
             elif other is None and len(spouses) > 1:
                 raise PedigreeContradiction(
-                    f"{self.name(nid)} is recorded as {code}, and several spouses are recorded: "
-                    f"name the other parent",
+                    N_("%(person)s is recorded as %(label)s, and several spouses are recorded: "
+                       "name the other parent"),
+                    labels=("label",), person=self.name(nid), label=rels.BY_CODE[code].label,
                     field="via",
                 )
             self.join_child(nid, m, other)
@@ -425,12 +446,16 @@ def build_family_pedigree(
     members = list(members)
     keys = [m.key for m in members]
     if len(set(keys)) != len(keys):
-        raise PedigreeContradiction("a relative is listed twice in the family")
+        raise PedigreeContradiction(N_("a relative is listed twice in the family"))
     for member in members:
         if member.sex not in rels.SEXES:
             raise PedigreeContradiction(
-                f"sex of {member.name} must be one of M, F, U (got {member.sex!r})", field="sex"
+                N_("sex of %(person)s must be one of M, F, U (got %(sex)r)"), field="sex",
+                person=member.name, sex=member.sex,
             )
     if missing.sex not in rels.SEXES:
-        raise PedigreeContradiction(f"sex of {missing.name} must be one of M, F, U")
+        raise PedigreeContradiction(
+            N_("sex of %(person)s must be one of M, F, U (got %(sex)r)"), person=missing.name,
+            sex=missing.sex,
+        )
     return _Builder(missing, members).build(list(relationships))

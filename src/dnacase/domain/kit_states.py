@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from dnacase.domain.errors import IllegalTransition
+from dnacase.domain.errors import N_, IllegalTransition
 
 ISSUED: Final = "issued"
 COLLECTED: Final = "collected"
@@ -49,7 +49,10 @@ TRANSITIONS: Final[dict[tuple[str, str], str]] = {
 
 def _check_state(state: str) -> None:
     if state not in STATES:
-        raise IllegalTransition(f"unknown kit state {state!r}; known: {', '.join(STATES)}")
+        raise IllegalTransition(
+            N_("unknown kit state %(state)r; known: %(known)s"), state=state,
+            known=", ".join(STATES),
+        )
 
 
 def allowed_actions(state: str) -> tuple[str, ...]:
@@ -71,17 +74,24 @@ def apply(state: str, action: str, *, barcode: str | None = None) -> str:
     """
     _check_state(state)
     if action not in ACTIONS:
-        raise IllegalTransition(f"unknown kit action {action!r}; known: {', '.join(ACTIONS)}")
+        raise IllegalTransition(
+            N_("unknown kit action %(action)r; known: %(known)s"), action=action,
+            known=", ".join(ACTIONS),
+        )
     try:
         return TRANSITIONS[(state, action)]
     except KeyError:
-        who = f"kit {barcode}" if barcode else "the kit"
         allowed = allowed_actions(state)
-        hint = (
-            f"allowed next: {', '.join(allowed)}"
-            if allowed
-            else "it is in a final state and allows no further action"
-        )
+        if allowed:
+            raise IllegalTransition(
+                N_("cannot %(action)s kit %(barcode)s: it is %(state)s; allowed next: "
+                   "%(allowed)s"),
+                field="action", labels=("action", "state"), action=action,
+                barcode=barcode or "", state=state, allowed=", ".join(allowed),
+            ) from None
         raise IllegalTransition(
-            f"cannot {action} {who}: it is {state}; {hint}", field="action"
+            N_("cannot %(action)s kit %(barcode)s: it is %(state)s, a final state that allows "
+               "no further action"),
+            field="action", labels=("action", "state"), action=action, barcode=barcode or "",
+            state=state,
         ) from None

@@ -40,6 +40,9 @@ LEGEND = (
 )
 
 
+_ROLE_OF = {"father": N_("father of %(name)s"), "mother": N_("mother of %(name)s")}
+
+
 def _shorten(text: str, limit: int = NAME_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -284,7 +287,12 @@ def draw_pedigree_svg(
         classes += [c for c, on in (("missing", node.missing), ("typed", node.typed),
                                     ("placeholder", node.placeholder)) if on]
         parts.append(f'<g class="{" ".join(classes)}" data-id={quoteattr(node.id)}>')
-        tooltip = node.description if node.placeholder else node.name
+        tooltip = node.name
+        if node.placeholder:
+            role, _, child = node.id.partition("-of:")
+            template = _ROLE_OF.get(role)
+            child_name = layout.nodes[child].name if child in layout.nodes else ""
+            tooltip = translate(template) % {"name": child_name} if template else node.description
         parts.append(f"<title>{escape(tooltip)}</title>")
         parts.append(_symbol(node, x, y))
         lines: list[str] = []

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dnacase.domain.errors import DomainError
+from dnacase.domain.errors import N_, DomainError
 from dnacase.domain.names import name_key
 
-
-def N_(message: str) -> str:
-    """Mark *message* for extraction into the message catalogue without translating it here."""
-    return message
+__all__ = ["N_"]
 
 
 SEXES: tuple[str, ...] = ("M", "F", "U")
@@ -46,6 +43,7 @@ class Relationship:
     via_label: str = ""
     vi_terms: tuple[str, ...] = ()
     via_required: bool = True
+    via_kind: str = ""
 
     @property
     def needs_via(self) -> bool:
@@ -103,10 +101,12 @@ VOCABULARY: tuple[Relationship, ...] = (
     Relationship(
         "son", N_("son"), "children", 1, "M", ("spouse",), N_("with the other parent"),
         ("con trai",), via_required=False,
+        via_kind=N_("a spouse"),
     ),
     Relationship(
         "daughter", N_("daughter"), "children", 1, "F", ("spouse",), N_("with the other parent"),
         ("con gái",), via_required=False,
+        via_kind=N_("a spouse"),
     ),
     Relationship(
         "spouse", N_("spouse (other parent of the children)"), "children", 0,
@@ -115,18 +115,22 @@ VOCABULARY: tuple[Relationship, ...] = (
     Relationship(
         "grandson", N_("grandson"), "grandchildren", 2, "M", _CHILDREN,
         N_("through the child"), ("cháu nội trai", "cháu ngoại trai", "cháu trai nội/ngoại"),
+        via_kind=N_("a son or daughter"),
     ),
     Relationship(
         "granddaughter", N_("granddaughter"), "grandchildren", 2, "F", _CHILDREN,
         N_("through the child"), ("cháu nội gái", "cháu ngoại gái", "cháu gái nội/ngoại"),
+        via_kind=N_("a son or daughter"),
     ),
     Relationship(
         "nephew", N_("nephew"), "nephews and nieces", 1, "M", _FULL_SIBS + _HALF_SIBS,
         N_("through the sibling"), ("cháu trai (con của anh chị em)", "cháu trai gọi bằng bác"),
+        via_kind=N_("a brother or sister"),
     ),
     Relationship(
         "niece", N_("niece"), "nephews and nieces", 1, "F", _FULL_SIBS + _HALF_SIBS,
         N_("through the sibling"), ("cháu gái (con của anh chị em)", "cháu gái gọi bằng bác"),
+        via_kind=N_("a brother or sister"),
     ),
     Relationship(
         "paternal_grandfather", N_("paternal grandfather"), "grandparents", -2, "M",
@@ -163,6 +167,7 @@ VOCABULARY: tuple[Relationship, ...] = (
     Relationship(
         "first_cousin", N_("first cousin"), "cousins", 0, None, _UNCLES,
         N_("through the uncle or aunt"), ("anh chị em họ", "anh họ", "chị họ", "em họ"),
+        via_kind=N_("an uncle or aunt"),
     ),
 )
 
@@ -182,8 +187,8 @@ def get(code: str) -> Relationship:
         return BY_CODE[code]
     except KeyError:
         raise DomainError(
-            f"unknown relationship {code!r}; choose one of: {', '.join(CODES)}",
-            field="relationship",
+            N_("unknown relationship %(code)r; choose one of: %(codes)s"),
+            field="relationship", code=code, codes=", ".join(CODES),
         ) from None
 
 
@@ -197,7 +202,7 @@ def parse_relationship(text: str) -> str:
     code = _BY_TERM.get(key) or _BY_TERM.get(key.replace(" ", ""))
     if code is None:
         raise DomainError(
-            f"relationship {text!r} is not recognised; use one of: {', '.join(CODES)}",
-            field="relationship",
+            N_("relationship %(text)r is not recognised; use one of: %(codes)s"),
+            field="relationship", text=text, codes=", ".join(CODES),
         )
     return code
