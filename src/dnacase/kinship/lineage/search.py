@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .mtdna import (
-    BASES,
     DEFAULT_MT_OPTIONS,
     DEL,
     IUPAC,
@@ -396,5 +395,3 @@ def _expand(cr: _Classes, cf: _Classes, pu: np.ndarray, pv: np.ndarray, d: np.nd
     iv = local % cv[pid]
     return fr[orr[pu[pid]] + iu], ff[off[pv[pid]] + iv], np.repeat(d, rep)
 
-
-__all__ = ["BASES", "MtPairs", "mtdna_candidate_pairs", "mtdna_candidate_pairs_bruteforce"]
