@@ -1,0 +1,143 @@
+"""Combined pair report: autosomal + mtDNA + Y-STR on the synthetic VN17 case."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dnacase.kinship.combined import (
+    ASSUMPTIONS,
+    MtAllowance,
+    combine_pair,
+    mtdna_evidence,
+    ystr_evidence,
+)
+from dnacase.kinship.lineage import (
+    LineageClass,
+    MtHaplotype,
+    PopulationDatabase,
+    YHaplotype,
+    clopper_pearson_upper,
+)
+from dnacase.kinship.lineage.ystr import Y_KITS
+from dnacase.kinship.pedigree import Pedigree
+
+FULL, HVS = "16024-16569;1-576", "16024-16365;73-340"
+A = "16129A 16192T 16223T 16297C 16324C 73G 199C 263G 315.1C 489C"
+B = "16183C 16189C 16217C 16261T 73G 263G 309.1C 309.2C 315.1C"
+LOCI = list(Y_KITS["Yfiler Plus"])
+Y_UHR = ["18", "13", "21", "29", "", "11", "16", "15", "12", "19", "10", "15", "23", "10", "13",
+         "", "18", "14", "12,19", "", "12", "12", "22", "", "12"]
+Y_C01 = ["18", "13", "21", "29", "20", "11", "16", "15", "12", "19", "10", "15", "23", "10",
+         "13", "37", "19", "14", "12,19", "30", "12", "12", "22", "36,38", "12"]
+
+PED = Pedigree.from_records([
+    {"id": "GF", "father": None, "mother": None, "sex": "M"},
+    {"id": "VN17-REF-M01", "father": None, "mother": None, "sex": "F"},
+    {"id": "MISSING", "father": "GF", "mother": "VN17-REF-M01", "sex": "M"},
+    {"id": "VN17-REF-S01", "father": "GF", "mother": "VN17-REF-M01", "sex": "F"},
+    {"id": "VN17-REF-W01", "father": None, "mother": None, "sex": "F"},
+    {"id": "VN17-REF-C01", "father": "MISSING", "mother": "VN17-REF-W01", "sex": "M"},
+])
+
+UHR_MT = MtHaplotype.from_notation(
+    "16093Y 16129A 16192T 16223T 16297C 16324C 73G 199C 263G 315.1C", HVS, "VN17-UHR-B01")
+MT_REFS = {
+    "VN17-REF-M01": MtHaplotype.from_notation(A, FULL, "VN17-REF-M01"),
+    "VN17-REF-S01": MtHaplotype.from_notation(A, FULL, "VN17-REF-S01"),
+    "VN17-REF-W01": MtHaplotype.from_notation(B, FULL, "VN17-REF-W01"),
+    "VN17-REF-C01": MtHaplotype.from_notation(B, FULL, "VN17-REF-C01"),
+}
+Y_REMAINS = YHaplotype.from_cells(dict(zip(LOCI, Y_UHR, strict=True)), kit="Yfiler Plus")
+Y_REFS = {"VN17-REF-C01": YHaplotype.from_cells(dict(zip(LOCI, Y_C01, strict=True))),
+          "VN17-REF-S01": YHaplotype.from_cells({"DYS19": "15"})}
+
+
+def test_mtdna_part_counts_the_maternal_lineage_once() -> None:
+    ev = mtdna_evidence(PED, "MISSING", UHR_MT, MT_REFS, (0, 100))
+    assert ev.reference == "VN17-REF-M01" and ev.meioses == 1
+    assert ev.counted_once == ("VN17-REF-M01", "VN17-REF-S01")
+    assert {rid for rid, _ in ev.outside} == {"VN17-REF-W01", "VN17-REF-C01"}
+    assert all("different mtDNA lineage" in why for _, why in ev.outside)
+    assert ev.classification is LineageClass.CANNOT_EXCLUDE
+    # numerator: no change in one meiosis over the 610 bp compared
+    t = 0.03 * 610 / 1122
+    assert ev.log10_numerator == pytest.approx(math.log10(1 - t))
+    assert ev.log10_lr == pytest.approx(math.log10((1 - t) / 0.03621669), rel=1e-6)
+    assert any("16093" in n for n in ev.notes)  # heteroplasmy shown, not counted
+
+
+def test_mtdna_one_difference_lowers_and_two_exclude() -> None:
+    one = MtHaplotype.from_notation(UHR_MT.notation() + " 16311C", HVS)
+    ev1 = mtdna_evidence(PED, "MISSING", one, MT_REFS, (0, 100))
+    assert ev1.classification is LineageClass.INCONCLUSIVE
+    t = 0.03 * 610 / 1122
+    assert ev1.log10_numerator == pytest.approx(math.log10(t))
+    two = MtHaplotype.from_notation(one.notation() + " 16362C", HVS)
+    ev2 = mtdna_evidence(PED, "MISSING", two, MT_REFS, (0, 100))
+    assert ev2.classification is LineageClass.EXCLUDED and ev2.log10_lr == -math.inf
+    custom = mtdna_evidence(PED, "MISSING", one, MT_REFS, (0, 100),
+                            allowance=MtAllowance(rate_per_meiosis=0.0))
+    assert custom.log10_lr == -math.inf
+
+
+def test_mtdna_frequency_from_a_population_database() -> None:
+    db = PopulationDatabase("synthetic-200", tuple(
+        [MtHaplotype.from_notation(A, FULL)] * 2
+        + [MtHaplotype.from_notation("73G 263G 315.1C", FULL)] * 198))
+    ev = mtdna_evidence(PED, "MISSING", UHR_MT, MT_REFS, db)
+    assert ev.frequency is not None and (ev.frequency.count, ev.frequency.n) == (2, 200)
+    assert ev.frequency.upper == pytest.approx(clopper_pearson_upper(2, 200))
+
+
+def test_no_reference_in_the_line_gives_no_lr_with_a_reason() -> None:
+    refs = {k: v for k, v in MT_REFS.items() if k in ("VN17-REF-W01", "VN17-REF-C01")}
+    ev = mtdna_evidence(PED, "MISSING", UHR_MT, refs, (0, 100))
+    assert ev.log10_lr is None and "no typed reference" in ev.reason
+    assert len(ev.outside) == 2
+
+
+def test_y_part_with_a_one_step_mutation_at_dys570() -> None:
+    ev = ystr_evidence(PED, "MISSING", Y_REMAINS, Y_REFS, (0, 1000))
+    assert ev.reference == "VN17-REF-C01" and ev.meioses == 1
+    assert ev.classification is LineageClass.INCONCLUSIVE
+    assert ev.differences == ("DYS570 18/19 (+1 repeat(s))",)
+    assert dict(ev.outside)["VN17-REF-S01"].startswith("female")
+    expected = ev.log10_numerator - math.log10(clopper_pearson_upper(0, 1000))
+    assert ev.log10_lr == pytest.approx(expected)
+    assert ev.log10_lr > 0  # still supports Hp: a fast-locus step lowers, not excludes
+
+
+def test_combined_report_is_the_sum_of_the_parts() -> None:
+    mt = mtdna_evidence(PED, "MISSING", UHR_MT, MT_REFS, (0, 100))
+    y = ystr_evidence(PED, "MISSING", Y_REMAINS, Y_REFS, (0, 1000))
+    rep = combine_pair("VN17-UHR-B01", "MISSING", autosomal={"STR": 6.25, "SNP": 3.5},
+                       mtdna=mt, y=y)
+    assert mt.log10_lr is not None and y.log10_lr is not None
+    assert rep.combined_log10_lr == pytest.approx(6.25 + 3.5 + mt.log10_lr + y.log10_lr)
+    assert rep.parts_used == ("autosomal STR", "autosomal SNP", "mtDNA", "Y-STR")
+    text = "\n".join(rep.lines())
+    for needle in ("Hp:", "Hd:", "autosomal STR: log10 LR = 6.250", "mtDNA: log10 LR",
+                   "Y-STR: log10 LR", "combined: log10 LR", "independent",
+                   "outside the line: VN17-REF-W01", "counted once"):
+        assert needle in text, needle
+    assert rep.assumptions == ASSUMPTIONS
+
+
+def test_exclusion_in_any_part_makes_the_combined_lr_zero() -> None:
+    two = MtHaplotype.from_notation(UHR_MT.notation() + " 16311C 16362C", HVS)
+    mt = mtdna_evidence(PED, "MISSING", two, MT_REFS, (0, 100))
+    rep = combine_pair("R", "MISSING", autosomal=8.0, mtdna=mt)
+    assert rep.combined_log10_lr == -math.inf
+    assert "LR 0" in "\n".join(rep.lines())
+    only_auto = combine_pair("R", "MISSING", autosomal=2.0)
+    assert only_auto.combined_log10_lr == 2.0
+    assert combine_pair("R", "MISSING").combined_log10_lr is None
+
+
+def test_inconsistent_references_of_one_line_are_flagged() -> None:
+    refs = dict(MT_REFS)
+    refs["VN17-REF-S01"] = MtHaplotype.from_notation(B, FULL)
+    ev = mtdna_evidence(PED, "MISSING", UHR_MT, refs, (0, 100))
+    assert any("of one maternal line differ" in n for n in ev.notes)
