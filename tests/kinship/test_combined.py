@@ -27,22 +27,75 @@ FULL, HVS = "16024-16569;1-576", "16024-16365;73-340"
 A = "16129A 16192T 16223T 16297C 16324C 73G 199C 263G 315.1C 489C"
 B = "16183C 16189C 16217C 16261T 73G 263G 309.1C 309.2C 315.1C"
 LOCI = list(Y_KITS["Yfiler Plus"])
-Y_UHR = ["18", "13", "21", "29", "", "11", "16", "15", "12", "19", "10", "15", "23", "10", "13",
-         "", "18", "14", "12,19", "", "12", "12", "22", "", "12"]
-Y_C01 = ["18", "13", "21", "29", "20", "11", "16", "15", "12", "19", "10", "15", "23", "10",
-         "13", "37", "19", "14", "12,19", "30", "12", "12", "22", "36,38", "12"]
+Y_UHR = [
+    "18",
+    "13",
+    "21",
+    "29",
+    "",
+    "11",
+    "16",
+    "15",
+    "12",
+    "19",
+    "10",
+    "15",
+    "23",
+    "10",
+    "13",
+    "",
+    "18",
+    "14",
+    "12,19",
+    "",
+    "12",
+    "12",
+    "22",
+    "",
+    "12",
+]
+Y_C01 = [
+    "18",
+    "13",
+    "21",
+    "29",
+    "20",
+    "11",
+    "16",
+    "15",
+    "12",
+    "19",
+    "10",
+    "15",
+    "23",
+    "10",
+    "13",
+    "37",
+    "19",
+    "14",
+    "12,19",
+    "30",
+    "12",
+    "12",
+    "22",
+    "36,38",
+    "12",
+]
 
-PED = Pedigree.from_records([
-    {"id": "GF", "father": None, "mother": None, "sex": "M"},
-    {"id": "VN17-REF-M01", "father": None, "mother": None, "sex": "F"},
-    {"id": "MISSING", "father": "GF", "mother": "VN17-REF-M01", "sex": "M"},
-    {"id": "VN17-REF-S01", "father": "GF", "mother": "VN17-REF-M01", "sex": "F"},
-    {"id": "VN17-REF-W01", "father": None, "mother": None, "sex": "F"},
-    {"id": "VN17-REF-C01", "father": "MISSING", "mother": "VN17-REF-W01", "sex": "M"},
-])
+PED = Pedigree.from_records(
+    [
+        {"id": "GF", "father": None, "mother": None, "sex": "M"},
+        {"id": "VN17-REF-M01", "father": None, "mother": None, "sex": "F"},
+        {"id": "MISSING", "father": "GF", "mother": "VN17-REF-M01", "sex": "M"},
+        {"id": "VN17-REF-S01", "father": "GF", "mother": "VN17-REF-M01", "sex": "F"},
+        {"id": "VN17-REF-W01", "father": None, "mother": None, "sex": "F"},
+        {"id": "VN17-REF-C01", "father": "MISSING", "mother": "VN17-REF-W01", "sex": "M"},
+    ]
+)
 
 UHR_MT = MtHaplotype.from_notation(
-    "16093Y 16129A 16192T 16223T 16297C 16324C 73G 199C 263G 315.1C", HVS, "VN17-UHR-B01")
+    "16093Y 16129A 16192T 16223T 16297C 16324C 73G 199C 263G 315.1C", HVS, "VN17-UHR-B01"
+)
 MT_REFS = {
     "VN17-REF-M01": MtHaplotype.from_notation(A, FULL, "VN17-REF-M01"),
     "VN17-REF-S01": MtHaplotype.from_notation(A, FULL, "VN17-REF-S01"),
@@ -50,8 +103,10 @@ MT_REFS = {
     "VN17-REF-C01": MtHaplotype.from_notation(B, FULL, "VN17-REF-C01"),
 }
 Y_REMAINS = YHaplotype.from_cells(dict(zip(LOCI, Y_UHR, strict=True)), kit="Yfiler Plus")
-Y_REFS = {"VN17-REF-C01": YHaplotype.from_cells(dict(zip(LOCI, Y_C01, strict=True))),
-          "VN17-REF-S01": YHaplotype.from_cells({"DYS19": "15"})}
+Y_REFS = {
+    "VN17-REF-C01": YHaplotype.from_cells(dict(zip(LOCI, Y_C01, strict=True))),
+    "VN17-REF-S01": YHaplotype.from_cells({"DYS19": "15"}),
+}
 
 
 def test_mtdna_part_counts_the_maternal_lineage_once() -> None:
@@ -77,15 +132,20 @@ def test_mtdna_one_difference_lowers_and_two_exclude() -> None:
     two = MtHaplotype.from_notation(one.notation() + " 16362C", HVS)
     ev2 = mtdna_evidence(PED, "MISSING", two, MT_REFS, (0, 100))
     assert ev2.classification is LineageClass.EXCLUDED and ev2.log10_lr == -math.inf
-    custom = mtdna_evidence(PED, "MISSING", one, MT_REFS, (0, 100),
-                            allowance=MtAllowance(rate_per_meiosis=0.0))
+    custom = mtdna_evidence(
+        PED, "MISSING", one, MT_REFS, (0, 100), allowance=MtAllowance(rate_per_meiosis=0.0)
+    )
     assert custom.log10_lr == -math.inf
 
 
 def test_mtdna_frequency_from_a_population_database() -> None:
-    db = PopulationDatabase("synthetic-200", tuple(
-        [MtHaplotype.from_notation(A, FULL)] * 2
-        + [MtHaplotype.from_notation("73G 263G 315.1C", FULL)] * 198))
+    db = PopulationDatabase(
+        "synthetic-200",
+        tuple(
+            [MtHaplotype.from_notation(A, FULL)] * 2
+            + [MtHaplotype.from_notation("73G 263G 315.1C", FULL)] * 198
+        ),
+    )
     ev = mtdna_evidence(PED, "MISSING", UHR_MT, MT_REFS, db)
     assert ev.frequency is not None and (ev.frequency.count, ev.frequency.n) == (2, 200)
     assert ev.frequency.upper == pytest.approx(clopper_pearson_upper(2, 200))
@@ -112,15 +172,24 @@ def test_y_part_with_a_one_step_mutation_at_dys570() -> None:
 def test_combined_report_is_the_sum_of_the_parts() -> None:
     mt = mtdna_evidence(PED, "MISSING", UHR_MT, MT_REFS, (0, 100))
     y = ystr_evidence(PED, "MISSING", Y_REMAINS, Y_REFS, (0, 1000))
-    rep = combine_pair("VN17-UHR-B01", "MISSING", autosomal={"STR": 6.25, "SNP": 3.5},
-                       mtdna=mt, y=y)
+    rep = combine_pair(
+        "VN17-UHR-B01", "MISSING", autosomal={"STR": 6.25, "SNP": 3.5}, mtdna=mt, y=y
+    )
     assert mt.log10_lr is not None and y.log10_lr is not None
     assert rep.combined_log10_lr == pytest.approx(6.25 + 3.5 + mt.log10_lr + y.log10_lr)
     assert rep.parts_used == ("autosomal STR", "autosomal SNP", "mtDNA", "Y-STR")
     text = "\n".join(rep.lines())
-    for needle in ("Hp:", "Hd:", "autosomal STR: log10 LR = 6.250", "mtDNA: log10 LR",
-                   "Y-STR: log10 LR", "combined: log10 LR", "independent",
-                   "outside the line: VN17-REF-W01", "counted once"):
+    for needle in (
+        "Hp:",
+        "Hd:",
+        "autosomal STR: log10 LR = 6.250",
+        "mtDNA: log10 LR",
+        "Y-STR: log10 LR",
+        "combined: log10 LR",
+        "independent",
+        "outside the line: VN17-REF-W01",
+        "counted once",
+    ):
         assert needle in text, needle
     assert rep.assumptions == ASSUMPTIONS
 

@@ -1,0 +1,84 @@
+"""dnacase.kinship: exact pedigree likelihoods and likelihood ratios (pure numpy).
+
+This package imports nothing from the rest of dnacase (nor web, database or VCF libraries).
+
+Conventions: genotypes are int arrays of allele indices into ``Locus.alleles`` with ``-1``
+for untyped; LRs are log10 per locus, summed over loci (markers treated as unlinked);
+``-inf`` means LR = 0.
+
+Main entry points::
+
+    from dnacase.kinship import Pedigree, PedigreeBuilder, Locus, MutationModel
+    from dnacase.kinship import missing_person_lr, hypothesis_lr, pairwise_lr
+    from dnacase.kinship import build_family_tables, encode_remains, screen
+    from dnacase.kinship import load_cases, result_json
+"""
+
+from .case_io import Case, CaseError, load_cases, parse_case, result_json
+from .likelihood import LikelihoodError, log10_likelihood
+from .lr import (
+    ENGINE_VERSION,
+    KinshipDataError,
+    LRResult,
+    hypothesis_lr,
+    log10_hw,
+    missing_person_lr,
+)
+from .markers import (
+    Locus,
+    MarkerError,
+    add_missing_alleles,
+    encode_genotype,
+    encode_profiles,
+    genotype_code,
+    genotype_pairs,
+)
+from .mutation import (
+    CustomMutation,
+    MutationModel,
+    MutationModelError,
+    SexSpecificMutation,
+    mutation_matrix,
+)
+from .pedigree import (
+    RELATIONSHIPS,
+    Pedigree,
+    PedigreeBuilder,
+    PedigreeError,
+    relationship_pedigree,
+    unrelated,
+)
+
+__all__ = [
+    "ENGINE_VERSION",
+    "RELATIONSHIPS",
+    "Case",
+    "CaseError",
+    "CustomMutation",
+    "KinshipDataError",
+    "LRResult",
+    "LikelihoodError",
+    "Locus",
+    "MarkerError",
+    "MutationModel",
+    "MutationModelError",
+    "Pedigree",
+    "PedigreeBuilder",
+    "PedigreeError",
+    "SexSpecificMutation",
+    "add_missing_alleles",
+    "encode_genotype",
+    "encode_profiles",
+    "genotype_code",
+    "genotype_pairs",
+    "hypothesis_lr",
+    "load_cases",
+    "log10_hw",
+    "log10_likelihood",
+    "missing_person_lr",
+    "mutation_matrix",
+    "parse_case",
+    "relationship_pedigree",
+    "result_json",
+    "unrelated",
+]

@@ -70,11 +70,15 @@ def test_incomplete_beta_and_quantile() -> None:
 def test_mtdna_frequency_counts_only_database_entries_covering_the_range() -> None:
     full, hvs = "16024-16569;1-576", "16024-16365;73-340"
     query = MtHaplotype.from_notation("16223T 73G 263G 315.1C", hvs)
-    db = PopulationDatabase("synthetic", tuple(
-        [MtHaplotype.from_notation("16223T 73G 263G 309.1C 315.1C 489C", full)] * 3
-        + [MtHaplotype.from_notation("16223T 16311C 73G 263G 315.1C", full)] * 5
-        + [MtHaplotype.from_notation("16223T", "16024-16365")] * 2
-        + [MtHaplotype.from_notation("73G 263G 315.1C", full)] * 90))
+    db = PopulationDatabase(
+        "synthetic",
+        tuple(
+            [MtHaplotype.from_notation("16223T 73G 263G 309.1C 315.1C 489C", full)] * 3
+            + [MtHaplotype.from_notation("16223T 16311C 73G 263G 315.1C", full)] * 5
+            + [MtHaplotype.from_notation("16223T", "16024-16365")] * 2
+            + [MtHaplotype.from_notation("73G 263G 315.1C", full)] * 90
+        ),
+    )
     f = mtdna_frequency(query, db)
     assert (f.count, f.n, f.excluded_from_n) == (3, 98, 2)  # 309.1C is a length variant
     assert f.upper == pytest.approx(clopper_pearson_upper(3, 98))
@@ -83,9 +87,11 @@ def test_mtdna_frequency_counts_only_database_entries_covering_the_range() -> No
 
 def test_ystr_frequency_counts_identical_haplotypes_at_compared_loci() -> None:
     q = YHaplotype.from_cells({"DYS19": "15", "DYS390": "23", "DYS385": "12,19"})
-    db = [YHaplotype.from_cells({"DYS19": "15", "DYS390": "23", "DYS385": "19,12"})] * 2 + [
-        YHaplotype.from_cells({"DYS19": "15", "DYS390": "24", "DYS385": "12,19"})] * 7 + [
-        YHaplotype.from_cells({"DYS19": "15", "DYS390": "", "DYS385": "12,19"})]
+    db = (
+        [YHaplotype.from_cells({"DYS19": "15", "DYS390": "23", "DYS385": "19,12"})] * 2
+        + [YHaplotype.from_cells({"DYS19": "15", "DYS390": "24", "DYS385": "12,19"})] * 7
+        + [YHaplotype.from_cells({"DYS19": "15", "DYS390": "", "DYS385": "12,19"})]
+    )
     f = ystr_frequency(q, db)
     assert (f.count, f.n, f.excluded_from_n) == (2, 9, 1)
     f2 = ystr_frequency(q, db, loci=["DYS19", "DYS385"])

@@ -20,24 +20,37 @@ from dnacase.kinship.pedigree import Pedigree
 def _family() -> Pedigree:
     rows = [
         # maternal grandparents and their children
-        ("MGF", None, None, "M"), ("MGM", None, None, "F"),
-        ("M01", "MGF", "MGM", "F"), ("AUNT", "MGF", "MGM", "F"), ("UNCLE", "MGF", "MGM", "M"),
+        ("MGF", None, None, "M"),
+        ("MGM", None, None, "F"),
+        ("M01", "MGF", "MGM", "F"),
+        ("AUNT", "MGF", "MGM", "F"),
+        ("UNCLE", "MGF", "MGM", "M"),
         # paternal grandparents, the father and his brother
-        ("PGF", None, None, "M"), ("PGM", None, None, "F"),
-        ("GF", "PGF", "PGM", "M"), ("PUNCLE", "PGF", "PGM", "M"), ("PUW", None, None, "F"),
+        ("PGF", None, None, "M"),
+        ("PGM", None, None, "F"),
+        ("GF", "PGF", "PGM", "M"),
+        ("PUNCLE", "PGF", "PGM", "M"),
+        ("PUW", None, None, "F"),
         ("PCOUS", "PUNCLE", "PUW", "M"),
         # the missing man B01 and his siblings
-        ("B01", "GF", "M01", "M"), ("S01", "GF", "M01", "F"), ("BRO", "GF", "M01", "M"),
+        ("B01", "GF", "M01", "M"),
+        ("S01", "GF", "M01", "F"),
+        ("BRO", "GF", "M01", "M"),
         # the aunt's and the uncle's children, the sister's daughter
-        ("AH", None, None, "M"), ("COUS_F", "AH", "AUNT", "F"),
-        ("UW", None, None, "F"), ("COUS_U", "UNCLE", "UW", "M"),
-        ("SH", None, None, "M"), ("NIECE", "SH", "S01", "F"),
+        ("AH", None, None, "M"),
+        ("COUS_F", "AH", "AUNT", "F"),
+        ("UW", None, None, "F"),
+        ("COUS_U", "UNCLE", "UW", "M"),
+        ("SH", None, None, "M"),
+        ("NIECE", "SH", "S01", "F"),
         # B01's widow and son
-        ("W01", None, None, "F"), ("C01", "B01", "W01", "M"),
+        ("W01", None, None, "F"),
+        ("C01", "B01", "W01", "M"),
         ("UNREL", None, None, "M"),
     ]
     return Pedigree.from_records(
-        {"id": i, "father": f, "mother": m, "sex": s} for i, f, m, s in rows)
+        {"id": i, "father": f, "mother": m, "sex": s} for i, f, m, s in rows
+    )
 
 
 PED = _family()
@@ -52,8 +65,18 @@ def test_maternal_line_follows_mothers() -> None:
 
 @pytest.mark.parametrize(
     ("other", "meioses"),
-    [("M01", 1), ("S01", 2), ("MGM", 2), ("AUNT", 3), ("UNCLE", 3), ("NIECE", 3),
-     ("COUS_F", 4), ("B01", 0), ("C01", None), ("COUS_U", None)],
+    [
+        ("M01", 1),
+        ("S01", 2),
+        ("MGM", 2),
+        ("AUNT", 3),
+        ("UNCLE", 3),
+        ("NIECE", 3),
+        ("COUS_F", 4),
+        ("B01", 0),
+        ("C01", None),
+        ("COUS_U", None),
+    ],
 )
 def test_maternal_meioses(other: str, meioses: int | None) -> None:
     assert maternal_meioses(PED, "B01", other) == meioses
@@ -61,8 +84,17 @@ def test_maternal_meioses(other: str, meioses: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("other", "meioses"),
-    [("C01", 1), ("GF", 1), ("BRO", 2), ("PGF", 2), ("PUNCLE", 3), ("PCOUS", 4),
-     ("UNCLE", None), ("S01", None), ("COUS_U", None)],
+    [
+        ("C01", 1),
+        ("GF", 1),
+        ("BRO", 2),
+        ("PGF", 2),
+        ("PUNCLE", 3),
+        ("PCOUS", 4),
+        ("UNCLE", None),
+        ("S01", None),
+        ("COUS_U", None),
+    ],
 )
 def test_paternal_meioses(other: str, meioses: int | None) -> None:
     assert paternal_meioses(PED, "B01", other) == meioses
@@ -100,8 +132,7 @@ def test_ystr_references_only_men_of_the_paternal_line() -> None:
 
 def test_several_references_of_one_lineage_group_together() -> None:
     groups = lineages(PED, ["M01", "S01", "W01", "C01", "NIECE", "UNREL"], "mtDNA")
-    assert groups == {"MGM": ["M01", "S01", "NIECE"], "W01": ["W01", "C01"],
-                      "UNREL": ["UNREL"]}
+    assert groups == {"MGM": ["M01", "S01", "NIECE"], "W01": ["W01", "C01"], "UNREL": ["UNREL"]}
     ygroups = lineages(PED, ["C01", "BRO", "S01", "UNCLE"], "Y-STR")
     assert ygroups == {"PGF": ["C01", "BRO"], "MGF": ["UNCLE"]}
 

@@ -17,11 +17,34 @@ from dnacase.kinship.lineage import (
     parse_variant,
 )
 
-RANGES = ["16024-16569;1-576", "16024-16569;1-576", "16024-16365;73-340", "16100-16400",
-          "1-400", "16500-16569"]
-SPECIAL = ["16093Y", "152R", "16311Y", "309.1C", "309.1CC", "315.1C", "16193.1C", "249d",
-           "310DEL", "16189C", "16519C", "16183N", "573.1C", "16188DEL", "303.1C", "16188.1C",
-           "310C", "16362S"]
+RANGES = [
+    "16024-16569;1-576",
+    "16024-16569;1-576",
+    "16024-16365;73-340",
+    "16100-16400",
+    "1-400",
+    "16500-16569",
+]
+SPECIAL = [
+    "16093Y",
+    "152R",
+    "16311Y",
+    "309.1C",
+    "309.1CC",
+    "315.1C",
+    "16193.1C",
+    "249d",
+    "310DEL",
+    "16189C",
+    "16519C",
+    "16183N",
+    "573.1C",
+    "16188DEL",
+    "303.1C",
+    "16188.1C",
+    "310C",
+    "16362S",
+]
 
 
 def _random_set(seed: int, n_r: int, n_f: int) -> tuple[list[MtHaplotype], list[MtHaplotype]]:
@@ -35,7 +58,8 @@ def _random_set(seed: int, n_r: int, n_f: int) -> tuple[list[MtHaplotype], list[
         while len(out) < n:
             rng_ = MtRange.parse(rng.choice(RANGES))
             chosen = list(rng.choice(founders)) + [
-                rng.choice(pool) for _ in range(rng.choice([0, 0, 1, 1, 2, 3]))]
+                rng.choice(pool) for _ in range(rng.choice([0, 0, 1, 1, 2, 3]))
+            ]
             vs = {}
             for text in chosen:
                 for v in parse_variant(text):
@@ -53,8 +77,7 @@ def _random_set(seed: int, n_r: int, n_f: int) -> tuple[list[MtHaplotype], list[
 OPTIONS = [
     MtCompareOptions(),
     MtCompareOptions(ignore_length_variants=False),
-    MtCompareOptions(heteroplasmy_matches_either_base=False,
-                     ignored_positions=frozenset({16519})),
+    MtCompareOptions(heteroplasmy_matches_either_base=False, ignored_positions=frozenset({16519})),
     MtCompareOptions(exclude_at=4, inconclusive_at=1),
     MtCompareOptions(min_overlap_bp=200),
 ]
@@ -66,10 +89,10 @@ OPTIONS = [
 def test_filter_equals_brute_force(seed: int, opt_index: int, include_inconclusive: bool) -> None:
     remains, family = _random_set(seed, 45, 50)
     opts = OPTIONS[opt_index]
-    fast = mtdna_candidate_pairs(remains, family, opts,
-                                 include_inconclusive=include_inconclusive)
-    slow = mtdna_candidate_pairs_bruteforce(remains, family, opts,
-                                            include_inconclusive=include_inconclusive)
+    fast = mtdna_candidate_pairs(remains, family, opts, include_inconclusive=include_inconclusive)
+    slow = mtdna_candidate_pairs_bruteforce(
+        remains, family, opts, include_inconclusive=include_inconclusive
+    )
     assert fast.as_set() == slow.as_set()
     assert len(slow) > 0
     # sorted output and index dtypes

@@ -17,17 +17,93 @@ from dnacase.kinship.lineage import (
 from dnacase.kinship.lineage.ystr import Y_KITS
 
 LOCI = list(Y_KITS["Yfiler Plus"])
-UHR = ["18", "13", "21", "29", "", "11", "16", "15", "12", "19", "10", "15", "23", "10", "13",
-       "", "18", "14", "12,19", "", "12", "12", "22", "", "12"]
-C01 = ["18", "13", "21", "29", "20", "11", "16", "15", "12", "19", "10", "15", "23", "10", "13",
-       "37", "19", "14", "12,19", "30", "12", "12", "22", "36,38", "12"]
-UNREL = ["17", "14", "23", "31", "21", "10", "17.2", "14,15", "11", "20", "11", "16", "24", "11",
-         "14", "38", "17", "14", "13,13", "29", "13", "11", "25", "37,39", "11"]
+UHR = [
+    "18",
+    "13",
+    "21",
+    "29",
+    "",
+    "11",
+    "16",
+    "15",
+    "12",
+    "19",
+    "10",
+    "15",
+    "23",
+    "10",
+    "13",
+    "",
+    "18",
+    "14",
+    "12,19",
+    "",
+    "12",
+    "12",
+    "22",
+    "",
+    "12",
+]
+C01 = [
+    "18",
+    "13",
+    "21",
+    "29",
+    "20",
+    "11",
+    "16",
+    "15",
+    "12",
+    "19",
+    "10",
+    "15",
+    "23",
+    "10",
+    "13",
+    "37",
+    "19",
+    "14",
+    "12,19",
+    "30",
+    "12",
+    "12",
+    "22",
+    "36,38",
+    "12",
+]
+UNREL = [
+    "17",
+    "14",
+    "23",
+    "31",
+    "21",
+    "10",
+    "17.2",
+    "14,15",
+    "11",
+    "20",
+    "11",
+    "16",
+    "24",
+    "11",
+    "14",
+    "38",
+    "17",
+    "14",
+    "13,13",
+    "29",
+    "13",
+    "11",
+    "25",
+    "37,39",
+    "11",
+]
 
 
 def y(cells: list[str], sample: str) -> YHaplotype:
-    return YHaplotype.from_cells(dict(zip(LOCI, cells, strict=True)), sample=sample,
-                                 kit="Yfiler Plus")
+    return YHaplotype.from_cells(
+        dict(zip(LOCI, cells, strict=True)), sample=sample, kit="Yfiler Plus"
+    )
 
 
 def test_rates_table_is_shipped_and_merged_for_multi_copy_loci() -> None:
@@ -153,4 +229,5 @@ def test_unknown_locus_needs_a_rate() -> None:
     with pytest.raises(LineageDataError, match="DYS999"):
         compare_ystr(a, a, 1)
     assert compare_ystr(a, a, 1, YCompareOptions(default_rate=0.002)).log10_p == pytest.approx(
-        math.log10(0.998))
+        math.log10(0.998)
+    )

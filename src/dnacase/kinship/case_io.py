@@ -1,0 +1,244 @@
+"""Read and validate kinship cases in the oracle JSON format (see ``CASE_SCHEMA``).
+
+Validation is two-stage: the JSON Schema (structure, types), then semantic checks that name
+the case, person and locus: unknown or wrong-sex parents, a person who is their own ancestor,
+duplicate ids, ``missing`` not in the pedigree, the POI inside the pedigree, genotypes for
+unknown persons or loci, allele names that are not alleles ("OL"), alleles absent from the
+frequency table (allowed only with ``n_individuals``: 5/2N policy, reported in the notes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .case_schema import CASE_SCHEMA
+from .lr import LRResult, missing_person_lr
+from .markers import Locus, MarkerError, add_missing_alleles, encode_genotype
+from .mutation import MutationModel, MutationModelError, SexSpecificMutation
+from .pedigree import Pedigree, PedigreeError
+
+__all__ = ["Case", "CaseError", "load_cases", "parse_case", "result_json"]
+
+
+class CaseError(ValueError):
+    """Invalid case input; the message names the case and, where relevant, person and locus."""
+
+
+@dataclass
+class Case:
+    """A parsed case: ``references`` int32 ``(n_persons, n_loci, 2)`` in pedigree order (the
+    missing person untyped), ``poi_genotype`` int32 ``(n_loci, 2)``; ``notes`` list policies
+    applied while reading (e.g. minimum allele frequency)."""
+
+    id: str
+    loci: list[Locus]
+    pedigree: Pedigree
+    missing: str
+    poi: str
+    references: np.ndarray
+    poi_genotype: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def compute(self) -> LRResult:
+        """Missing-person LR (log10, per locus)."""
+        return missing_person_lr(
+            self.pedigree, self.missing, self.loci, self.references, self.poi_genotype, self.notes
+        )
+
+
+_FAST: Any = None
+_CASE_V: Any = None
+
+
+def _schema_errors(obj: Any) -> None:
+    """Validate against :data:`CASE_SCHEMA`: a compiled validator (fastjsonschema) for speed,
+    then jsonschema on the failing case only, for the clearest message."""
+    global _FAST, _CASE_V
+    import fastjsonschema
+    import jsonschema
+
+    if not isinstance(obj, list | dict):
+        raise CaseError("input must be a case object or an array of cases")
+    if _FAST is None:
+        _FAST = fastjsonschema.compile(CASE_SCHEMA)
+    try:
+        _FAST(obj)
+        return
+    except fastjsonschema.JsonSchemaException as fast_exc:
+        fast_msg = str(fast_exc)
+    if _CASE_V is None:
+        sub = {**CASE_SCHEMA["$defs"]["case"], "$defs": CASE_SCHEMA["$defs"]}
+        _CASE_V = jsonschema.validators.validator_for(CASE_SCHEMA)(sub)
+    cases = obj if isinstance(obj, list) else [obj]
+    for k, case in enumerate(cases):
+        errs = sorted(_CASE_V.iter_errors(case), key=lambda e: list(e.absolute_path))
+        if errs:
+            e = errs[0]
+            cid = case.get("id") if isinstance(case, dict) else None
+            where = "/".join(str(p) for p in e.absolute_path) or "(case)"
+            raise CaseError(f"case {cid!r} (#{k + 1}): at {where}: {e.message}")
+    raise CaseError(f"input does not match the case schema: {fast_msg}")
+
+
+def _mutation(spec: Any, ctx: str) -> MutationModel | SexSpecificMutation | None:
+    try:
+        if spec is None:
+            return None
+        if "female" in spec or "male" in spec:
+            f = spec.get("female")
+            m = spec.get("male")
+            return SexSpecificMutation(
+                None
+                if f is None
+                else MutationModel(f["model"], f["rate"], f.get("range"), f.get("rate2")),
+                None
+                if m is None
+                else MutationModel(m["model"], m["rate"], m.get("range"), m.get("rate2")),
+            )
+        return MutationModel(spec["model"], spec["rate"], spec.get("range"), spec.get("rate2"))
+    except (MutationModelError, KeyError, TypeError) as exc:
+        raise CaseError(f"{ctx}: invalid mutation model: {exc}") from exc
+
+
+def parse_case(
+    obj: Mapping[str, Any], default_n_individuals: int | None = None, validate_schema: bool = True
+) -> Case:
+    """Parse and validate one case object. ``default_n_individuals`` enables the 5/2N policy
+    for markers without ``n_individuals``."""
+    if validate_schema:
+        _schema_errors(obj)
+    cid = str(obj["id"])
+    ctx = f"case {cid!r}"
+    try:
+        ped = Pedigree.from_records(obj["pedigree"])
+    except PedigreeError as exc:
+        raise CaseError(f"{ctx}: pedigree: {exc}") from exc
+    missing, poi = str(obj["missing"]), str(obj["poi"])
+    if missing not in ped:
+        raise CaseError(f"{ctx}: the missing person {missing!r} is not in the pedigree")
+    if poi in ped:
+        raise CaseError(f"{ctx}: the POI {poi!r} must not be a pedigree member")
+    genos: Mapping[str, Mapping[str, Sequence[str]]] = obj["genotypes"]
+    for pid in genos:
+        if pid != poi and pid not in ped:
+            raise CaseError(f"{ctx}, person {pid!r}: has genotypes but is not in the pedigree")
+    if genos.get(missing):
+        raise CaseError(f"{ctx}, person {missing!r}: the missing person must be untyped")
+    names = [str(m["name"]) for m in obj["markers"]]
+    seen: set[str] = set()
+    for nm in names:
+        if nm in seen:
+            raise CaseError(f"{ctx}, locus {nm}: marker listed twice")
+        seen.add(nm)
+    for pid, prof in genos.items():
+        for loc in prof:
+            if loc not in seen:
+                raise CaseError(f"{ctx}, person {pid!r}, locus {loc}: not among the case's markers")
+    loci: list[Locus] = []
+    notes: list[str] = []
+    for m in obj["markers"]:
+        lctx = f"{ctx}, locus {m['name']}"
+        mut = _mutation(m.get("mutation"), lctx)
+        try:
+            loc = Locus.from_mapping(str(m["name"]), m["frequencies"], mut)
+        except MarkerError as exc:
+            raise CaseError(f"{ctx}: {exc}") from exc
+        # alleles absent from the table: 5/2N policy, reported
+        used = {str(a).strip() for prof in genos.values() for a in prof.get(loc.name, [])}
+        absent = []
+        for a in sorted(used):
+            try:
+                loc.allele_index(a)
+            except MarkerError as exc:
+                if a.upper() in ("OL", "OFF-LADDER", "?"):
+                    who = [p for p, pr in genos.items() if a in pr.get(loc.name, [])]
+                    raise CaseError(f"{ctx}, person {who[0]!r}: {exc}") from exc
+                absent.append(a)
+        if absent:
+            n_ind = m.get("n_individuals", default_n_individuals)
+            if n_ind is None:
+                who = [p for p, pr in genos.items() if set(pr.get(loc.name, [])) & set(absent)]
+                raise CaseError(
+                    f"{lctx}, person {who[0]!r}: allele {absent[0]!r} is not in the frequency "
+                    "table (give the marker's n_individuals, or --n-individuals, to apply the "
+                    "5/2N minimum-frequency policy)"
+                )
+            try:
+                loc, added = add_missing_alleles(loc, absent, int(n_ind))
+            except MarkerError as exc:
+                raise CaseError(f"{ctx}: {exc}") from exc
+            notes += added
+        try:
+            loc.matrices()
+        except MutationModelError as exc:
+            raise CaseError(f"{lctx}: {exc}") from exc
+        loci.append(loc)
+    refs = np.full((len(ped), len(loci), 2), -1, dtype=np.int32)
+    poi_g = np.full((len(loci), 2), -1, dtype=np.int32)
+    for pid, prof in genos.items():
+        for j, loc in enumerate(loci):
+            if loc.name not in prof:
+                continue
+            try:
+                gt = encode_genotype(loc, prof[loc.name], pid)
+            except MarkerError as exc:
+                raise CaseError(f"{ctx}, person {pid!r}: {exc}") from exc
+            if pid == poi:
+                poi_g[j] = gt
+            else:
+                refs[ped.index(pid), j] = gt
+    return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj)
+
+
+def load_cases(source: str | Path | Any, default_n_individuals: int | None = None) -> list[Case]:
+    """Read a case file (path) or an already-decoded JSON value: one case or an array."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CaseError(f"{path}: cannot read: {exc.strerror}") from exc
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CaseError(
+                f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from exc
+    else:
+        obj = source
+    _schema_errors(obj)
+    items = obj if isinstance(obj, list) else [obj]
+    ids: set[str] = set()
+    out = []
+    for item in items:
+        if item["id"] in ids:
+            raise CaseError(f"case {item['id']!r}: duplicate case id")
+        ids.add(item["id"])
+        out.append(parse_case(item, default_n_individuals, validate_schema=False))
+    return out
+
+
+def _num(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(x)
+
+
+def result_json(case: Case, res: LRResult) -> dict[str, Any]:
+    """The CLI output object: ``{"id", "lr", "log10_lr", "loci", "inconsistent"}``.
+
+    ``lr`` is 0.0 and ``log10_lr`` null when excluded; ``lr`` is null (``log10_lr`` finite)
+    when the LR is outside the double range. ``loci`` maps locus -> log10 LR (null for 0)."""
+    x = res.log10_lr
+    return {
+        "id": case.id,
+        "lr": res.lr,
+        "log10_lr": _num(x),
+        "loci": {k: _num(v) for k, v in res.per_locus().items()},
+        "inconsistent": list(res.inconsistent),
+    }

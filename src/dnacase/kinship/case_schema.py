@@ -1,0 +1,118 @@
+"""JSON Schema of a missing-person kinship case (the oracle case format).
+
+Published as ``schemas/kinship-case.schema.json`` (a test keeps the two identical). The file
+holds one case object or an array of cases. Keys not listed are allowed and ignored
+(``category``, ``scenario``, ``tags``, ``expected``...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ALLELE = {"type": "string", "minLength": 1, "description": 'allele name, e.g. "9.3", "13", "A"'}
+
+_MODEL = {
+    "type": "object",
+    "required": ["model", "rate"],
+    "properties": {
+        "model": {"enum": ["equal", "proportional", "stepwise", "onestep"]},
+        "rate": {"type": "number", "minimum": 0, "maximum": 1},
+        "range": {"type": ["number", "null"], "exclusiveMinimum": 0},
+        "rate2": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+    },
+    "additionalProperties": False,
+}
+
+CASE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://dnacase.org/schemas/kinship-case.schema.json",
+    "title": "dnacase kinship case (missing-person LR)",
+    "description": (
+        "One missing-person case, or an array of cases. H1: the person of interest (poi) is the "
+        "pedigree member `missing`; H2: the poi is unrelated. Markers are treated as unlinked."
+    ),
+    "oneOf": [
+        {"$ref": "#/$defs/case"},
+        {"type": "array", "items": {"$ref": "#/$defs/case"}},
+    ],
+    "$defs": {
+        "mutationModel": _MODEL,
+        "mutation": {
+            "description": (
+                "null (no mutation: an inconsistency excludes), one model for both sexes, or "
+                "separate models for mothers (female) and fathers (male)."
+            ),
+            "oneOf": [
+                {"type": "null"},
+                {"$ref": "#/$defs/mutationModel"},
+                {
+                    "type": "object",
+                    "required": ["female", "male"],
+                    "properties": {
+                        "female": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/mutationModel"}]},
+                        "male": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/mutationModel"}]},
+                    },
+                    "additionalProperties": False,
+                },
+            ],
+        },
+        "marker": {
+            "type": "object",
+            "required": ["name", "frequencies"],
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "frequencies": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                    "description": "complete allele set of the locus, in table order",
+                },
+                "mutation": {"$ref": "#/$defs/mutation"},
+                "n_individuals": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": (
+                        "size of the frequency database; enables the 5/2N minimum-frequency "
+                        "policy for alleles absent from the table"
+                    ),
+                },
+            },
+        },
+        "person": {
+            "type": "object",
+            "required": ["id", "father", "mother", "sex"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1},
+                "father": {"type": ["string", "null"]},
+                "mother": {"type": ["string", "null"]},
+                "sex": {"enum": ["M", "F", "U"]},
+            },
+        },
+        "genotype": {
+            "type": "array",
+            "items": _ALLELE,
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "two allele names, unordered",
+        },
+        "case": {
+            "type": "object",
+            "required": ["id", "markers", "pedigree", "missing", "poi", "genotypes"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1},
+                "markers": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/marker"}},
+                "pedigree": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/person"}},
+                "missing": {"type": "string", "minLength": 1},
+                "poi": {"type": "string", "minLength": 1},
+                "genotypes": {
+                    "type": "object",
+                    "description": "person -> locus -> genotype; absent = untyped",
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/$defs/genotype"},
+                    },
+                },
+            },
+        },
+    },
+}

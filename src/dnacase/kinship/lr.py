@@ -1,0 +1,228 @@
+"""Likelihood ratios: missing-person LR and LR between two pedigree hypotheses.
+
+All results are log10 (base-10 logarithms) per locus; the multi-locus log10 LR is their sum
+(markers unlinked). ``-inf`` means LR = 0 (the data exclude hypothesis H1); an LR above the
+double range is still exact on the log10 scale (``LRResult.lr`` is then ``None``).
+
+Missing-person LR at one locus (H1: the person of interest (POI) is the missing person MP;
+H2: the POI is unrelated to the family)::
+
+    LR = P(refs, MP = g_POI | pedigree) / ( P(refs | pedigree) * P_HW(g_POI) )
+
+with ``P_HW(a,a) = p_a^2`` and ``P_HW(a,b) = 2 p_a p_b``. A locus where the POI is untyped
+has LR 1 (log10 0). A locus where nobody in the family is typed is computed exactly too
+(under a non-stationary mutation model it can differ from 1).
+
+Inconsistent loci: those where the H1 data are Mendelian-incompatible (probability 0 without
+mutation) while the references alone are compatible: the POI's genotype cannot be the
+missing person's without a mutation. With a mutation model the LR there is small but > 0;
+without one it is 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .likelihood import loglik_per_locus
+from .markers import Locus
+from .pedigree import Pedigree
+
+__all__ = [
+    "ENGINE_VERSION",
+    "KinshipDataError",
+    "LRResult",
+    "hypothesis_lr",
+    "log10_hw",
+    "missing_person_lr",
+]
+
+ENGINE_VERSION = "dnacase.kinship 1.0"
+_LN10 = math.log(10.0)
+UNLINKED_NOTE = "markers treated as unlinked: the total LR is the product of per-locus LRs"
+
+
+class KinshipDataError(ValueError):
+    """Data that make an LR undefined (e.g. references inconsistent among themselves)."""
+
+
+@dataclass(frozen=True)
+class LRResult:
+    """Result of one LR computation.
+
+    loci: locus names ``(L,)``; log10_per_locus: float64 ``(L,)`` log10 LR per locus (``-inf``
+    for LR 0); inconsistent: names of inconsistent loci (see module docstring); hypotheses:
+    human-readable H1 and H2; notes: assumptions and policies applied (always includes that
+    markers are treated as unlinked)."""
+
+    loci: tuple[str, ...]
+    log10_per_locus: np.ndarray
+    inconsistent: tuple[str, ...]
+    hypotheses: tuple[str, str]
+    notes: tuple[str, ...] = field(default=(UNLINKED_NOTE,))
+    engine: str = ENGINE_VERSION
+
+    @property
+    def log10_lr(self) -> float:
+        """Multi-locus log10 LR (``-inf`` when any locus excludes)."""
+        v = self.log10_per_locus
+        if np.any(np.isneginf(v)):
+            return -math.inf
+        return math.fsum(v.tolist())
+
+    @property
+    def excluded(self) -> bool:
+        return math.isinf(self.log10_lr)
+
+    @property
+    def lr(self) -> float | None:
+        """The LR as a double; ``0.0`` when excluded; ``None`` when it over- or underflows
+        a double (use :attr:`log10_lr`)."""
+        x = self.log10_lr
+        if math.isinf(x):
+            return 0.0
+        try:
+            v = 10.0**x
+        except OverflowError:
+            return None
+        if v == 0.0 or math.isinf(v):
+            return None
+        return v
+
+    def per_locus(self) -> dict[str, float]:
+        """``{locus: log10 LR}`` in locus order."""
+        return dict(zip(self.loci, self.log10_per_locus.tolist(), strict=True))
+
+
+def log10_hw(loci: Sequence[Locus], genotype: np.ndarray) -> np.ndarray:
+    """Hardy-Weinberg log10 probability of a profile ``(L, 2)`` (``0`` where untyped)."""
+    out = np.zeros(len(loci))
+    for j, loc in enumerate(loci):
+        a, b = int(genotype[j, 0]), int(genotype[j, 1])
+        if a < 0:
+            continue
+        pa, pb = loc.freqs[a], loc.freqs[b]
+        out[j] = math.log10(pa * pa if a == b else 2.0 * pa * pb)
+    return out
+
+
+def _strip(loci: Sequence[Locus]) -> list[Locus]:
+    return [
+        Locus(loc.name, loc.alleles, loc.freqs, None) if loc.has_mutation else loc for loc in loci
+    ]
+
+
+def missing_person_lr(
+    pedigree: Pedigree,
+    missing: str,
+    loci: Sequence[Locus],
+    references: np.ndarray,
+    poi: np.ndarray,
+    notes: Sequence[str] = (),
+) -> LRResult:
+    """Missing-person LR of one POI profile against one family.
+
+    pedigree: H1 pedigree containing ``missing`` (untyped) and the references;
+    references: int ``(n_persons, n_loci, 2)`` allele indices in pedigree order (``-1``
+    untyped; the row of ``missing`` must be untyped); poi: int ``(n_loci, 2)``.
+    Returns log10 LR per locus (see module docstring for the formula).
+    """
+    ref = np.asarray(references)
+    q = pedigree.index(missing)
+    if ref.shape != (len(pedigree), len(loci), 2):
+        raise KinshipDataError(
+            f"references must have shape ({len(pedigree)}, {len(loci)}, 2), got {ref.shape}"
+        )
+    if (ref[q] >= 0).any():
+        raise KinshipDataError(f"the missing person {missing!r} must be untyped in the family data")
+    poi = np.asarray(poi)
+    cols = np.flatnonzero((poi >= 0).all(axis=1))
+    out = np.zeros(len(loci))
+    inconsistent: list[str] = []
+    if cols.size:
+        sl = [loci[j] for j in cols]
+        r2 = ref[:, cols, :]
+        r1 = r2.copy()
+        r1[q] = poi[cols]
+        l2 = loglik_per_locus(pedigree, sl, r2)
+        bad = np.flatnonzero(np.isneginf(l2))
+        if bad.size:
+            names = ", ".join(sl[j].name for j in bad)
+            raise KinshipDataError(
+                f"the reference genotypes are impossible on this pedigree at locus {names} "
+                "(Mendelian inconsistency among the references; the LR is undefined: check the "
+                "data or set a mutation model)"
+            )
+        l1 = loglik_per_locus(pedigree, sl, r1)
+        hw = log10_hw(sl, poi[cols])
+        with np.errstate(invalid="ignore"):
+            out[cols] = (l1 - l2) / _LN10 - hw
+        zero = np.isneginf(l1)
+        mut = np.array([loc.has_mutation for loc in sl])
+        if mut.any():
+            mcols = np.flatnonzero(mut)
+            plain = _strip([sl[j] for j in mcols])
+            l1p = loglik_per_locus(pedigree, plain, r1[:, mcols])
+            l2p = loglik_per_locus(pedigree, plain, r2[:, mcols])
+            zero[mcols] = np.isneginf(l1p) & np.isfinite(l2p)
+        inconsistent = [sl[j].name for j in np.flatnonzero(zero)]
+    mut_desc = sorted({loc.describe_mutation() for loc in loci})
+    all_notes = (UNLINKED_NOTE, f"mutation models: {'; '.join(mut_desc)}", *notes)
+    return LRResult(
+        tuple(loc.name for loc in loci),
+        out,
+        tuple(inconsistent),
+        (f"H1: the POI is {missing!r} of the pedigree", "H2: the POI is unrelated to the pedigree"),
+        all_notes,
+    )
+
+
+def _align(ped: Pedigree, loci: Sequence[Locus], profiles: Mapping[str, np.ndarray]) -> np.ndarray:
+    g = np.full((len(ped), len(loci), 2), -1, dtype=np.int32)
+    for pid, prof in profiles.items():
+        g[ped.index(pid)] = np.asarray(prof)
+    return g
+
+
+def hypothesis_lr(
+    h1: Pedigree,
+    h2: Pedigree,
+    loci: Sequence[Locus],
+    profiles: Mapping[str, np.ndarray],
+    labels: tuple[str, str] = ("H1", "H2"),
+    notes: Sequence[str] = (),
+) -> LRResult:
+    """LR of the same typed persons under two pedigrees: ``P(data | h1) / P(data | h2)``.
+
+    profiles: ``{person id: int (n_loci, 2)}``; every id must be in both pedigrees (e.g. from
+    :func:`relationship_pedigree` for a pairwise test such as full siblings vs unrelated).
+    ``-inf`` per locus where h1 excludes the data; :class:`KinshipDataError` where h2 does
+    (the LR is then undefined). Inconsistent loci: where h1 is Mendelian-incompatible
+    (probability 0 without mutation) while h2 is not.
+    """
+    g1, g2 = _align(h1, loci, profiles), _align(h2, loci, profiles)
+    l1 = loglik_per_locus(h1, loci, g1)
+    l2 = loglik_per_locus(h2, loci, g2)
+    bad = np.flatnonzero(np.isneginf(l2))
+    if bad.size:
+        names = ", ".join(loci[j].name for j in bad)
+        raise KinshipDataError(f"the data are impossible under {labels[1]} at locus {names}")
+    with np.errstate(invalid="ignore"):
+        out = (l1 - l2) / _LN10
+    zero = np.isneginf(l1)
+    mut = np.flatnonzero([loc.has_mutation for loc in loci])
+    if mut.size:
+        plain = _strip([loci[j] for j in mut])
+        z1 = np.isneginf(loglik_per_locus(h1, plain, g1[:, mut]))
+        z2 = np.isneginf(loglik_per_locus(h2, plain, g2[:, mut]))
+        zero[mut] = z1 & ~z2
+    return LRResult(
+        tuple(loc.name for loc in loci),
+        out,
+        tuple(loci[j].name for j in np.flatnonzero(zero)),
+        labels,
+        (UNLINKED_NOTE, *notes),
+    )
