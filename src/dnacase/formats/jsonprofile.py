@@ -202,7 +202,7 @@ def parse_json_profiles(
     ref = opts.ref
     resolver = LocusResolver(ref, sink, opts.unknown_locus)
     records: list[STRProfile | MtHaplotype] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str, str], int] = {}
     for i, p in enumerate(profiles):  # type: ignore[union-attr]
         where = f"profiles[{i}]"
         if not isinstance(p, dict):
@@ -213,7 +213,7 @@ def parse_json_profiles(
             sink.error(IssueCode.MISSING_SAMPLE_NAME, f"{where} has no \"sample\" string")
             continue
         kind = p.get("type")
-        key = (str(kind), sample)
+        key = (str(kind), sample, str(p.get("kit")))  # one profile per sample and kit
         if key in seen:
             sink.error(IssueCode.DUPLICATE_SAMPLE,
                        f"{where}: sample {sample!r} already given as profiles[{seen[key]}]",
