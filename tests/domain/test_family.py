@@ -36,6 +36,15 @@ def test_mother_and_full_brother_share_parents_with_the_missing_person() -> None
     assert len(ped.nodes) == 4
 
 
+def test_mother_only_gets_an_untyped_father_too() -> None:
+    ped = build([("m", "Mẹ", "F")], [("m", "mother")])
+    mp = ped.node("mp:7")
+    assert mp.mother == "rel:m"
+    assert mp.father is not None and ped.node(mp.father).placeholder
+    for node in ped.nodes:
+        assert (node.father is None) == (node.mother is None), node.id
+
+
 def test_siblings_only_create_one_pair_of_untyped_parents() -> None:
     ped = build([("a", "A", "M"), ("b", "B", "F"), ("c", "C", "F")],
                 [("a", "full_brother"), ("b", "full_sister"), ("c", "full_sister")])

@@ -409,6 +409,10 @@ class _Builder:
             self.join_child(nid, via, None)
 
     def result(self) -> FamilyPedigree:
+        # every person has both parents or none: complete the other parent where one is known
+        for node in list(self.nodes.values()):
+            if (node.father is None) != (node.mother is None):
+                self.parent(node.id, "father" if node.father is None else "mother")
         order: list[str] = []
         seen: set[str] = set()
 
