@@ -191,3 +191,19 @@ def test_contradiction_messages_translate_template_and_labels() -> None:
         "Hùng được ghi là cha của Nguyễn Văn An, nhưng giới tính là nữ"
     )
     assert err.translated(lambda s: s) == str(err)
+
+
+def test_converts_to_the_kinship_pedigree() -> None:
+    ped = build(
+        [("m", "Mẹ", "F"), ("b", "Anh", "M"), ("n", "Cháu", "F"), ("w", "Vợ", "F"),
+         ("s", "Con", "M"), ("g", "Cháu nội", "M")],
+        [("m", "mother"), ("b", "full_brother"), ("n", "niece", "b"), ("w", "spouse"),
+         ("s", "son"), ("g", "grandson", "s")],
+    )
+    kin = ped.to_kinship()
+    assert list(kin.ids) == ped.ids
+    records = {r["id"]: r for r in kin.to_records()}
+    for node in ped.nodes:
+        assert records[node.id]["father"] == node.father
+        assert records[node.id]["mother"] == node.mother
+        assert records[node.id]["sex"] == node.sex

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from dnacase.domain import relationships as rels
 from dnacase.domain.errors import N_, PedigreeContradiction
@@ -121,6 +122,15 @@ class FamilyPedigree:
     def as_records(self) -> list[tuple[str, str, str | None, str | None]]:
         """Return ``(id, sex, father_id, mother_id)`` for every person, parents first."""
         return [(n.id, n.sex, n.father, n.mother) for n in self.nodes]
+
+    def to_kinship(self) -> Any:
+        """Return the :class:`dnacase.kinship.pedigree.Pedigree` of this family (same ids)."""
+        from dnacase.kinship.pedigree import Pedigree
+
+        return Pedigree.from_records(
+            {"id": n.id, "sex": n.sex, "father": n.father, "mother": n.mother}
+            for n in self.nodes
+        )
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready description of the pedigree."""
