@@ -306,6 +306,7 @@ def import_frequency_table(
     first_seen: dict[tuple[str, str], int] = {}
     locus_names: dict[str, str] = {}
     bad_loci: set[str] = set()
+    comma_noted = False
     for lineno, raw_locus, raw_allele, raw_freq in rows:
         locus = ref.canonical_locus(raw_locus)
         if locus is None:
@@ -315,6 +316,14 @@ def import_frequency_table(
                            line=lineno, locus=raw_locus)
             continue
         locus_names.setdefault(raw_locus, locus)
+        if decimal_comma and re.fullmatch(r"\s*\d{1,3},[1-9]\s*", raw_allele):
+            if not comma_noted:  # one allele per cell: "9,3" can only be 9.3
+                comma_noted = True
+                sink.warning(IssueCode.AMBIGUOUS_DECIMAL_COMMA,
+                             f"decimal comma in allele {raw_allele.strip()!r} read as "
+                             f"{raw_allele.strip().replace(',', '.')!r} (and likewise below)",
+                             line=lineno, locus=raw_locus)
+            raw_allele = raw_allele.replace(",", ".")
         try:
             allele = normalise_allele(raw_allele)
             if allele == "OL":
