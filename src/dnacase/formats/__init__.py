@@ -129,7 +129,8 @@ def detect_format(data: bytes, filename: str) -> str | None:
     low = first.lower()
     if "\t" in first and "sample name" in low and "marker" in low:
         return "genemapper"
-    if first.startswith("#!"):
+    text_head = head.decode("utf-8", "replace")
+    if first.startswith("#!") or "\n#!" in text_head:
         return "empop"
     if low.startswith("id\trange"):
         return "haplogrep"
