@@ -78,6 +78,26 @@ class LocusResolver:
         return canon
 
 
+_ALLELE_CACHE: dict[tuple[str, str], str | InvalidAllele] = {}
+
+
+def _normalise_cached(value: str, mtype: str) -> str:
+    """:func:`normalise_allele` memoised (a file repeats the same few hundred alleles)."""
+    key = (value, mtype)
+    hit = _ALLELE_CACHE.get(key)
+    if hit is None:
+        try:
+            hit = normalise_allele(value, mtype)  # type: ignore[arg-type]
+        except InvalidAllele as exc:
+            hit = exc
+        if len(_ALLELE_CACHE) > 50_000:
+            _ALLELE_CACHE.clear()
+        _ALLELE_CACHE[key] = hit
+    if isinstance(hit, InvalidAllele):
+        raise InvalidAllele(str(hit), hit.code)
+    return hit
+
+
 def build_call(
     locus: str,
     mtype: MarkerType,
@@ -106,7 +126,7 @@ def build_call(
         if mtype == "Y_STR" and v.casefold() == "null":
             v = "0"
         try:
-            a = normalise_allele(v, mtype if mtype != "unknown" else "autosomal_STR")
+            a = _normalise_cached(v, mtype if mtype != "unknown" else "autosomal_STR")
         except InvalidAllele as exc:
             sink.error(IssueCode(exc.code), f"{locus}: {exc}", **where)
             continue

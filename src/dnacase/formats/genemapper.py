@@ -239,9 +239,9 @@ def parse_genemapper(
                 Peak(raw_alleles[i].strip(), _float(sizes[i]), _float(heights[i]),
                      _float(areas[i])) for i in filled
             )
+            km = kit.marker(locus) if kit else None
             calls[locus] = build_call(
-                locus, kit.marker(locus).marker_type if kit and kit.marker(locus)
-                else ref.marker_type(locus),
+                locus, km.marker_type if km else ref.marker_type(locus),
                 [raw_alleles[i] for i in filled], sink, line=lineno, sample=s.name,
                 raw_name=marker, sizes=[sizes[i] for i in filled], peaks=peaks)
         attrs = {"sample_file": s.sample_file, "panel": s.panel}

@@ -69,6 +69,10 @@ class Kit:
     manufacturer: str
     markers: tuple[KitMarker, ...]
     verified: bool = True
+    _by_locus: dict[str, KitMarker] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_locus", {m.locus: m for m in self.markers})
 
     @property
     def loci(self) -> tuple[str, ...]:
@@ -88,13 +92,10 @@ class Kit:
         return not self.autosomal_loci and bool(self.y_loci)
 
     def types(self, locus: str) -> bool:
-        return any(m.locus == locus for m in self.markers)
+        return locus in self._by_locus
 
     def marker(self, locus: str) -> KitMarker | None:
-        for m in self.markers:
-            if m.locus == locus:
-                return m
-        return None
+        return self._by_locus.get(locus)
 
 
 @dataclass(frozen=True, slots=True)
