@@ -10,7 +10,7 @@ Main entry points::
 
     from dnacase.kinship import Pedigree, PedigreeBuilder, Locus, MutationModel
     from dnacase.kinship import missing_person_lr, hypothesis_lr, pairwise_lr
-    from dnacase.kinship import build_family_tables, encode_remains, screen
+    from dnacase.kinship import SearchPanel, Family, build_family_tables, screen
     from dnacase.kinship import load_cases, result_json
 """
 
@@ -48,6 +48,8 @@ from .pedigree import (
     relationship_pedigree,
     unrelated,
 )
+from .search import Family, ScreenResult, SearchPanel, build_family_tables, score_matrix, screen
+from .simulate import random_profiles, simulate_genotypes
 
 __all__ = [
     "ENGINE_VERSION",
@@ -55,6 +57,7 @@ __all__ = [
     "Case",
     "CaseError",
     "CustomMutation",
+    "Family",
     "KinshipDataError",
     "LRResult",
     "LikelihoodError",
@@ -65,8 +68,11 @@ __all__ = [
     "Pedigree",
     "PedigreeBuilder",
     "PedigreeError",
+    "ScreenResult",
+    "SearchPanel",
     "SexSpecificMutation",
     "add_missing_alleles",
+    "build_family_tables",
     "encode_genotype",
     "encode_profiles",
     "genotype_code",
@@ -78,7 +84,11 @@ __all__ = [
     "missing_person_lr",
     "mutation_matrix",
     "parse_case",
+    "random_profiles",
     "relationship_pedigree",
     "result_json",
+    "score_matrix",
+    "screen",
+    "simulate_genotypes",
     "unrelated",
 ]

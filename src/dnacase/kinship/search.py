@@ -1,0 +1,460 @@
+"""Search kernel: per-family LR tables and the many-remains x many-families screen.
+
+For one family (pedigree with an untyped missing person MP and typed references) and one
+locus, the LR of *every* possible genotype ``{a, b}`` of the missing person is::
+
+    LR(a, b) = P(MP = {a, b} | refs) / P_HW(a, b)        (posterior / population frequency)
+
+which equals the direct missing-person LR of a remains profile with that genotype. Summing
+the log10 table entries over loci gives the multi-locus log10 LR (markers unlinked), so a
+remains x family pair costs one table look-up per locus.
+
+Layout (a :class:`SearchPanel` fixes it for a set of loci with shared frequency tables):
+
+* genotype code of ``{a, b}`` (allele indices, ``lo <= hi``): ``hi (hi + 1) / 2 + lo``;
+  remains profiles are stored compactly as int16 codes ``(R, L)``, ``-1`` untyped;
+* a family table is float64 ``(T,)``, ``T = sum_l (G_l + 1)`` with ``G_l = n_l (n_l + 1) / 2``:
+  block ``l`` starts at ``offsets[l]``; entry ``offsets[l]`` is ``0.0`` (untyped locus,
+  LR 1) and entry ``offsets[l] + 1 + code`` is the log10 LR of that genotype;
+* tables of many families: float64 ``(F, T)``; remains as flat indices int32 ``(R, L)``
+  (``offsets[l] + 1 + code``).
+
+Tables are computed with the same exact engine as :func:`missing_person_lr` (posterior of the
+MP's ordered alleles by variable elimination), batched over families x loci; the screen is
+a compiled gather-and-sum (numba, parallel over families).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .likelihood import _Batch, _compile, _run
+from .lr import KinshipDataError
+from .markers import Locus, genotype_code, genotype_pairs
+from .pedigree import Pedigree
+
+__all__ = [
+    "Family",
+    "ScreenResult",
+    "SearchPanel",
+    "build_family_tables",
+    "score_matrix",
+    "screen",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Family:
+    """A family to search against: ``references`` int ``(n_persons, n_loci, 2)`` allele
+    indices in pedigree order and panel locus order (``-1`` untyped; the ``missing`` row
+    untyped)."""
+
+    id: str
+    pedigree: Pedigree
+    missing: str
+    references: np.ndarray
+
+
+class SearchPanel:
+    """Loci shared by all profiles of a search, with the table layout (see module doc).
+
+    Attributes: ``loci``; ``n_alleles`` int64 ``(L,)``; ``n_genotypes`` int64 ``(L,)``;
+    ``offsets`` int64 ``(L,)``; ``size`` = T."""
+
+    def __init__(self, loci: Sequence[Locus]) -> None:
+        self.loci = list(loci)
+        self.n_alleles = np.array([loc.n_alleles for loc in self.loci], dtype=np.int64)
+        self.n_genotypes = self.n_alleles * (self.n_alleles + 1) // 2
+        sizes = self.n_genotypes + 1
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.size = int(sizes.sum())
+        nmax = int(self.n_alleles.max())
+        self.freq_pad = np.zeros((len(self.loci), nmax))
+        for j, loc in enumerate(self.loci):
+            self.freq_pad[j, : loc.n_alleles] = loc.freqs
+        self.mutation = np.array([loc.has_mutation for loc in self.loci])
+        if self.size >= 2**31:
+            raise ValueError("panel too large for int32 table indices")
+
+    def codes(self, genotypes: np.ndarray) -> np.ndarray:
+        """Genotypes int ``(R, L, 2)`` -> compact codes int16 ``(R, L)`` (``-1`` untyped)."""
+        g = np.asarray(genotypes)
+        c = genotype_code(g[..., 0], g[..., 1])
+        if int(self.n_genotypes.max()) >= 2**15:
+            return c.astype(np.int32)
+        return c.astype(np.int16)
+
+    def flat_index(self, codes: np.ndarray) -> np.ndarray:
+        """Codes ``(R, L)`` -> flat table indices int32 ``(R, L)``."""
+        c = np.asarray(codes).astype(np.int64)
+        return (self.offsets[None, :] + 1 + np.maximum(c, -1)).astype(np.int32)
+
+    def encode_remains(self, genotypes: np.ndarray) -> np.ndarray:
+        """Genotypes int ``(R, L, 2)`` -> flat table indices int32 ``(R, L)``."""
+        return self.flat_index(self.codes(genotypes))
+
+
+# ----- family tables ------------------------------------------------------------------------
+_BUDGET = 6_000_000  # elements of the largest expected clique per chunk
+
+
+def _bucket(k: int) -> int:
+    b = 2
+    while b < k:
+        b *= 2
+    return b
+
+
+def _lumped_batch(gt: np.ndarray, typed_rows: np.ndarray, loc: np.ndarray, panel: SearchPanel):
+    """Reduced allele domains for rows without mutation.
+
+    gt: (P, B, 2) raw allele indices; typed_rows: persons typed in this group; loc: (B,) locus.
+    Returns (batch, lam (B, nmax) reduced index of every allele, rho (B, K))."""
+    b = gt.shape[1]
+    nmax = panel.freq_pad.shape[1]
+    if typed_rows.size:
+        obs = gt[typed_rows].transpose(1, 0, 2).reshape(b, -1)
+        obs = np.sort(obs, axis=1)
+        first = np.ones_like(obs, dtype=bool)
+        first[:, 1:] = obs[:, 1:] != obs[:, :-1]
+        cnt = first.sum(axis=1)
+        kmax = int(cnt.max())
+        kept = np.full((b, kmax), nmax, dtype=np.int64)
+        pos = np.cumsum(first, axis=1) - 1
+        rr, cc = np.nonzero(first)
+        kept[rr, pos[rr, cc]] = obs[rr, cc]
+    else:
+        cnt = np.zeros(b, dtype=np.int64)
+        kmax = 0
+        kept = np.zeros((b, 0), dtype=np.int64)
+    k = kmax + 1
+    fp = np.concatenate([panel.freq_pad, np.zeros((panel.freq_pad.shape[0], 1))], axis=1)
+    pk = fp[loc[:, None], kept]  # (B, kmax); padding (index nmax) -> 0
+    p = np.zeros((b, k))
+    p[:, :kmax] = pk
+    lump = 1.0 - pk.sum(axis=1)
+    # exact lump mass: total of the locus minus kept (the table sums to 1 within 1e-6)
+    tot = panel.freq_pad[loc].sum(axis=1)
+    lump = np.maximum(tot - pk.sum(axis=1), 0.0)
+    p[np.arange(b), cnt] = lump
+    # reduced index of every allele: rank among kept if kept, else the lump index cnt
+    alle = np.arange(nmax)
+    lt = (kept[:, None, :] < alle[None, :, None]).sum(axis=2)  # (B, nmax) rank
+    is_kept = (kept[:, None, :] == alle[None, :, None]).any(axis=2)
+    lam = np.where(is_kept, lt, cnt[:, None])
+    g = np.full(gt.shape, -1, dtype=np.int64)
+    if typed_rows.size:
+        bi = np.arange(b)[None, :, None]
+        g[typed_rows] = lam[bi, gt[typed_rows]]
+    eye = np.broadcast_to(np.eye(k), (b, k, k))
+    rho = np.where(p > 0, p, 1.0)
+    return _Batch(p, eye, eye, g), lam, rho
+
+
+def _full_batch(
+    gt: np.ndarray, loc: np.ndarray, panel: SearchPanel, mats: tuple[np.ndarray, np.ndarray], k: int
+):
+    b = gt.shape[1]
+    p = panel.freq_pad[loc, :k]
+    mf = mats[0][loc][:, :k, :k]
+    mm = mats[1][loc][:, :k, :k]
+    lam = np.broadcast_to(np.arange(panel.freq_pad.shape[1]), (b, panel.freq_pad.shape[1]))
+    rho = np.where(p > 0, p, 1.0)
+    return _Batch(p, mf, mm, gt.astype(np.int64)), lam, rho
+
+
+def _padded_mats(panel: SearchPanel) -> tuple[np.ndarray, np.ndarray]:
+    nmax = panel.freq_pad.shape[1]
+    mf = np.zeros((len(panel.loci), nmax, nmax))
+    mm = np.zeros_like(mf)
+    for j, loc in enumerate(panel.loci):
+        n = loc.n_alleles
+        f, m = loc.matrices()
+        mf[j, :n, :n] = f
+        mm[j, :n, :n] = m
+    return mf, mm
+
+
+def build_family_tables(
+    panel: SearchPanel, families: Sequence[Family], out: np.ndarray | None = None
+) -> np.ndarray:
+    """LR tables of ``families`` on ``panel``: float64 ``(F, T)`` log10 LR (see module doc).
+
+    Exact: equal to :func:`missing_person_lr` for every remains profile (up to rounding).
+    Raises :class:`KinshipDataError` naming the family and locus when a family's references
+    are impossible on its pedigree (the LR is then undefined).
+    """
+    nf, nl = len(families), len(panel.loci)
+    tables = out if out is not None else np.empty((nf, panel.size))
+    tables[:, panel.offsets] = 0.0
+    mats: tuple[np.ndarray, np.ndarray] | None = None
+    # group families by pedigree structure and missing person
+    by_struct: dict[tuple, list[int]] = {}
+    for fi, fam in enumerate(families):
+        ped = fam.pedigree
+        q = ped.index(fam.missing)
+        ref = np.asarray(fam.references)
+        if ref.shape != (len(ped), nl, 2):
+            raise KinshipDataError(
+                f"family {fam.id!r}: references must have shape ({len(ped)}, {nl}, 2)"
+            )
+        if (ref[q] >= 0).any():
+            raise KinshipDataError(f"family {fam.id!r}: the missing person must be untyped")
+        by_struct.setdefault((ped.structure_key(), q), []).append(fi)
+    lo_hi = [genotype_pairs(int(n)) for n in panel.n_alleles]
+    for (skey, q), fidx in by_struct.items():
+        ped0 = families[fidx[0]].pedigree
+        loops = ped0.has_loop()
+        refs = np.stack([np.asarray(families[f].references) for f in fidx])  # (Fs, P, L, 2)
+        typed = (refs >= 0).all(axis=3)  # (Fs, P, L)
+        half = (refs >= 0).any(axis=3) & ~typed
+        if half.any():
+            f, pi, li = np.argwhere(half)[0]
+            raise KinshipDataError(
+                f"family {families[fidx[f]].id!r}, person "
+                f"{ped0.ids[pi]!r}, locus {panel.loci[li].name}: one allele only"
+            )
+        # group rows (family, locus) by typed pattern and path
+        fs, ls = np.meshgrid(np.arange(len(fidx)), np.arange(nl), indexing="ij")
+        fs, ls = fs.ravel(), ls.ravel()
+        pat = typed[fs, :, ls]  # (rows, P)
+        full = panel.mutation[ls] | loops | (panel.n_alleles[ls] <= 2)
+        keyarr = np.concatenate([pat, full[:, None]], axis=1)
+        uniq, inv = np.unique(keyarr, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        for gi in range(uniq.shape[0]):
+            rows = np.flatnonzero(inv == gi)
+            tmask = uniq[gi, :-1]
+            is_full = bool(uniq[gi, -1])
+            typed_rows = np.flatnonzero(tmask)
+            if is_full and mats is None:
+                mats = _padded_mats(panel)
+            # sub-group full rows by allele-count bucket
+            if is_full:
+                bk = np.array([_bucket(int(panel.n_alleles[x])) for x in ls[rows]])
+                subgroups = [rows[bk == v] for v in np.unique(bk)]
+            else:
+                subgroups = [rows]
+            for sub in subgroups:
+                k = int(panel.n_alleles[ls[sub]].max()) if is_full else 2 * typed_rows.size + 1
+                chunk = max(64, int(_BUDGET // (4 * k**3 if k > 2 else 64)))
+                for c0 in range(0, sub.size, chunk):
+                    rr = sub[c0 : c0 + chunk]
+                    _table_rows(
+                        panel,
+                        refs,
+                        fs[rr],
+                        ls[rr],
+                        typed_rows,
+                        tmask,
+                        q,
+                        skey,
+                        is_full,
+                        mats,
+                        tables,
+                        np.asarray(fidx),
+                        lo_hi,
+                        families,
+                    )
+    return tables
+
+
+def _table_rows(
+    panel, refs, fr, lr, typed_rows, tmask, q, skey, is_full, mats, tables, fidx, lo_hi, families
+) -> None:
+    gt = refs[fr, :, lr, :].transpose(1, 0, 2)  # (P, B, 2)
+    gt = np.where(tmask[:, None, None], gt, -1)
+    if is_full:
+        k = int(panel.n_alleles[lr].max())
+        batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
+    else:
+        batch, lam, rho = _lumped_batch(gt, typed_rows, lr, panel)
+    father, mother, _sex = skey
+    plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k)
+    joint, _ls = _run(plan, batch)
+    total = joint.sum(axis=(1, 2))
+    bad = np.flatnonzero(~(total > 0))
+    if bad.size:
+        b0 = bad[0]
+        raise KinshipDataError(
+            f"family {families[fidx[fr[b0]]].id!r}, locus {panel.loci[lr[b0]].name}: the "
+            "reference genotypes are impossible on the pedigree (Mendelian inconsistency; "
+            "set a mutation model or correct the data)"
+        )
+    sym = joint + np.swapaxes(joint, 1, 2)
+    denom = 2.0 * total[:, None, None] * rho[:, :, None] * rho[:, None, :]
+    with np.errstate(divide="ignore"):
+        lr_red = np.log10(sym / denom)  # (B, K, K)
+    for loc in np.unique(lr):
+        sel = np.flatnonzero(lr == loc)
+        lo, hi = lo_hi[loc]
+        lm = lam[sel][:, : panel.n_alleles[loc]]
+        vals = lr_red[sel[:, None], lm[:, lo], lm[:, hi]]  # (b_l, G_l)
+        o = panel.offsets[loc] + 1
+        tables[fidx[fr[sel]], o : o + lo.size] = vals
+
+
+# ----- screening ----------------------------------------------------------------------------
+try:  # pragma: no cover - exercised when numba is installed (a dependency)
+    import numba as _nb
+
+    @_nb.njit(parallel=True, cache=True, nogil=True)
+    def _score_kernel(tables, idx, f0, f1, out):
+        nr, nl = idx.shape
+        nb = (f1 - f0 + 3) // 4
+        for blk in _nb.prange(nb):
+            fa = f0 + 4 * blk
+            fe = min(fa + 4, f1)
+            if fe - fa == 4:
+                t0 = tables[fa]
+                t1 = tables[fa + 1]
+                t2 = tables[fa + 2]
+                t3 = tables[fa + 3]
+                for r in range(nr):
+                    s0 = 0.0
+                    s1 = 0.0
+                    s2 = 0.0
+                    s3 = 0.0
+                    for j in range(nl):
+                        x = idx[r, j]
+                        s0 += t0[x]
+                        s1 += t1[x]
+                        s2 += t2[x]
+                        s3 += t3[x]
+                    out[fa - f0, r] = s0
+                    out[fa - f0 + 1, r] = s1
+                    out[fa - f0 + 2, r] = s2
+                    out[fa - f0 + 3, r] = s3
+            else:
+                for f in range(fa, fe):
+                    t = tables[f]
+                    for r in range(nr):
+                        s = 0.0
+                        for j in range(nl):
+                            s += t[idx[r, j]]
+                        out[f - f0, r] = s
+
+    @_nb.njit(parallel=True, cache=True, nogil=True)
+    def _topk_kernel(scores, f0, best_v, best_f):
+        nfc, nr = scores.shape
+        k = best_v.shape[1]
+        for r in _nb.prange(nr):
+            # position of the current minimum of row r
+            mpos = 0
+            for j in range(1, k):
+                if best_v[r, j] < best_v[r, mpos]:
+                    mpos = j
+            for f in range(nfc):
+                v = scores[f, r]
+                if v > best_v[r, mpos]:
+                    best_v[r, mpos] = v
+                    best_f[r, mpos] = f0 + f
+                    mpos = 0
+                    for j in range(1, k):
+                        if best_v[r, j] < best_v[r, mpos]:
+                            mpos = j
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+
+def _score_block(tables: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.ndarray) -> None:
+    if HAVE_NUMBA:
+        _score_kernel(tables, idx, f0, f1, out)
+    else:  # pragma: no cover - numpy fallback
+        for f in range(f0, f1):
+            out[f - f0] = tables[f][idx].sum(axis=1)
+
+
+def score_matrix(tables: np.ndarray, remains_idx: np.ndarray) -> np.ndarray:
+    """All pair scores: float64 ``(F, R)`` log10 LR (``-inf`` = excluded). For small
+    problems; :func:`screen` streams large ones."""
+    t = np.ascontiguousarray(tables, dtype=np.float64)
+    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
+    out = np.empty((t.shape[0], idx.shape[0]))
+    _score_block(t, idx, 0, t.shape[0], out)
+    return out
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """Screen output. ``top_log10`` float64 ``(R, k)`` and ``top_family`` int64 ``(R, k)``
+    (best families per remains, descending; family ``-1`` where fewer than k);
+    ``hits``: (remains int64, family int64, log10 LR float64) arrays of every pair with
+    log10 LR >= ``threshold`` (empty when no threshold was given), sorted by remains then
+    family; ``lookups``: number of locus look-ups done (F x R x L)."""
+
+    top_log10: np.ndarray
+    top_family: np.ndarray
+    hits: tuple[np.ndarray, np.ndarray, np.ndarray]
+    threshold: float | None
+    lookups: int
+
+
+def screen(
+    tables: np.ndarray,
+    remains_idx: np.ndarray,
+    threshold: float | None = None,
+    top_k: int = 10,
+    block: int = 512,
+) -> ScreenResult:
+    """Screen every remains against every family by table look-ups (exact LRs).
+
+    tables: float64 ``(F, T)`` from :func:`build_family_tables`; remains_idx: int32 ``(R, L)``
+    from :meth:`SearchPanel.encode_remains`; threshold: keep all pairs with log10 LR >= it;
+    top_k: best families kept per remains. Memory: ``block x R`` float64 scores at a time.
+    """
+    t = np.ascontiguousarray(tables, dtype=np.float64)
+    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
+    nf, nr = t.shape[0], idx.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= t.shape[1]):
+        raise ValueError("remains indices do not match the table layout")
+    k = max(1, int(top_k))
+    best_v = np.full((nr, k), -np.inf)
+    best_f = np.full((nr, k), -1, dtype=np.int64)
+    hr, hf, hv = [], [], []
+    buf = np.empty((min(block, max(nf, 1)), nr))
+    for f0 in range(0, nf, block):
+        f1 = min(nf, f0 + block)
+        out = buf[: f1 - f0]
+        _score_block(t, idx, f0, f1, out)
+        if HAVE_NUMBA:
+            _topk_kernel(out, f0, best_v, best_f)
+        else:  # pragma: no cover
+            allv = np.concatenate([best_v, out.T], axis=1)
+            allf = np.concatenate([best_f, np.broadcast_to(np.arange(f0, f1), (nr, f1 - f0))], 1)
+            sel = np.argsort(-allv, axis=1, kind="stable")[:, :k]
+            best_v = np.take_along_axis(allv, sel, 1)
+            best_f = np.take_along_axis(allf, sel, 1)
+        if threshold is not None:
+            ff, rr = np.nonzero(out >= threshold)
+            hr.append(rr)
+            hf.append(ff + f0)
+            hv.append(out[ff, rr])
+    order = np.argsort(-best_v, axis=1, kind="stable")
+    best_v = np.take_along_axis(best_v, order, 1)
+    best_f = np.take_along_axis(best_f, order, 1)
+    best_f[np.isneginf(best_v) & (best_f < 0)] = -1
+    if hr:
+        r_all, f_all, v_all = np.concatenate(hr), np.concatenate(hf), np.concatenate(hv)
+        o = np.lexsort((f_all, r_all))
+        hits = (r_all[o].astype(np.int64), f_all[o].astype(np.int64), v_all[o])
+    else:
+        hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return ScreenResult(best_v, best_f, hits, threshold, nf * nr * idx.shape[1])
+
+
+def log10_to_lr(x: float) -> float | None:
+    """10**x as a double, 0.0 for -inf, None outside the double range."""
+    if math.isinf(x) and x < 0:
+        return 0.0
+    try:
+        v = 10.0**x
+    except OverflowError:
+        return None
+    return None if v == 0.0 else v
