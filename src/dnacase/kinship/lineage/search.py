@@ -31,6 +31,7 @@ tests), without comparing all pairs:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from .mtdna import (
     DEFAULT_MT_OPTIONS,
     DEL,
     IUPAC,
+    MT_LENGTH,
     UNKNOWN,
     MtCompareOptions,
     MtHaplotype,
@@ -116,28 +118,46 @@ class _Classes:
     any_n: np.ndarray  # bool: contains N (matched with everything)
 
 
+def _mask(rng: MtRange) -> bytearray:
+    """Byte per rCRS position (index = position): 1 inside ``rng``."""
+    m = bytearray(MT_LENGTH + 2)
+    for a, b in rng.intervals:
+        m[a:b + 1] = b"\x01" * (b - a + 1)
+    return m
+
+
+def _window_mask(options: MtCompareOptions) -> bytearray:
+    """Byte per position: 1 in a C-stretch window whose length variants are not counted."""
+    m = bytearray(MT_LENGTH + 2)
+    if options.ignore_length_variants:
+        for a, b in options.length_variant_windows:
+            m[a:b + 1] = b"\x01" * (b - a + 1)
+    return m
+
+
 def _classes(haps: Sequence[MtHaplotype], idx: list[int], overlap: MtRange,
              options: MtCompareOptions) -> _Classes:
     table: dict[tuple[int, ...], int] = {}
     members: list[list[int]] = []
     wild: list[bool] = []
     any_n: list[bool] = []
-    ign = options.ignored_positions
-    drop_window_ins = options.ignore_length_variants
+    use = _mask(overlap)
+    for p in options.ignored_positions:
+        use[p] = 0
+    window = _window_mask(options)
     for h in idx:
         codes = []
         w = n = False
         for v in haps[h].variants:
             p = v.position
-            if p in ign or p not in overlap:
+            if not use[p]:
                 continue
-            if drop_window_ins and v.insertion and options.in_length_window(p):
+            if v.insertion and window[p]:
                 continue  # always ignored whatever the other side holds
             codes.append(_code(p, v.insertion, v.allele))
             if v.allele == UNKNOWN:
                 w = n = True
-            elif v.allele in IUPAC or (v.allele == DEL and drop_window_ins
-                                       and options.in_length_window(p)):
+            elif v.allele in IUPAC or (v.allele == DEL and window[p]):
                 w = True
         sig = tuple(codes)
         c = table.get(sig)
@@ -150,16 +170,16 @@ def _classes(haps: Sequence[MtHaplotype], idx: list[int], overlap: MtRange,
     return _Classes(members, list(table), np.array(wild, bool), np.array(any_n, bool))
 
 
-def _block_alternatives(codes: tuple[int, ...], bounds: np.ndarray, m: int,
+def _block_alternatives(codes: tuple[int, ...], bounds: list[int], m: int, window: bytearray,
                         options: MtCompareOptions) -> list[list[tuple[int, ...]]] | None:
     """Per block, the list of code tuples this class may equal (expansions of heteroplasmy)."""
     per_block: list[list[list[int]]] = [[[]] for _ in range(m)]
     for code in codes:
         key, allele_code = divmod(code, 16)
-        pos = key // 64
-        if options.ignore_length_variants and options.in_length_window(pos):
+        pos = key >> 6
+        if window[pos]:
             continue
-        b = int(np.searchsorted(bounds, pos, side="right"))
+        b = bisect.bisect_right(bounds, pos)
         allele = _ALLELE_NAME[allele_code]
         if allele in IUPAC and options.heteroplasmy_matches_either_base:
             states = [None, *(key * 16 + _ALLELE_CODE[x] for x in sorted(IUPAC[allele]))]
@@ -186,10 +206,12 @@ def _hash_rows(
     extra_keys: list[list[int]] = [[] for _ in combos]
     extra_ids: list[list[int]] = [[] for _ in combos]
     everything = cl.any_n.copy()
+    bounds_list = [int(x) for x in bounds]
+    window = _window_mask(options)
     for c in range(nc):
         if everything[c]:
             continue
-        alts = _block_alternatives(cl.codes[c], bounds, m, options)
+        alts = _block_alternatives(cl.codes[c], bounds_list, m, window, options)
         if alts is None:
             everything[c] = True
             continue
@@ -252,14 +274,20 @@ def _join(kr: np.ndarray, ir: np.ndarray, kf: np.ndarray, jf: np.ndarray) -> np.
 
 def _bitsets(codes: list[tuple[int, ...]], ids: np.ndarray, col: dict[int, int],
              kcol: dict[int, int], words: int, kwords: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = []
+    ccols = []
+    kcols = []
+    for r, c in enumerate(ids.tolist()):
+        cc = codes[c]
+        rows.extend([r] * len(cc))
+        ccols.extend(col[x] for x in cc)
+        kcols.extend(kcol[x >> 4] for x in cc)
+    rows_a = np.array(rows, np.int64)
     cb = np.zeros((ids.size, words), np.uint64)
     kb = np.zeros((ids.size, kwords), np.uint64)
-    for r, c in enumerate(ids.tolist()):
-        for code in codes[c]:
-            x = col[code]
-            cb[r, x >> 6] |= np.uint64(1) << np.uint64(x & 63)
-            y = kcol[code >> 4]
-            kb[r, y >> 6] |= np.uint64(1) << np.uint64(y & 63)
+    for arr, cols in ((cb, np.array(ccols, np.int64)), (kb, np.array(kcols, np.int64))):
+        bits = np.left_shift(np.uint64(1), (cols & 63).astype(np.uint64))
+        np.bitwise_or.at(arr, (rows_a, cols >> 6), bits)
     return cb, kb
 
 

@@ -1,0 +1,159 @@
+"""Lineage data of a kinship-case document (``schemas/lineage.schema.json``) -> objects.
+
+The case file keeps lineage data at its top level (all optional)::
+
+    "mtdna":            {person: {"range": "16024-16569;1-576", "variants": ["16223T", ...]}}
+    "ystr":             {person: {locus: [alleles] | "12,19" | null}}
+    "mtdna_population": {"name": ..., "haplotypes": [{"range", "variants", "count"}]}
+                        or {"count": x, "n": N}
+    "ystr_population":  {"name": ..., "haplotypes": [{"alleles": {...}, "count"}]}
+                        or {"count": x, "n": N}
+    "mtdna_rules":      MtCompareOptions fields + "rate_per_meiosis" (MtAllowance)
+    "ystr_rules":       YCompareOptions fields
+
+:func:`parse_lineage` reads them (after JSON-schema validation by the caller, but it checks
+what it uses and names the file, the section and the person in every error) and
+:func:`lineage_pair_report` builds the :class:`~dnacase.kinship.combined.PairReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..combined import (
+    FrequencySource,
+    MtAllowance,
+    PairReport,
+    combine_pair,
+    mtdna_evidence,
+    ystr_evidence,
+)
+from ._common import LineageDataError
+from .frequency import PopulationDatabase
+from .mtdna import DEFAULT_MT_OPTIONS, MtCompareOptions, MtHaplotype
+from .pedigree_lines import PedigreeLike
+from .ystr import DEFAULT_Y_OPTIONS, YCompareOptions, YHaplotype
+
+DEFAULT_ALLOWANCE = MtAllowance()
+LINEAGE_KEYS = ("mtdna", "ystr", "mtdna_population", "ystr_population", "mtdna_rules",
+                "ystr_rules")
+
+
+@dataclass(frozen=True)
+class LineageCaseData:
+    """Parsed lineage part of a case: haplotypes by person id, populations and rules."""
+
+    mtdna: dict[str, MtHaplotype] = field(default_factory=dict)
+    ystr: dict[str, YHaplotype] = field(default_factory=dict)
+    mtdna_population: FrequencySource | None = None
+    ystr_population: FrequencySource | None = None
+    mtdna_options: MtCompareOptions = DEFAULT_MT_OPTIONS
+    mtdna_allowance: MtAllowance = DEFAULT_ALLOWANCE
+    ystr_options: YCompareOptions = DEFAULT_Y_OPTIONS
+
+    @property
+    def empty(self) -> bool:
+        return not self.mtdna and not self.ystr
+
+
+def has_lineage(doc: Mapping[str, Any]) -> bool:
+    """True when the case document carries any lineage-marker section."""
+    return any(k in doc for k in ("mtdna", "ystr"))
+
+
+def _err(source: str, where: str, message: str, person: str | None = None) -> LineageDataError:
+    return LineageDataError(message, sample=person, item=where, source=source)
+
+
+def _population(raw: Any, kind: str, source: str) -> FrequencySource | None:
+    where = f"{kind}_population"
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise _err(source, where, "must be an object")
+    if "haplotypes" not in raw:
+        try:
+            return (int(raw["count"]), int(raw["n"]))
+        except (KeyError, TypeError, ValueError):
+            raise _err(source, where, "needs either 'haplotypes' or 'count' and 'n'") from None
+    haps: list[MtHaplotype | YHaplotype] = []
+    for k, item in enumerate(raw["haplotypes"]):
+        label = f"{where}.haplotypes[{k}]"
+        try:
+            if kind == "mtdna":
+                h: MtHaplotype | YHaplotype = MtHaplotype.from_notation(
+                    item["variants"], item["range"], sample=label)
+            else:
+                h = YHaplotype.from_cells(item["alleles"], sample=label)
+        except KeyError as e:
+            raise _err(source, label, f"missing {e.args[0]!r}") from None
+        except LineageDataError as e:
+            raise LineageDataError(str(e), source=source) from None
+        haps.extend([h] * int(item.get("count", 1)))
+    return PopulationDatabase(str(raw.get("name", "population database")), tuple(haps))
+
+
+def parse_lineage(doc: Mapping[str, Any], source: str = "<case>") -> LineageCaseData:
+    """Read the lineage sections of a case document (see module docstring)."""
+    mt: dict[str, MtHaplotype] = {}
+    for person, rec in (doc.get("mtdna") or {}).items():
+        if not isinstance(rec, Mapping) or "range" not in rec or "variants" not in rec:
+            raise _err(source, "mtdna", "needs 'range' and 'variants'", person)
+        try:
+            mt[person] = MtHaplotype.from_notation(rec["variants"], rec["range"], sample=person)
+        except LineageDataError as e:
+            raise LineageDataError(f"mtdna: {e}", source=source) from None
+    ys: dict[str, YHaplotype] = {}
+    for person, rec in (doc.get("ystr") or {}).items():
+        if not isinstance(rec, Mapping):
+            raise _err(source, "ystr", "must map locus -> alleles", person)
+        try:
+            ys[person] = YHaplotype.from_cells(rec, sample=person)
+        except LineageDataError as e:
+            raise LineageDataError(f"ystr: {e}", source=source) from None
+    mt_rules = dict(doc.get("mtdna_rules") or {})
+    rate = mt_rules.pop("rate_per_meiosis", None)
+    if "ignored_positions" in mt_rules:
+        mt_rules["ignored_positions"] = frozenset(int(p) for p in mt_rules["ignored_positions"])
+    try:
+        mt_opts = MtCompareOptions(**mt_rules)
+        y_opts = YCompareOptions(**dict(doc.get("ystr_rules") or {}))
+    except (TypeError, ValueError) as e:
+        raise _err(source, "mtdna_rules/ystr_rules", str(e)) from None
+    allowance = DEFAULT_ALLOWANCE if rate is None else MtAllowance(rate_per_meiosis=float(rate))
+    return LineageCaseData(mt, ys, _population(doc.get("mtdna_population"), "mtdna", source),
+                           _population(doc.get("ystr_population"), "ystr", source),
+                           mt_opts, allowance, y_opts)
+
+
+def lineage_pair_report(
+    data: LineageCaseData,
+    pedigree: PedigreeLike,
+    remains: str,
+    missing: str,
+    *,
+    autosomal: Mapping[str, float] | float | None = None,
+    hypothesis_p: str | None = None,
+    hypothesis_d: str | None = None,
+) -> PairReport:
+    """Pair report for ``remains`` (id of its haplotypes in ``data``) as ``missing``.
+
+    Every other person with lineage data is a candidate reference; the pedigree decides who
+    counts. A part is left out when the remains have no haplotype of that kind.
+    """
+    mt_ev = y_ev = None
+    if remains in data.mtdna:
+        refs = {p: h for p, h in data.mtdna.items() if p not in (remains, missing)}
+        mt_ev = mtdna_evidence(pedigree, missing, data.mtdna[remains], refs,
+                               data.mtdna_population, options=data.mtdna_options,
+                               allowance=data.mtdna_allowance)
+    if remains in data.ystr:
+        refs_y = {p: h for p, h in data.ystr.items() if p not in (remains, missing)}
+        y_ev = ystr_evidence(pedigree, missing, data.ystr[remains], refs_y,
+                             data.ystr_population, options=data.ystr_options)
+    pop = (data.mtdna_population.name if isinstance(data.mtdna_population, PopulationDatabase)
+           else "the reference population")
+    return combine_pair(remains, missing, autosomal=autosomal, mtdna=mt_ev, y=y_ev,
+                        hypothesis_p=hypothesis_p, hypothesis_d=hypothesis_d, population=pop)
