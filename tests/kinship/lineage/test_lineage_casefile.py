@@ -91,3 +91,21 @@ def test_errors_name_file_section_and_person() -> None:
         parse_lineage({"ystr": {"C01": {"DYS19": "x"}}}, "case.json")
     with pytest.raises(LineageDataError, match="mtdna_rules"):
         parse_lineage({"mtdna_rules": {"exclude_at": 0, "inconclusive_at": 1}}, "case.json")
+
+
+def test_case_lineage_json_has_every_part() -> None:
+    from dnacase.kinship.lineage.casefile import case_lineage_json
+
+    ped = Pedigree.from_records(CASE["pedigree"])
+    out = case_lineage_json(CASE, ped, 4.5, source="case.json")
+    assert out is not None
+    text = json.dumps(out, allow_nan=False)  # strictly JSON
+    assert set(out["parts"]) == {"autosomal", "mtdna", "y"}
+    assert out["parts"]["autosomal"] == {"STR/SNP": 4.5}
+    total = 4.5 + out["parts"]["mtdna"] + out["parts"]["y"]
+    assert out["combined_log10_lr"] == pytest.approx(total, abs=1e-5)
+    assert out["y"]["differences"] == ["DYS570 18/19 (+1 repeat(s))"]
+    assert "independent" in text
+    excluded = case_lineage_json(CASE, ped, float("-inf"))
+    assert excluded["combined_log10_lr"] == "-inf"
+    assert case_lineage_json({"id": "old", "poi": "X", "missing": "MP"}, ped, 1.0) is None

@@ -157,3 +157,75 @@ def lineage_pair_report(
            else "the reference population")
     return combine_pair(remains, missing, autosomal=autosomal, mtdna=mt_ev, y=y_ev,
                         hypothesis_p=hypothesis_p, hypothesis_d=hypothesis_d, population=pop)
+
+
+def _num(v: float | None) -> float | str | None:
+    """JSON-safe log10 value: -inf becomes the string "-inf" (LR 0)."""
+    if v is None:
+        return None
+    return "-inf" if v == float("-inf") else round(v, 6)
+
+
+def evidence_json(ev: Any) -> dict[str, Any] | None:
+    """JSON-able view of a :class:`~dnacase.kinship.combined.LineageEvidence` (or None)."""
+    if ev is None:
+        return None
+    freq = ev.frequency
+    return {
+        "log10_lr": _num(ev.log10_lr),
+        "hypotheses": {"Hp": ev.hypothesis_p, "Hd": ev.hypothesis_d},
+        "reference": ev.reference,
+        "meioses": ev.meioses,
+        "classification": ev.classification.value if ev.classification else None,
+        "differences": list(ev.differences),
+        "log10_numerator": _num(ev.log10_numerator),
+        "frequency": None if freq is None else {
+            "count": freq.count, "n": freq.n, "upper_bound": freq.upper,
+            "confidence": freq.confidence, "two_sided": freq.two_sided,
+            "population": freq.population, "describe": freq.describe()},
+        "counted_once": list(ev.counted_once),
+        "outside_line": [{"id": rid, "reason": why} for rid, why in ev.outside],
+        "notes": list(ev.notes),
+        "reason": ev.reason or None,
+    }
+
+
+def report_json(report: PairReport) -> dict[str, Any]:
+    """JSON-able view of a pair report: each part and the combined log10 LR."""
+    return {
+        "parts": {
+            "autosomal": {k: _num(v) for k, v in report.autosomal.items()},
+            "mtdna": _num(report.mtdna.log10_lr) if report.mtdna else None,
+            "y": _num(report.y.log10_lr) if report.y else None,
+        },
+        "combined_log10_lr": _num(report.combined_log10_lr),
+        "combined_parts": list(report.parts_used),
+        "hypotheses": {"Hp": report.hypothesis_p, "Hd": report.hypothesis_d},
+        "mtdna": evidence_json(report.mtdna),
+        "y": evidence_json(report.y),
+        "assumptions": list(report.assumptions),
+    }
+
+
+def case_lineage_json(
+    doc: Mapping[str, Any],
+    pedigree: PedigreeLike,
+    autosomal_log10_lr: float | None,
+    *,
+    source: str = "<case>",
+    remains_key: str = "poi",
+    missing_key: str = "missing",
+) -> dict[str, Any] | None:
+    """For a kinship-case document with lineage sections: the combined report as JSON.
+
+    ``autosomal_log10_lr`` is the autosomal LR of the case (log10; -inf for 0; None when
+    not computed). Returns None when the case has no lineage data.
+    """
+    if not has_lineage(doc):
+        return None
+    data = parse_lineage(doc, source)
+    remains, missing = str(doc[remains_key]), str(doc[missing_key])
+    rep = lineage_pair_report(data, pedigree, remains, missing,
+                              autosomal=None if autosomal_log10_lr is None
+                              else {"STR/SNP": autosomal_log10_lr})
+    return report_json(rep)
