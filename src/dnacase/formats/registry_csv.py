@@ -346,6 +346,39 @@ def _missing_person(
     )
 
 
+def _validate_values(
+    values: dict[str, str],
+    columns: dict[str, tuple[bool, tuple[str, ...]]],
+    make: Callable[[int, dict[str, str], Callable[[str, str], None]], T | None],
+) -> tuple[T | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    cleaned = {name: clean_text(values.get(name) or "") for name in columns}
+
+    def report(column: str, message: str) -> None:
+        errors.setdefault(column, message)
+
+    for name, (required, _) in columns.items():
+        if required and not cleaned[name]:
+            report(name, f"{name.replace('_', ' ')} is required")
+    record = make(0, cleaned, report)
+    return (record if not errors else None), errors
+
+
+def validate_missing_person(
+    values: dict[str, str],
+) -> tuple[MissingPersonRow | None, dict[str, str]]:
+    """Check one missing person given as form values (same rules as a registry file row).
+
+    Returns the row, or ``None`` and the messages per field.
+    """
+    return _validate_values(values, MISSING_PERSON_COLUMNS, _missing_person)
+
+
+def validate_grave(values: dict[str, str]) -> tuple[GraveRow | None, dict[str, str]]:
+    """Check one grave given as form values (same rules as a grave-list row)."""
+    return _validate_values(values, GRAVE_COLUMNS, _grave)
+
+
 def parse_missing_persons(data: bytes | str, *, file: str = "registry.csv") -> ParseResult[
     MissingPersonRow
 ]:
@@ -386,7 +419,8 @@ def _grave(line: int, v: dict[str, str], report: Callable[[str, str], None]) -> 
     if bad:
         return None
     return GraveRow(
-        line=line, plot=v.get("plot", ""), row=v.get("row", ""), number=v["number"],
+        line=line, plot=v.get("plot", "").upper(), row=v.get("row", "").upper(),
+        number=v["number"].upper(),
         inscription=inscription, status=status, registry_number=v.get("registry_number", ""),
         notes=v.get("notes", ""),
     )
