@@ -9,6 +9,7 @@ frequency table (allowed only with ``n_individuals``: 5/2N policy, reported in t
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,14 +68,19 @@ def _schema_errors(obj: Any) -> None:
     if not isinstance(obj, list | dict):
         raise CaseError("input must be a case object or an array of cases")
     if _FAST is None:
-        _FAST = fastjsonschema.compile(CASE_SCHEMA)
+        _FAST = fastjsonschema.compile(copy.deepcopy(CASE_SCHEMA))  # it rewrites $refs in place
     try:
         _FAST(obj)
         return
     except fastjsonschema.JsonSchemaException as fast_exc:
         fast_msg = str(fast_exc)
     if _CASE_V is None:
-        sub = {**CASE_SCHEMA["$defs"]["case"], "$defs": CASE_SCHEMA["$defs"]}
+        sub = {
+            "$schema": CASE_SCHEMA["$schema"],
+            "$id": "urn:dnacase:kinship-case",
+            **CASE_SCHEMA["$defs"]["case"],
+            "$defs": CASE_SCHEMA["$defs"],
+        }
         _CASE_V = jsonschema.validators.validator_for(CASE_SCHEMA)(sub)
     cases = obj if isinstance(obj, list) else [obj]
     for k, case in enumerate(cases):

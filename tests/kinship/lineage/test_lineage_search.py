@@ -119,3 +119,43 @@ def test_empty_inputs() -> None:
     remains, _ = _random_set(1, 3, 1)
     assert len(mtdna_candidate_pairs(remains, [])) == 0
     assert len(mtdna_candidate_pairs([], remains)) == 0
+
+
+def _random_y(seed: int, n: int) -> list:
+    from dnacase.kinship.lineage import YHaplotype
+
+    rng = random.Random(seed)
+    founders = [{"DYS19": rng.choice(["14", "15"]), "DYS389I": rng.choice(["13", "14"]),
+                 "DYS389II": rng.choice(["29", "30", "31"]), "DYS570": rng.choice(["17", "18"]),
+                 "DYS385": rng.choice(["12,19", "13,13", "11,14"]),
+                 "DYS458": rng.choice(["16", "17.2"])} for _ in range(4)]
+    out = []
+    for _ in range(n):
+        cells = dict(rng.choice(founders))
+        for locus in rng.sample(sorted(cells), rng.choice([0, 0, 1, 2])):
+            cells[locus] = rng.choice(["", "15", "31", "14,15", "12,20", "0"])
+        if rng.random() < 0.3 and cells["DYS389I"] in ("13", "14"):
+            cells["DYS389I"] = str(int(cells["DYS389I"]) + 1)
+        out.append(YHaplotype.from_cells(cells))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("include_inconclusive", [True, False])
+def test_y_filter_equals_brute_force(seed: int, include_inconclusive: bool) -> None:
+    from dnacase.kinship.lineage import YCompareOptions, compare_ystr
+    from dnacase.kinship.lineage.search import ystr_candidate_pairs
+
+    remains, family = _random_y(seed, 40), _random_y(seed + 10, 45)
+    for opts in (YCompareOptions(), YCompareOptions(dys389ii_is_total=False, exclude_at=2)):
+        k = (opts.exclude_at if include_inconclusive else opts.inconclusive_at) - 1
+        want = set()
+        for i, a in enumerate(remains):
+            for j, b in enumerate(family):
+                d = compare_ystr(a, b, 1, opts).n_differences
+                if d <= k:
+                    want.add((i, j, d))
+        got = ystr_candidate_pairs(remains, family, opts,
+                                   include_inconclusive=include_inconclusive, chunk=7)
+        assert got.as_set() == want
+        assert want

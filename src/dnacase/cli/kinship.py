@@ -1,0 +1,96 @@
+"""``dnacase kinship``: kinship likelihood ratios from case files.
+
+``dnacase kinship lr FILE`` reads one case or a JSON array of cases (format:
+``schemas/kinship-case.schema.json``; ``-`` reads standard input) and prints, as JSON, for each
+case in input order ``{"id", "lr", "log10_lr", "loci", "inconsistent"}``:
+
+* ``lr``: the missing-person LR (POI is the missing person vs unrelated), a double;
+  ``0.0`` when excluded (then ``log10_lr`` is ``null``); ``null`` when the LR is outside the
+  double range (``log10_lr`` is then finite);
+* ``loci``: ``{locus: log10 LR}`` per locus (``null`` for an excluding locus, ``0`` where the
+  POI is untyped); ``inconsistent``: loci where the POI is Mendelian-incompatible with the
+  family (LR 0 without mutation, small with a mutation model).
+
+Markers are treated as unlinked (product over loci); this and any frequency policy applied
+are reported on standard error (and in a ``notes`` field with ``--notes``). Invalid input:
+a message naming the case, person and locus on standard error, exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from dnacase.kinship import CaseError, KinshipDataError, load_cases, result_json
+from dnacase.kinship.lr import ENGINE_VERSION, UNLINKED_NOTE
+
+
+@click.group(name="kinship")
+def command() -> None:
+    """Kinship likelihood ratios (exact pedigree likelihoods)."""
+
+
+@command.command(name="lr")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--n-individuals",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Frequency database size N: alleles absent from a table get 5/2N "
+    "(renormalised). Without it such alleles are an error.",
+)
+@click.option(
+    "--notes/--no-notes",
+    default=False,
+    help="Add a 'notes' field (assumptions, policies, mutation models) per case.",
+)
+@click.option("--indent", type=click.IntRange(min=0), default=None, help="Pretty-print JSON.")
+def lr_command(file: str, n_individuals: int | None, notes: bool, indent: int | None) -> None:
+    """Missing-person LR for each case in FILE (JSON; '-' for stdin)."""
+    t0 = time.perf_counter()
+    try:
+        name = "<stdin>" if file == "-" else file
+        if file == "-":
+            text = sys.stdin.read()
+        else:
+            try:
+                text = Path(file).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CaseError(f"{file}: cannot read: {exc.strerror}") from exc
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CaseError(
+                f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from exc
+        single = isinstance(obj, dict)
+        cases = load_cases(obj, n_individuals)
+    except (CaseError, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    out = []
+    policy_notes = []
+    for case in cases:
+        try:
+            res = case.compute()
+        except (KinshipDataError, ValueError) as exc:
+            click.echo(f"error: case {case.id!r}: {exc}", err=True)
+            sys.exit(2)
+        item = result_json(case, res)
+        if notes:
+            item["notes"] = list(res.notes)
+        policy_notes += [f"case {case.id!r}: {n}" for n in case.notes]
+        out.append(item)
+    payload = out[0] if single and len(out) == 1 else out
+    click.echo(json.dumps(payload, indent=indent, allow_nan=False))
+    for n in policy_notes:
+        click.echo(f"note: {n}", err=True)
+    click.echo(
+        f"note: {len(out)} case(s) in {time.perf_counter() - t0:.2f} s with {ENGINE_VERSION}; "
+        f"{UNLINKED_NOTE}",
+        err=True,
+    )
