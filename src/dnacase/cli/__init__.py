@@ -12,7 +12,7 @@ import importlib
 import click
 
 # Modules under dnacase.cli, each exposing ``command`` (a click.Command or click.Group).
-_SUBCOMMANDS: tuple[str, ...] = ()
+_SUBCOMMANDS: tuple[str, ...] = ("kinship",)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
