@@ -124,11 +124,12 @@ def test_empty_inputs() -> None:
 def _random_y(seed: int, n: int) -> list:
     from dnacase.kinship.lineage import YHaplotype
 
+    frng = random.Random(0)  # one founder set for both sides
     rng = random.Random(seed)
-    founders = [{"DYS19": rng.choice(["14", "15"]), "DYS389I": rng.choice(["13", "14"]),
-                 "DYS389II": rng.choice(["29", "30", "31"]), "DYS570": rng.choice(["17", "18"]),
-                 "DYS385": rng.choice(["12,19", "13,13", "11,14"]),
-                 "DYS458": rng.choice(["16", "17.2"])} for _ in range(4)]
+    founders = [{"DYS19": frng.choice(["14", "15"]), "DYS389I": frng.choice(["13", "14"]),
+                 "DYS389II": frng.choice(["29", "30", "31"]), "DYS570": frng.choice(["17", "18"]),
+                 "DYS385": frng.choice(["12,19", "13,13", "11,14"]),
+                 "DYS458": frng.choice(["16", "17.2"])} for _ in range(4)]
     out = []
     for _ in range(n):
         cells = dict(rng.choice(founders))

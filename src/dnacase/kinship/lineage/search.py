@@ -1,5 +1,9 @@
 """Lineage markers as a fast search filter: which (remains, family) pairs are not excluded.
 
+Use the pairs returned here to restrict the autosomal comparison to pairs whose lineage
+haplotypes do not exclude a common lineage (:func:`mtdna_candidate_pairs`,
+:func:`ystr_candidate_pairs`).
+
 :func:`mtdna_candidate_pairs` returns every pair of ``remains[i]`` and ``family[j]`` whose
 :func:`~dnacase.kinship.lineage.mtdna.compare_mtdna` result has at most ``k`` differences
 (``k = exclude_at - 1`` when inconclusive pairs are kept, the default, else
@@ -49,6 +53,7 @@ from .mtdna import (
     MtRange,
     compare_mtdna,
 )
+from .ystr import DEFAULT_Y_OPTIONS, YCompareOptions, YHaplotype
 
 _ALLELE_CODE: dict[str, int] = {"A": 0, "C": 1, "G": 2, "T": 3, DEL: 4, UNKNOWN: 14}
 _ALLELE_CODE.update({c: 5 + i for i, c in enumerate(sorted(IUPAC))})
@@ -423,3 +428,76 @@ def _expand(cr: _Classes, cf: _Classes, pu: np.ndarray, pv: np.ndarray, d: np.nd
     iv = local % cv[pid]
     return fr[orr[pu[pid]] + iu], ff[off[pv[pid]] + iv], np.repeat(d, rep)
 
+
+
+# ------------------------------------------------------------------------------------ Y-STR
+@dataclass(frozen=True)
+class YPairs:
+    """Y pairs with at most ``k`` differing loci: indices (int64) and counts (int16)."""
+
+    remains_index: np.ndarray
+    family_index: np.ndarray
+    n_differences: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.remains_index.size)
+
+    def as_set(self) -> set[tuple[int, int, int]]:
+        return set(zip(self.remains_index.tolist(), self.family_index.tolist(),
+                       self.n_differences.tolist(), strict=True))
+
+
+def _y_matrix(haps: Sequence[YHaplotype], loci: list[str], codes: dict[tuple, int]
+              ) -> np.ndarray:
+    out = np.full((len(haps), len(loci) + 1), -1, np.int32)
+    for r, h in enumerate(haps):
+        for c, locus in enumerate(loci):
+            a = h.alleles.get(locus)
+            if a is not None:
+                out[r, c] = codes.setdefault(a, len(codes))
+        one, two = h.alleles.get("DYS389I"), h.alleles.get("DYS389II")
+        if one is not None and two is not None and len(one) == 1 and len(two) == 1:
+            out[r, -1] = codes.setdefault(("II-I", two[0] - one[0]), len(codes))
+    return out
+
+
+def ystr_candidate_pairs(
+    remains: Sequence[YHaplotype],
+    family: Sequence[YHaplotype],
+    options: YCompareOptions = DEFAULT_Y_OPTIONS,
+    *,
+    include_inconclusive: bool = True,
+    chunk: int = 2048,
+) -> YPairs:
+    """Pairs whose :func:`~dnacase.kinship.lineage.ystr.compare_ystr` difference count
+    (loci typed in both men, DYS389II as II - I when both men have both) is at most
+    ``exclude_at - 1`` (or ``inconclusive_at - 1``). Vectorised all-pairs count over an
+    int32 allele-code matrix, O(N * M * loci) in chunks; meant for the family-versus-remains
+    sizes of a case search, not 1e10 pairs."""
+    k = (options.exclude_at if include_inconclusive else options.inconclusive_at) - 1
+    loci = sorted({loc for h in (*remains, *family) for loc in h.alleles})
+    if k < 0 or not remains or not family or not loci:
+        z = np.zeros(0, np.int64)
+        return YPairs(z, z.copy(), np.zeros(0, np.int16))
+    codes: dict[tuple, int] = {}
+    a = _y_matrix(remains, loci, codes)
+    b = _y_matrix(family, loci, codes)
+    i389 = loci.index("DYS389I") if "DYS389I" in loci else -1
+    i389ii = loci.index("DYS389II") if "DYS389II" in loci else -1
+    use_diff = options.dys389ii_is_total and i389 >= 0 and i389ii >= 0
+    out_i, out_j, out_d = [], [], []
+    for s in range(0, len(remains), chunk):
+        x = a[s:s + chunk, None, :]
+        y = b[None, :, :]
+        typed = (x >= 0) & (y >= 0)
+        diff = (x != y) & typed
+        if use_diff:
+            both = typed[..., -1]  # II-I known for both (so I and II typed in both men)
+            diff[..., i389ii] = np.where(both, diff[..., -1], diff[..., i389ii])
+        d = diff[..., :-1].sum(-1)
+        ii, jj = np.nonzero(d <= k)
+        out_i.append(ii + s)
+        out_j.append(jj)
+        out_d.append(d[ii, jj])
+    return YPairs(np.concatenate(out_i).astype(np.int64), np.concatenate(out_j).astype(np.int64),
+                  np.concatenate(out_d).astype(np.int16))

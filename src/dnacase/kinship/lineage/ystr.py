@@ -333,15 +333,15 @@ class YComparison:
 
 def _effective(h: YHaplotype, other: YHaplotype, options: YCompareOptions
                ) -> dict[str, YLocusAlleles | None]:
+    """Alleles as compared: DYS389II becomes II - I when both men have single-copy I and II."""
     eff = dict(h.alleles)
     if options.dys389ii_is_total:
-        both = all(x.alleles.get(k) is not None for x in (h, other)
-                   for k in ("DYS389I", "DYS389II"))
-        if both:
-            one, two = eff["DYS389I"], eff["DYS389II"]
+        pairs = [(x.alleles.get("DYS389I"), x.alleles.get("DYS389II")) for x in (h, other)]
+        if all(one is not None and two is not None and len(one) == 1 and len(two) == 1
+               for one, two in pairs):
+            one, two = pairs[0]
             assert one is not None and two is not None
-            if len(one) == 1 and len(two) == 1:
-                eff["DYS389II"] = (two[0] - one[0],)
+            eff["DYS389II"] = (two[0] - one[0],)
     return eff
 
 
