@@ -121,9 +121,13 @@ async def get_kit_by_id(session: AsyncSession, kit_id: int) -> Kit:
 
 async def register_batch(
     session: AsyncSession, count: int | str, *, notes: str = "", year: int | None = None,
-    actor: ActorLike | None, meta: RequestMeta | None = None,
+    issued_at: dt.datetime | None = None, actor: ActorLike | None,
+    meta: RequestMeta | None = None,
 ) -> tuple[KitBatch, list[Kit]]:
-    """Register *count* new kits (consecutive numbers of *year*, default this year)."""
+    """Register *count* new kits (consecutive numbers of *year*, default this year).
+
+    *issued_at* (default now) is the time of the kits' first custody event.
+    """
     try:
         n = int(str(count).strip())
     except ValueError:
@@ -147,6 +151,7 @@ async def register_batch(
     session.add_all(kits)
     await session.flush()
     await custody.append_many(session, kits, "issued", actor=actor, to_party=_who(actor),
+                              at=issued_at,
                               notes=_("Registered in batch %(id)s", id=batch.id))
     await audit.record(session, actor, "kit.batch.create", batch, after={
         **audit.snapshot(batch), "first": kits[0].barcode, "last": kits[-1].barcode,
@@ -443,14 +448,14 @@ async def create_shipment(
         raise ValidationFailed(_("The shipment was not recorded: please correct the marked "
                                  "fields."), field_errors=errors)
     now = utcnow()
-    year = now.astimezone(VIETNAM).year
-    seq = await _next_shipment_number(session, year)
     sent_at = now
     if values.get("sent_at"):
         parsed = parse_when(values.get("sent_at"), field_name="sent_at", errors=errors)
         if parsed is None:
             raise ValidationFailed(_("Please correct the marked fields."), field_errors=errors)
         sent_at = parsed
+    year = sent_at.astimezone(VIETNAM).year
+    seq = await _next_shipment_number(session, year)
     shipment = Shipment(accession=make_accession(SHIPMENT_PREFIX, year, seq), year=year,
                         sequence=seq, lab_name=lab, state="sent", sent_at=sent_at,
                         sent_by_id=getattr(actor, "id", None),
@@ -594,7 +599,7 @@ async def check_in(
 
 async def record_outcome(
     session: AsyncSession, barcode: str, outcome: str, *, notes: str = "",
-    actor: ActorLike | None, meta: RequestMeta | None = None,
+    at: dt.datetime | None = None, actor: ActorLike | None, meta: RequestMeta | None = None,
 ) -> Kit:
     """The lab reports a received kit as ``profiled`` or ``failed``."""
     action = {"profiled": ks.PROFILE, "failed": ks.FAIL, ks.PROFILE: ks.PROFILE,
@@ -608,7 +613,7 @@ async def record_outcome(
     kit.updated_at = utcnow()
     await session.flush()
     await custody.append(session, kit, kit.state, actor=actor, to_party=_who(actor),
-                         notes=clean_text(notes))
+                         at=at, notes=clean_text(notes))
     await audit.record(session, actor, f"kit.{action}", kit, before=before,
                        after=audit.snapshot(kit), request_meta=meta)
     return kit
