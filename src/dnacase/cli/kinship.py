@@ -11,6 +11,11 @@ case in input order ``{"id", "lr", "log10_lr", "loci", "inconsistent"}``:
   POI is untyped); ``inconsistent``: loci where the POI is Mendelian-incompatible with the
   family (LR 0 without mutation, small with a mutation model).
 
+With lineage data in the case (``mtdna``, ``ystr``: ``schemas/lineage.schema.json``) each
+item also has ``lineage``: the autosomal, mtDNA and Y-STR log10 LRs, their sum (combined LR,
+markers of the three kinds assumed independent), hypotheses, references used or outside the
+line, and the parts are summarised on standard error.
+
 Markers are treated as unlinked (product over loci); this and any frequency policy applied
 are reported on standard error (and in a ``notes`` field with ``--notes``). Invalid input:
 a message naming the case, person and locus on standard error, exit status 2.
@@ -26,6 +31,7 @@ from pathlib import Path
 import click
 
 from dnacase.kinship import CaseError, KinshipDataError, load_cases, result_json
+from dnacase.kinship.lineage.casefile import case_lineage_json, parts_line
 from dnacase.kinship.lr import ENGINE_VERSION, UNLINKED_NOTE
 
 
@@ -77,10 +83,14 @@ def lr_command(file: str, n_individuals: int | None, notes: bool, indent: int | 
     for case in cases:
         try:
             res = case.compute()
+            lineage = case_lineage_json(case.raw, case.pedigree, res.log10_lr, source=file)
         except (KinshipDataError, ValueError) as exc:
             click.echo(f"error: case {case.id!r}: {exc}", err=True)
             sys.exit(2)
         item = result_json(case, res)
+        if lineage is not None:  # mtDNA / Y-STR data present: every part and the product
+            item["lineage"] = lineage
+            policy_notes.append(f"case {case.id!r}: {parts_line(lineage)}")
         if notes:
             item["notes"] = list(res.notes)
         policy_notes += [f"case {case.id!r}: {n}" for n in case.notes]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .case_schema import CASE_SCHEMA
+from .lineage.schema import LINEAGE_SCHEMA, LINEAGE_SCHEMA_ID
 from .lr import LRResult, missing_person_lr
 from .markers import Locus, MarkerError, add_missing_alleles, encode_genotype
 from .mutation import MutationModel, MutationModelError, SexSpecificMutation
@@ -58,6 +59,19 @@ _FAST: Any = None
 _CASE_V: Any = None
 
 
+def _local_schema(uri: str) -> Any:
+    """The referenced lineage schema from the package, never from the network."""
+    if uri.split("#")[0] != LINEAGE_SCHEMA_ID:
+        raise CaseError(f"schema reference to an unknown document: {uri}")
+    return copy.deepcopy(LINEAGE_SCHEMA)
+
+
+def _registry() -> Any:
+    from referencing import Registry, Resource
+
+    return Registry().with_resource(LINEAGE_SCHEMA_ID, Resource.from_contents(LINEAGE_SCHEMA))
+
+
 def _schema_errors(obj: Any) -> None:
     """Validate against :data:`CASE_SCHEMA`: a compiled validator (fastjsonschema) for speed,
     then jsonschema on the failing case only, for the clearest message."""
@@ -68,7 +82,9 @@ def _schema_errors(obj: Any) -> None:
     if not isinstance(obj, list | dict):
         raise CaseError("input must be a case object or an array of cases")
     if _FAST is None:
-        _FAST = fastjsonschema.compile(copy.deepcopy(CASE_SCHEMA))  # it rewrites $refs in place
+        _FAST = fastjsonschema.compile(  # it rewrites $refs in place
+            copy.deepcopy(CASE_SCHEMA), handlers={"https": _local_schema}
+        )
     try:
         _FAST(obj)
         return
@@ -81,7 +97,7 @@ def _schema_errors(obj: Any) -> None:
             **CASE_SCHEMA["$defs"]["case"],
             "$defs": CASE_SCHEMA["$defs"],
         }
-        _CASE_V = jsonschema.validators.validator_for(CASE_SCHEMA)(sub)
+        _CASE_V = jsonschema.validators.validator_for(CASE_SCHEMA)(sub, registry=_registry())
     cases = obj if isinstance(obj, list) else [obj]
     for k, case in enumerate(cases):
         errs = sorted(_CASE_V.iter_errors(case), key=lambda e: list(e.absolute_path))

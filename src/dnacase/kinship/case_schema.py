@@ -9,6 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from .lineage.schema import LINEAGE_SCHEMA_ID
+
+_LINEAGE_KEYS = (
+    ("mtdna", "mtdna"),
+    ("ystr", "ystr"),
+    ("mtdna_population", "mtdnaPopulation"),
+    ("ystr_population", "ystrPopulation"),
+    ("mtdna_rules", "mtdnaRules"),
+    ("ystr_rules", "ystrRules"),
+)
+
 _ALLELE = {"type": "string", "minLength": 1, "description": 'allele name, e.g. "9.3", "13", "A"'}
 
 _MODEL = {
@@ -112,6 +123,8 @@ CASE_SCHEMA: dict[str, Any] = {
                         "additionalProperties": {"$ref": "#/$defs/genotype"},
                     },
                 },
+                # optional lineage markers (mtDNA, Y-STR): schemas/lineage.schema.json
+                **{k: {"$ref": f"{LINEAGE_SCHEMA_ID}#/$defs/{d}"} for k, d in _LINEAGE_KEYS},
             },
         },
     },

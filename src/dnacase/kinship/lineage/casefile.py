@@ -229,3 +229,19 @@ def case_lineage_json(
                               autosomal=None if autosomal_log10_lr is None
                               else {"STR/SNP": autosomal_log10_lr})
     return report_json(rep)
+
+
+def parts_line(lineage_json: Mapping[str, Any]) -> str:
+    """One line naming each part of :func:`report_json` output and the combined log10 LR."""
+    parts = lineage_json["parts"]
+    auto = "; ".join(f"autosomal {k} log10 LR = {v}" for k, v in parts["autosomal"].items())
+    bits = [auto or "autosomal: not computed"]
+    for name, key in (("mtDNA", "mtdna"), ("Y-STR", "y")):
+        ev = lineage_json[key]
+        if ev is None:
+            continue
+        bits.append(f"{name} log10 LR = {parts[key]}" if parts[key] is not None
+                    else f"{name}: no LR ({ev['reason']})")
+    bits.append(f"combined log10 LR = {lineage_json['combined_log10_lr']} "
+                "(product of the parts; independence assumed)")
+    return "; ".join(bits)
