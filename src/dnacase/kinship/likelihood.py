@@ -38,6 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from .markers import Locus
+from .mutation import CustomMutation, SexSpecificMutation
 from .pedigree import MALE, Pedigree
 
 __all__ = ["LikelihoodError", "log10_likelihood", "loglik_per_locus"]
@@ -346,16 +347,45 @@ def _is_lumpable(m: np.ndarray, rest: np.ndarray, keep: np.ndarray) -> bool:
     return bool(np.all(sub == sub[0:1, :]))
 
 
+_EYES: dict[int, np.ndarray] = {}
+
+
+def _eye(k: int) -> np.ndarray:
+    e = _EYES.get(k)
+    if e is None:
+        e = np.eye(k)
+        e.setflags(write=False)
+        _EYES[k] = e
+    return e
+
+
+def _model_lumpable(locus: Locus) -> bool | None:
+    """True when the model is lumpable for any partition (equal, proportional, none), None
+    when it must be checked numerically (custom), False otherwise (stepwise, onestep)."""
+    mu = locus.mutation
+    if isinstance(mu, CustomMutation):
+        return None
+    models = [mu.female, mu.male] if isinstance(mu, SexSpecificMutation) else [mu]
+    ok = {"equal", "proportional"}
+    return all(m is None or m.model in ok for m in models)
+
+
 def prepare_locus(locus: Locus, observed: np.ndarray, allow_lump: bool = True) -> _LocusPrep:
     """Reduce ``locus`` to the observed alleles (int indices) plus one lumped allele when that
     is exact (identity or lumpable mutation matrices); otherwise keep every allele."""
     n = locus.n_alleles
-    mf, mm = locus.matrices()
-    keep = np.unique(observed[observed >= 0])
-    if allow_lump and keep.size < n - 1:
-        rest = np.setdiff1d(np.arange(n), keep)
+    keep_l = sorted({x for x in observed.tolist() if x >= 0})
+    if allow_lump and len(keep_l) < n - 1:
         mut = locus.has_mutation
-        if not mut or (_is_lumpable(mf, rest, keep) and _is_lumpable(mm, rest, keep)):
+        lumpable = True if not mut else _model_lumpable(locus)
+        keep = np.array(keep_l, dtype=np.int64)
+        in_keep = np.zeros(n, dtype=bool)
+        in_keep[keep] = True
+        rest = np.flatnonzero(~in_keep)
+        if lumpable is None:
+            mf, mm = locus.matrices()
+            lumpable = _is_lumpable(mf, rest, keep) and _is_lumpable(mm, rest, keep)
+        if lumpable:
             k = keep.size + 1
             remap = np.full(n, k - 1, dtype=np.int64)
             remap[keep] = np.arange(keep.size)
@@ -363,10 +393,10 @@ def prepare_locus(locus: Locus, observed: np.ndarray, allow_lump: bool = True) -
             p[:-1] = locus.freqs[keep]
             p[-1] = locus.freqs[rest].sum()
             if not mut:
-                eye = np.eye(k)
+                eye = _eye(k)
                 return _LocusPrep(p, eye, eye, remap, keep, True)
             mats = []
-            for m in (mf, mm):
+            for m in locus.matrices():
                 r = np.empty((k, k))
                 r[:-1, :-1] = m[np.ix_(keep, keep)]
                 r[:-1, -1] = m[np.ix_(keep, rest)].sum(axis=1)
@@ -374,7 +404,9 @@ def prepare_locus(locus: Locus, observed: np.ndarray, allow_lump: bool = True) -
                 r[-1, -1] = m[rest[0], rest].sum()
                 mats.append(r)
             return _LocusPrep(p, mats[0], mats[1], remap, keep, True)
-    return _LocusPrep(locus.freqs, mf, mm, np.arange(n, dtype=np.int64), np.arange(n), False)
+    mf, mm = locus.matrices()
+    ar = np.arange(n, dtype=np.int64)
+    return _LocusPrep(locus.freqs, mf, mm, ar, ar, False)
 
 
 def _bucket(k: int) -> int:
@@ -412,6 +444,90 @@ def _make_batches(preps: Sequence[_LocusPrep], geno: np.ndarray) -> list[tuple[n
     return out
 
 
+@dataclass(frozen=True)
+class FreqTable:
+    """Frequencies of a locus list, padded: ``pad`` float64 ``(L, nmax)`` (0 beyond each
+    locus's alleles), ``n`` int64 ``(L,)`` allele counts, ``mut`` bool ``(L,)``."""
+
+    pad: np.ndarray
+    n: np.ndarray
+    mut: np.ndarray
+
+
+@lru_cache(maxsize=64)
+def freq_table(loci: tuple[Locus, ...]) -> FreqTable:
+    """Padded frequency table of ``loci`` (cached by the identity of the locus objects)."""
+    n = np.array([loc.n_alleles for loc in loci], dtype=np.int64)
+    pad = np.zeros((len(loci), int(n.max()) if len(loci) else 1))
+    for j, loc in enumerate(loci):
+        pad[j, : loc.n_alleles] = loc.freqs
+    mut = np.array([loc.has_mutation for loc in loci], dtype=bool)
+    return FreqTable(pad, n, mut)
+
+
+def lumped_batch(
+    freq_pad: np.ndarray, loc: np.ndarray, gt: np.ndarray, typed_rows: np.ndarray
+) -> tuple[_Batch, np.ndarray, np.ndarray]:
+    """Vectorised reduction of no-mutation rows to observed alleles + one lumped allele.
+
+    freq_pad: (L, nmax) padded frequencies; loc: (B,) locus of each row; gt: (P, B, 2) raw
+    allele indices (-1 untyped); typed_rows: persons typed in every row. Returns the batch
+    (identity matrices as broadcast views), ``lam`` int64 (B, nmax): reduced index of every
+    original allele (lumped ones -> the lump index), and ``rho`` (B, K): reduced frequency
+    (1 where 0, safe to divide)."""
+    b = gt.shape[1]
+    nmax = freq_pad.shape[1]
+    if typed_rows.size:
+        obs = np.sort(gt[typed_rows].transpose(1, 0, 2).reshape(b, -1), axis=1)
+        first = np.ones(obs.shape, dtype=bool)
+        first[:, 1:] = obs[:, 1:] != obs[:, :-1]
+        cnt = first.sum(axis=1)
+        kmax = int(cnt.max())
+        kept = np.full((b, kmax), nmax, dtype=np.int64)
+        pos = np.cumsum(first, axis=1) - 1
+        rr, cc = np.nonzero(first)
+        kept[rr, pos[rr, cc]] = obs[rr, cc]
+    else:
+        cnt = np.zeros(b, dtype=np.int64)
+        kmax = 0
+        kept = np.zeros((b, 0), dtype=np.int64)
+    k = kmax + 1
+    fp = np.concatenate([freq_pad, np.zeros((freq_pad.shape[0], 1))], axis=1)
+    pk = fp[loc[:, None], kept]  # (B, kmax); padding (index nmax) -> 0
+    p = np.zeros((b, k))
+    p[:, :kmax] = pk
+    # lump mass: frequencies of the alleles nobody carries (summed, not 1 - kept)
+    lam = np.broadcast_to(cnt[:, None], (b, nmax)).copy()
+    if kmax:
+        hit = kept < nmax
+        lam[np.nonzero(hit)[0], kept[hit]] = np.nonzero(hit)[1]
+    is_lumped = lam == cnt[:, None]
+    p[np.arange(b), cnt] = np.where(is_lumped, freq_pad[loc], 0.0).sum(axis=1)
+    g = np.full(gt.shape, -1, dtype=np.int64)
+    if typed_rows.size:
+        g[typed_rows] = lam[np.arange(b)[None, :, None], gt[typed_rows]]
+    eye = np.broadcast_to(_eye(k), (b, k, k))
+    rho = np.where(p > 0, p, 1.0)
+    return _Batch(p, eye, eye, g), lam, rho
+
+
+def _pattern_groups(typed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Group loci by typed pattern: list of (person mask (P,), locus columns)."""
+    if typed.shape[1] == 0:
+        return []
+    n_p = typed.shape[0]
+    if n_p <= 62:
+        keys = (typed.T.astype(np.int64) << np.arange(n_p, dtype=np.int64)).sum(axis=1)
+        _uk, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+        uniq = typed.T[first]
+    else:
+        uniq, inv = np.unique(typed.T, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    order = np.argsort(inv, kind="stable")
+    bounds = np.searchsorted(inv[order], np.arange(uniq.shape[0] + 1))
+    return [(uniq[i], order[bounds[i] : bounds[i + 1]]) for i in range(uniq.shape[0])]
+
+
 def loglik_per_locus(
     pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray
 ) -> np.ndarray:
@@ -433,23 +549,39 @@ def loglik_per_locus(
             f"person {pedigree.ids[i]!r}, locus {loci[j].name}: only one allele given"
         )
     out = np.zeros(len(loci))
+    if not len(loci):
+        return out
     fa = tuple(pedigree.father.tolist())
     mo = tuple(pedigree.mother.tolist())
-    # group loci by typed pattern
-    patterns: dict[bytes, list[int]] = {}
-    for j in range(len(loci)):
-        patterns.setdefault(typed[:, j].tobytes(), []).append(j)
-    for key, cols in patterns.items():
-        tmask = np.frombuffer(key, dtype=bool)
+    ft = freq_table(tuple(loci))
+    for tmask, cols_a in _pattern_groups(typed):
         if not tmask.any():
             continue  # nobody typed: likelihood 1
-        cols_a = np.array(cols)
+        tkey = tuple(bool(x) for x in tmask.tolist())
+        typed_rows = np.flatnonzero(tmask)
         sub = g[:, cols_a, :]
-        preps = [prepare_locus(loci[j], sub[:, r, :].ravel()) for r, j in enumerate(cols)]
-        for pos, batch in _make_batches(preps, sub):
-            plan = _compile(fa, mo, tuple(tmask.tolist()), -1, batch.k)
-            _, ls = _run(plan, batch)
-            out[cols_a[pos]] = ls
+        mut = ft.mut[cols_a]
+        plain = np.flatnonzero(~mut)
+        if plain.size:
+            loc = cols_a[plain]
+            gt = sub[:, plain, :].astype(np.int64)
+            if int(ft.n[loc].max()) <= 2:  # biallelic: full domain, no lumping
+                k = int(ft.n[loc].max())
+                eye = np.broadcast_to(_eye(k), (loc.size, k, k))
+                batch = _Batch(ft.pad[loc, :k], eye, eye, gt)
+            else:
+                batch = lumped_batch(ft.pad, loc, gt, typed_rows)[0]
+            _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
+            out[loc] = ls
+        mcols = np.flatnonzero(mut)
+        if mcols.size:
+            msub = sub[:, mcols, :]
+            preps = [
+                prepare_locus(loci[cols_a[r]], msub[:, i, :].ravel()) for i, r in enumerate(mcols)
+            ]
+            for pos, batch in _make_batches(preps, msub):
+                _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
+                out[cols_a[mcols[pos]]] = ls
     return out
 
 

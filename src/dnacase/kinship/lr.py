@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .likelihood import loglik_per_locus
+from .likelihood import freq_table, loglik_per_locus
 from .markers import Locus
 from .pedigree import Pedigree
 
@@ -98,14 +98,18 @@ class LRResult:
 
 
 def log10_hw(loci: Sequence[Locus], genotype: np.ndarray) -> np.ndarray:
-    """Hardy-Weinberg log10 probability of a profile ``(L, 2)`` (``0`` where untyped)."""
+    """Hardy-Weinberg log10 probability of a profile ``(L, 2)`` (``0`` where untyped):
+    ``log10(p_a^2)`` or ``log10(2 p_a p_b)``."""
+    g = np.asarray(genotype)
     out = np.zeros(len(loci))
-    for j, loc in enumerate(loci):
-        a, b = int(genotype[j, 0]), int(genotype[j, 1])
-        if a < 0:
-            continue
-        pa, pb = loc.freqs[a], loc.freqs[b]
-        out[j] = math.log10(pa * pa if a == b else 2.0 * pa * pb)
+    if not len(loci):
+        return out
+    pad = freq_table(tuple(loci)).pad
+    ok = (g >= 0).all(axis=1)
+    j = np.flatnonzero(ok)
+    a, b = g[j, 0], g[j, 1]
+    pa, pb = pad[j, a], pad[j, b]
+    out[j] = np.log10(np.where(a == b, pa * pa, 2.0 * pa * pb))
     return out
 
 

@@ -111,6 +111,15 @@ class Locus:
             self._mats.append((f, m))
         return self._mats[0]
 
+    def without_mutation(self) -> Locus:
+        """The same locus without a mutation model (cached)."""
+        if not self.has_mutation:
+            return self
+        if len(self._mats) < 2:
+            self.matrices()
+            self._mats.append(Locus(self.name, self.alleles, self.freqs, None))  # type: ignore[arg-type]
+        return self._mats[1]  # type: ignore[return-value]
+
     @property
     def has_mutation(self) -> bool:
         mu = self.mutation

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .likelihood import _Batch, _compile, _run
+from .likelihood import _Batch, _compile, _run, lumped_batch
 from .lr import KinshipDataError
 from .markers import Locus, genotype_code, genotype_pairs
 from .pedigree import Pedigree
@@ -107,52 +107,6 @@ def _bucket(k: int) -> int:
     while b < k:
         b *= 2
     return b
-
-
-def _lumped_batch(gt: np.ndarray, typed_rows: np.ndarray, loc: np.ndarray, panel: SearchPanel):
-    """Reduced allele domains for rows without mutation.
-
-    gt: (P, B, 2) raw allele indices; typed_rows: persons typed in this group; loc: (B,) locus.
-    Returns (batch, lam (B, nmax) reduced index of every allele, rho (B, K))."""
-    b = gt.shape[1]
-    nmax = panel.freq_pad.shape[1]
-    if typed_rows.size:
-        obs = gt[typed_rows].transpose(1, 0, 2).reshape(b, -1)
-        obs = np.sort(obs, axis=1)
-        first = np.ones_like(obs, dtype=bool)
-        first[:, 1:] = obs[:, 1:] != obs[:, :-1]
-        cnt = first.sum(axis=1)
-        kmax = int(cnt.max())
-        kept = np.full((b, kmax), nmax, dtype=np.int64)
-        pos = np.cumsum(first, axis=1) - 1
-        rr, cc = np.nonzero(first)
-        kept[rr, pos[rr, cc]] = obs[rr, cc]
-    else:
-        cnt = np.zeros(b, dtype=np.int64)
-        kmax = 0
-        kept = np.zeros((b, 0), dtype=np.int64)
-    k = kmax + 1
-    fp = np.concatenate([panel.freq_pad, np.zeros((panel.freq_pad.shape[0], 1))], axis=1)
-    pk = fp[loc[:, None], kept]  # (B, kmax); padding (index nmax) -> 0
-    p = np.zeros((b, k))
-    p[:, :kmax] = pk
-    lump = 1.0 - pk.sum(axis=1)
-    # exact lump mass: total of the locus minus kept (the table sums to 1 within 1e-6)
-    tot = panel.freq_pad[loc].sum(axis=1)
-    lump = np.maximum(tot - pk.sum(axis=1), 0.0)
-    p[np.arange(b), cnt] = lump
-    # reduced index of every allele: rank among kept if kept, else the lump index cnt
-    alle = np.arange(nmax)
-    lt = (kept[:, None, :] < alle[None, :, None]).sum(axis=2)  # (B, nmax) rank
-    is_kept = (kept[:, None, :] == alle[None, :, None]).any(axis=2)
-    lam = np.where(is_kept, lt, cnt[:, None])
-    g = np.full(gt.shape, -1, dtype=np.int64)
-    if typed_rows.size:
-        bi = np.arange(b)[None, :, None]
-        g[typed_rows] = lam[bi, gt[typed_rows]]
-    eye = np.broadcast_to(np.eye(k), (b, k, k))
-    rho = np.where(p > 0, p, 1.0)
-    return _Batch(p, eye, eye, g), lam, rho
 
 
 def _full_batch(
@@ -272,7 +226,7 @@ def _table_rows(
         k = int(panel.n_alleles[lr].max())
         batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
     else:
-        batch, lam, rho = _lumped_batch(gt, typed_rows, lr, panel)
+        batch, lam, rho = lumped_batch(panel.freq_pad, lr, gt.astype(np.int64), typed_rows)
     father, mother, _sex = skey
     plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k)
     joint, _ls = _run(plan, batch)
