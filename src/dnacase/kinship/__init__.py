@@ -12,9 +12,12 @@ Main entry points::
     from dnacase.kinship import missing_person_lr, hypothesis_lr, pairwise_lr
     from dnacase.kinship import SearchPanel, Family, build_family_tables, screen
     from dnacase.kinship import load_cases, result_json
+    from dnacase.kinship import lineage, combine_pair, mtdna_evidence, ystr_evidence
 """
 
+from . import lineage
 from .case_io import Case, CaseError, load_cases, parse_case, result_json
+from .combined import PairReport, combine_pair, mtdna_evidence, ystr_evidence
 from .likelihood import LikelihoodError, log10_likelihood
 from .lr import (
     ENGINE_VERSION,
@@ -65,6 +68,7 @@ __all__ = [
     "MarkerError",
     "MutationModel",
     "MutationModelError",
+    "PairReport",
     "Pedigree",
     "PedigreeBuilder",
     "PedigreeError",
@@ -73,15 +77,18 @@ __all__ = [
     "SexSpecificMutation",
     "add_missing_alleles",
     "build_family_tables",
+    "combine_pair",
     "encode_genotype",
     "encode_profiles",
     "genotype_code",
     "genotype_pairs",
     "hypothesis_lr",
+    "lineage",
     "load_cases",
     "log10_hw",
     "log10_likelihood",
     "missing_person_lr",
+    "mtdna_evidence",
     "mutation_matrix",
     "parse_case",
     "random_profiles",
@@ -91,4 +98,5 @@ __all__ = [
     "screen",
     "simulate_genotypes",
     "unrelated",
+    "ystr_evidence",
 ]
