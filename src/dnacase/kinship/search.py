@@ -99,7 +99,7 @@ class SearchPanel:
 
 
 # ----- family tables ------------------------------------------------------------------------
-_BUDGET = 6_000_000  # elements of the largest expected clique per chunk
+_BUDGET = 1_000_000  # elements of the largest expected clique per chunk
 
 
 def _bucket(k: int) -> int:
@@ -107,6 +107,21 @@ def _bucket(k: int) -> int:
     while b < k:
         b *= 2
     return b
+
+
+def _row_groups(keyarr: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Distinct rows of a bool matrix and the row indices of each (bit-packed keys)."""
+    w = keyarr.shape[1]
+    if w <= 62:
+        keys = (keyarr.astype(np.int64) << np.arange(w, dtype=np.int64)).sum(axis=1)
+        _u, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+        uniq = keyarr[first]
+    else:
+        uniq, inv = np.unique(keyarr, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    order = np.argsort(inv, kind="stable")
+    bounds = np.searchsorted(inv[order], np.arange(uniq.shape[0] + 1))
+    return uniq, [order[bounds[i] : bounds[i + 1]] for i in range(uniq.shape[0])]
 
 
 def _full_batch(
@@ -159,7 +174,8 @@ def build_family_tables(
         if (ref[q] >= 0).any():
             raise KinshipDataError(f"family {fam.id!r}: the missing person must be untyped")
         by_struct.setdefault((ped.structure_key(), q), []).append(fi)
-    lo_hi = [genotype_pairs(int(n)) for n in panel.n_alleles]
+    lo_hi = None  # genotype pairs come from lo_hi_for()
+    bucket_of = np.array([_bucket(int(n)) for n in panel.n_alleles])
     for (skey, q), fidx in by_struct.items():
         ped0 = families[fidx[0]].pedigree
         loops = ped0.has_loop()
@@ -178,10 +194,9 @@ def build_family_tables(
         pat = typed[fs, :, ls]  # (rows, P)
         full = panel.mutation[ls] | loops | (panel.n_alleles[ls] <= 2)
         keyarr = np.concatenate([pat, full[:, None]], axis=1)
-        uniq, inv = np.unique(keyarr, axis=0, return_inverse=True)
-        inv = inv.ravel()
+        uniq, groups = _row_groups(keyarr)
         for gi in range(uniq.shape[0]):
-            rows = np.flatnonzero(inv == gi)
+            rows = groups[gi]
             tmask = uniq[gi, :-1]
             is_full = bool(uniq[gi, -1])
             typed_rows = np.flatnonzero(tmask)
@@ -189,7 +204,7 @@ def build_family_tables(
                 mats = _padded_mats(panel)
             # sub-group full rows by allele-count bucket
             if is_full:
-                bk = np.array([_bucket(int(panel.n_alleles[x])) for x in ls[rows]])
+                bk = bucket_of[ls[rows]]
                 subgroups = [rows[bk == v] for v in np.unique(bk)]
             else:
                 subgroups = [rows]
@@ -215,6 +230,17 @@ def build_family_tables(
                         families,
                     )
     return tables
+
+
+_PAIRS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def lo_hi_for(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cached :func:`genotype_pairs`."""
+    v = _PAIRS.get(n)
+    if v is None:
+        v = _PAIRS[n] = genotype_pairs(n)
+    return v
 
 
 def _table_rows(
@@ -243,13 +269,15 @@ def _table_rows(
     denom = 2.0 * total[:, None, None] * rho[:, :, None] * rho[:, None, :]
     with np.errstate(divide="ignore"):
         lr_red = np.log10(sym / denom)  # (B, K, K)
-    for loc in np.unique(lr):
-        sel = np.flatnonzero(lr == loc)
-        lo, hi = lo_hi[loc]
-        lm = lam[sel][:, : panel.n_alleles[loc]]
-        vals = lr_red[sel[:, None], lm[:, lo], lm[:, hi]]  # (b_l, G_l)
-        o = panel.offsets[loc] + 1
-        tables[fidx[fr[sel]], o : o + lo.size] = vals
+    nal = panel.n_alleles[lr]
+    rows_t = fidx[fr]
+    for n in np.unique(nal).tolist():
+        sel = np.flatnonzero(nal == n)
+        lo, hi = lo_hi_for(n)
+        lm = lam[sel][:, :n]
+        vals = lr_red[sel[:, None], lm[:, lo], lm[:, hi]]  # (b_n, G_n)
+        cols = (panel.offsets[lr[sel]] + 1)[:, None] + np.arange(lo.size)[None, :]
+        tables[rows_t[sel][:, None], cols] = vals
 
 
 # ----- screening ----------------------------------------------------------------------------

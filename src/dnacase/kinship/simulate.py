@@ -17,27 +17,41 @@ from .pedigree import Pedigree
 def simulate_genotypes(
     pedigree: Pedigree, loci: Sequence[Locus], rng: np.random.Generator, n_sims: int = 1
 ) -> np.ndarray:
-    """int32 ``(n_sims, n_persons, n_loci, 2)`` ordered genotypes (paternal, maternal)."""
+    """int32 ``(n_sims, n_persons, n_loci, 2)`` ordered genotypes (paternal, maternal);
+    vectorised over simulations and loci."""
     n_p, n_l = len(pedigree), len(loci)
-    out = np.empty((n_sims, n_p, n_l, 2), dtype=np.int32)
-    order = pedigree.topological_order()
+    nmax = max(loc.n_alleles for loc in loci)
+    cdf = np.ones((n_l, nmax))
+    cum_f = np.ones((n_l, nmax, nmax))
+    cum_m = np.ones((n_l, nmax, nmax))
+    mutating = False
     for j, loc in enumerate(loci):
-        cdf = np.cumsum(loc.freqs)
-        cdf[-1] = 1.0
-        mf, mm = loc.matrices()
-        cf, cm = np.cumsum(mf, axis=1), np.cumsum(mm, axis=1)
-        cf[:, -1] = 1.0
-        cm[:, -1] = 1.0
-        for i in order:
-            f, m = pedigree.father[i], pedigree.mother[i]
-            if f < 0:
-                out[:, i, j, :] = np.searchsorted(cdf, rng.random((n_sims, 2)), side="right")
-                continue
-            for slot, par, cum in ((0, f, cm), (1, m, cf)):
-                pick = rng.integers(0, 2, n_sims)
-                a = out[np.arange(n_sims), par, j, pick]
-                u = rng.random(n_sims)
-                out[:, i, j, slot] = (u[:, None] > cum[a]).sum(axis=1)
+        n = loc.n_alleles
+        cdf[j, :n] = np.cumsum(loc.freqs)
+        if loc.has_mutation:
+            mutating = True
+            mf, mm = loc.matrices()
+            cum_f[j, :n, :n] = np.cumsum(mf, axis=1)
+            cum_m[j, :n, :n] = np.cumsum(mm, axis=1)
+    cdf[:, -1] = 1.0
+    cum_f[:, :, -1] = 1.0
+    cum_m[:, :, -1] = 1.0
+    out = np.empty((n_sims, n_p, n_l, 2), dtype=np.int32)
+    li = np.arange(n_l)[None, :]
+    si = np.arange(n_sims)[:, None]
+    for i in pedigree.topological_order():
+        f, m = int(pedigree.father[i]), int(pedigree.mother[i])
+        if f < 0:
+            u = rng.random((n_sims, n_l, 2))
+            out[:, i] = (u[..., None] > cdf[None, :, None, :]).sum(axis=-1)
+            continue
+        for slot, par, cum in ((0, f, cum_m), (1, m, cum_f)):
+            pick = rng.integers(0, 2, (n_sims, n_l))
+            a = out[si, par, li, pick]  # (n_sims, n_l) transmitted allele
+            if mutating:
+                u = rng.random((n_sims, n_l))
+                a = (u[..., None] > cum[li, a]).sum(axis=-1)
+            out[:, i, :, slot] = a
     return out
 
 
