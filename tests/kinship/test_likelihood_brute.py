@@ -205,3 +205,25 @@ def test_no_underflow_on_long_pedigree():
     ll = loglik_per_locus(ped, [loc], g)
     assert np.isfinite(ll[0])
     assert ll[0] == pytest.approx(2 * len(spouses) * np.log(1e-3), rel=1e-12)
+
+
+def test_too_complex_pedigree_is_reported_not_hung(monkeypatch):
+    """Work is bounded: a clique above MAX_CLIQUE raises a clear error instead of running."""
+    from dnacase.kinship import LikelihoodError
+    from dnacase.kinship import likelihood as lk
+
+    fa, mo, sex = LOOP_PEDIGREES["double-cousins"]
+    ped = Pedigree(
+        tuple(f"P{i}" for i in range(len(fa))), np.array(sex), np.array(fa), np.array(mo)
+    )
+    n = 10
+    loc = Locus(
+        "L", tuple(str(k) for k in range(n)), np.full(n, 1 / n), MutationModel("onestep", 0.01)
+    )
+    g = np.full((len(ped), 1, 2), -1, dtype=np.int32)
+    g[-1, 0] = (1, 2)
+    lk._compile.cache_clear()
+    monkeypatch.setattr(lk, "MAX_CLIQUE", 100)
+    with pytest.raises(LikelihoodError, match="too complex"):
+        loglik_per_locus(ped, [loc], g)
+    lk._compile.cache_clear()

@@ -70,6 +70,12 @@ class _Plan:
     final: list[int]
     query_vars: tuple[int, ...]
     persons: np.ndarray  # original person indices kept (in plan order)
+    max_clique: int = 0  # largest clique (elements per locus) of the elimination
+
+
+#: Largest clique (elements per locus) the engine accepts; beyond it the pedigree is reported
+#: as too complex instead of running for hours or exhausting memory.
+MAX_CLIQUE = 50_000_000
 
 
 def _letters(n: int) -> str:
@@ -153,6 +159,7 @@ def _compile(
     all_fvars: list[tuple[int, ...]] = list(fvars)
     steps: list[tuple[tuple[int, ...], str, tuple[int, ...]]] = []
     to_elim = set(range(len(kinds))) - set(query_vars)
+    max_clique = 0
     while to_elim:
         best = None
         for v in to_elim:
@@ -166,6 +173,13 @@ def _compile(
                 best = (key, v, fs, union)
         assert best is not None
         _, v, fs, union = best
+        max_clique = max(max_clique, best[0][0])
+        if max_clique > MAX_CLIQUE:
+            raise LikelihoodError(
+                f"pedigree too complex for exact computation: a clique of {max_clique:,} "
+                f"genotype combinations per locus (limit {MAX_CLIQUE:,}); reduce the pedigree "
+                "(drop untyped persons in loops) or the allele count"
+            )
         to_elim.discard(v)
         if not fs:
             continue
@@ -182,7 +196,7 @@ def _compile(
             avars[new_id] = set(out)
         else:
             avars[new_id] = set()
-    return _Plan(n, kinds, factors, fvars, steps, alive, query_vars, persons)
+    return _Plan(n, kinds, factors, fvars, steps, alive, query_vars, persons, max_clique)
 
 
 # ----- batch data and execution ------------------------------------------------------------
