@@ -1,0 +1,75 @@
+"""``dnacase demo``: the demo data set loads through the services, twice = no change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from dnacase.db import unit_of_work
+from dnacase.domain import kit_states as ks
+from dnacase.models.audit import AuditEntry
+from dnacase.models.custody import CustodyEvent
+from dnacase.models.families import FamilyRelationship, Relative
+from dnacase.models.kits import Kit, Sample, Shipment, ShipmentItem
+from dnacase.models.registry import Cemetery, Grave, MissingPerson
+from dnacase.services import audit, custody, demo, kits
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+async def load_demo_data(sessionmaker: Any, upload_dir: Path) -> demo.DemoReport:
+    """Load the demo fixtures in one unit of work (helper shared by the web tests)."""
+    async with unit_of_work(sessionmaker) as session:
+        return await demo.load_demo(session, FIXTURES, upload_dir=upload_dir)
+
+
+async def _counts(session: Any) -> dict[str, int]:
+    out = {}
+    for model in (MissingPerson, Cemetery, Grave, Relative, FamilyRelationship, Kit, Sample,
+                  Shipment, ShipmentItem, CustodyEvent, AuditEntry):
+        out[model.__tablename__] = (await session.execute(
+            select(func.count()).select_from(model))).scalar_one()
+    return out
+
+
+async def test_demo_loads_every_workflow_and_is_idempotent(sessionmaker, tmp_path) -> None:
+    first = await load_demo_data(sessionmaker, tmp_path)
+    assert first.changed
+    assert first.missing_persons == 60 and first.cemeteries == 4 and first.graves >= 600
+    async with sessionmaker() as session:
+        before = await _counts(session)
+        states = await kits.state_counts(session)
+        assert all(states[s] > 0 for s in ks.STATES), states  # kits in every state
+        assert (await custody.verify(session)).ok
+        assert (await audit.verify(session)).ok
+        flagged = {i.status for i in (await session.execute(select(ShipmentItem))).scalars()}
+        assert {"missing", "unexpected", "received", "listed"} <= flagged
+    second = await load_demo_data(sessionmaker, tmp_path)
+    assert not second.changed
+    async with sessionmaker() as session:
+        assert await _counts(session) == before
+    assert "nothing changed" in demo.summary(second)
+    # consent forms were stored with their SHA-256
+    stored = list((tmp_path / "consent_forms").iterdir())
+    assert stored and all(p.read_bytes().startswith(b"%PDF") for p in stored)
+
+
+async def test_demo_family_shapes_build(sessionmaker, tmp_path) -> None:
+    from dnacase.services import families
+
+    await load_demo_data(sessionmaker, tmp_path)
+    async with sessionmaker() as session:
+        ids = (await session.execute(select(FamilyRelationship.missing_person_id).distinct())
+               ).scalars().all()
+        assert len(ids) == 15
+        for mp_id in ids:
+            view = await families.family_view(session, mp_id)
+            assert view.problem is None and view.pedigree is not None
+            assert view.svg.startswith("<svg")
+        # the mother recorded for two missing sons
+        shared = (await session.execute(
+            select(FamilyRelationship.relative_id, func.count())
+            .group_by(FamilyRelationship.relative_id).having(func.count() > 1))).all()
+        assert len(shared) == 2
