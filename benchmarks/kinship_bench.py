@@ -135,12 +135,13 @@ def make_families(loci, rng, n_fam, p_drop=0.05):
         protos.append((b.build(), names))
     fams, mps = [], np.empty((n_fam, len(loci), 2), dtype=np.int32)
     per = -(-n_fam // len(protos))
-    sims = [simulate_genotypes(ped, loci, rng, per) for ped, _ in protos]
+    small = np.int8 if max(loc.n_alleles for loc in loci) < 127 else np.int16
+    sims = [simulate_genotypes(ped, loci, rng, per).astype(small) for ped, _ in protos]
     for i in range(n_fam):
         t, s = i % len(protos), i // len(protos)
         ped, names = protos[t]
         sim = sims[t][s]
-        refs = np.full(sim.shape, -1, dtype=np.int32)
+        refs = np.full(sim.shape, -1, dtype=small)  # compact storage, as a database would
         for nm in names:
             k = ped.index(nm)
             refs[k] = sim[k]
