@@ -1,0 +1,128 @@
+"""Search runs, their blocks and results, and the family-table digests.
+
+No ``from __future__ import annotations`` here: SQLModel needs real annotations.
+
+* A :class:`SearchRun` records everything needed to reproduce it: frequency table id and
+  SHA-256, mutation model and rate, thresholds, the prior policy, the profile versions used
+  (``profile_versions`` JSON: ``{"relatives": {id: version}, "remains": {id: version}}``), an
+  inputs digest, the kinship engine version and the dnacase version.
+* A run is split into blocks of families (:class:`SearchBlock`, unique ``(run_id, block_no)``);
+  a block's results and its ``done`` mark are written in one transaction, so an interrupted
+  run resumes with the blocks not done and never duplicates or loses a result.
+* :class:`SearchResult`: one remains x one family (missing person) pair; LRs are log10
+  (``log10_lr`` combined, ``per_locus`` JSON ``{locus: log10 LR}``); the posterior is stored as a
+  probability and as log10 posterior odds. Unique ``(run_id, remains_id, missing_person_id)``.
+* :class:`FamilyTableDigest`: the digest of the data a family's LR table was last built from;
+  the table itself is cached on disk under the var directory keyed by that digest.
+"""
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Text, UniqueConstraint
+
+from dnacase.models.base import Field, SQLModel, json_field, utc_field
+
+RUN_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "interrupted")
+RUN_SCOPES: tuple[str, ...] = ("all", "family", "remains", "pair")
+
+
+class SearchRun(SQLModel, table=True):
+    """One search run (blind search, or one remains / one family on demand)."""
+
+    __tablename__ = "search_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'interrupted')",
+            name="status_known",
+        ),
+        CheckConstraint("scope IN ('all', 'family', 'remains', 'pair')", name="scope_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="queued", max_length=16, index=True)
+    scope: str = Field(default="all", max_length=16)
+    missing_person_id: int | None = Field(default=None, foreign_key="missing_persons.id")
+    remains_id: int | None = Field(default=None, foreign_key="remains.id")
+    frequency_table: str = Field(max_length=64)
+    frequency_sha256: str = Field(default="", max_length=64)
+    mutation_model: str = Field(default="stepwise", max_length=16)
+    mutation_rate: float = Field(default=0.001)
+    mutation_range: float | None = Field(default=None)
+    lr_threshold: float = Field(default=10_000.0)
+    posterior_threshold: float = Field(default=0.999)
+    store_min_log10: float = Field(default=2.0)
+    prior_mode: str = Field(default="flat", max_length=16)
+    prior_value: float | None = Field(default=None)
+    parameters: dict | None = json_field()
+    profile_versions: dict | None = json_field()
+    inputs_digest: str = Field(default="", max_length=64)
+    engine_version: str = Field(default="", max_length=64)
+    software_version: str = Field(default="", max_length=32)
+    n_remains: int = Field(default=0)
+    n_families: int = Field(default=0)
+    pairs_total: int = Field(default=0)
+    pairs_done: int = Field(default=0)
+    blocks_total: int = Field(default=0)
+    blocks_done: int = Field(default=0)
+    tables_built: int = Field(default=0)
+    results_count: int = Field(default=0)
+    rate_pairs_per_s: float | None = Field(default=None)
+    seconds_left: float | None = Field(default=None)
+    executor: str = Field(default="local", max_length=200)
+    error: str = Field(default="", sa_type=Text)
+    notes: dict | None = json_field()
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = utc_field()
+    started_at: dt.datetime | None = utc_field(nullable=True)
+    heartbeat_at: dt.datetime | None = utc_field(nullable=True)
+    finished_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class SearchBlock(SQLModel, table=True):
+    """A block of a run: families ``[family_start, family_stop)`` of the run's family order."""
+
+    __tablename__ = "search_blocks"
+    __table_args__ = (UniqueConstraint("run_id", "block_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="search_runs.id", index=True)
+    block_no: int
+    family_start: int
+    family_stop: int
+    done: bool = Field(default=False)
+    results: int = Field(default=0)
+    seconds: float | None = Field(default=None)
+    done_at: dt.datetime | None = utc_field(nullable=True)
+
+
+class SearchResult(SQLModel, table=True):
+    """One remains x family pair of a run (log10 LRs; H1: the remains are the missing person
+    of the family pedigree; H2: the remains are of a person unrelated to the family)."""
+
+    __tablename__ = "search_results"
+    __table_args__ = (UniqueConstraint("run_id", "remains_id", "missing_person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="search_runs.id", index=True)
+    block_no: int
+    remains_id: int = Field(foreign_key="remains.id", index=True)
+    missing_person_id: int = Field(foreign_key="missing_persons.id", index=True)
+    log10_lr: float
+    per_locus: dict | None = json_field()
+    loci_compared: int = Field(default=0)
+    inconsistent: list | None = json_field()
+    prior: float
+    log10_posterior_odds: float
+    posterior: float
+    candidate: bool = Field(default=False, index=True)
+    created_at: dt.datetime = utc_field()
+
+
+class FamilyTableDigest(SQLModel, table=True):
+    """Digest of the data a family's LR table was last built from (rebuild when it changes)."""
+
+    __tablename__ = "search_family_tables"
+
+    missing_person_id: int = Field(foreign_key="missing_persons.id", primary_key=True)
+    digest: str = Field(max_length=64)
+    built_at: dt.datetime = utc_field()

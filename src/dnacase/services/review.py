@@ -1,0 +1,378 @@
+"""The review queue: candidates from searches, two-reviewer confirmation, withdrawal.
+
+Rules:
+
+* A stored search result enters the queue (a :class:`ReviewCase`) when it passed the run's
+  thresholds (``LR >= lr_threshold`` and ``posterior >= posterior_threshold``; defaults 10,000
+  and 0.999). A new run updates open cases, reopens cases waiting for more references (next
+  round) and never touches confirmed, rejected or withdrawn ones.
+* Ambiguity is shown: for each case, the other families the remains matched and the other
+  remains the family matched (in the same run, pairs stored), and the ratio of the case's LR to
+  the best competitor (log10 difference).
+* Decisions (reviewer or admin role; a reason is required): ``confirm``, ``reject`` or
+  ``more_references`` (with the relative who would help most). A reject or a request for more
+  references closes the round at once; confirmation needs two *different* reviewers confirming
+  in the same round. Blind review: :func:`visible_decisions` shows a reviewer the round's other
+  decisions only after they decided (or once the case is closed).
+* Confirmation marks the missing person ``identified`` and the remains' grave ``identified``
+  with that person; an admin can withdraw a confirmed identification with a reason (the grave
+  and the person go back). Every step writes an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dnacase.db import utcnow
+from dnacase.models.families import FamilyRelationship, Relative
+from dnacase.models.registry import Cemetery, Grave, MissingPerson, Remains
+from dnacase.models.review import DECISIONS, ReviewCase, ReviewDecision
+from dnacase.models.search import SearchResult, SearchRun
+from dnacase.services import audit
+from dnacase.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+__all__ = [
+    "Competitor",
+    "QueueItem",
+    "decide",
+    "enqueue_candidates",
+    "get_case",
+    "list_queue",
+    "suggest_references",
+    "visible_decisions",
+    "withdraw",
+]
+
+REVIEW_ROLES = ("reviewer", "admin")
+# relationships ranked by how much a typed relative of that kind adds to a missing-person LR
+_HELP_ORDER = (
+    "mother", "father", "son", "daughter", "full_brother", "full_sister", "spouse",
+    "paternal_grandfather", "paternal_grandmother", "maternal_grandfather",
+    "maternal_grandmother", "paternal_half_brother", "paternal_half_sister",
+    "maternal_half_brother", "maternal_half_sister", "paternal_uncle", "paternal_aunt",
+    "maternal_uncle", "maternal_aunt", "grandson", "granddaughter", "nephew", "niece",
+    "first_cousin",
+)
+
+
+def _roles(actor: Any) -> frozenset[str]:
+    roles = getattr(actor, "roles", None)
+    if roles is None:
+        return frozenset()
+    return frozenset(getattr(r, "role", r) for r in roles)
+
+
+def _require(actor: Any, *roles: str) -> None:
+    if not (_roles(actor) & set(roles)):
+        raise PermissionDenied(f"this action needs one of the roles: {', '.join(roles)}")
+
+
+async def enqueue_candidates(session: AsyncSession, run: SearchRun) -> int:
+    """Create or update review cases for the run's candidates; returns how many changed."""
+    rows = list((await session.execute(select(SearchResult).where(
+        SearchResult.run_id == run.id, SearchResult.candidate.is_(True)))).scalars())
+    if not rows:
+        return 0
+    existing = {(c.remains_id, c.missing_person_id): c for c in (await session.execute(
+        select(ReviewCase).where(or_(*[and_(ReviewCase.remains_id == r.remains_id,
+                                            ReviewCase.missing_person_id == r.missing_person_id)
+                                       for r in rows])))).scalars()} if len(rows) < 500 else {
+        (c.remains_id, c.missing_person_id): c
+        for c in (await session.execute(select(ReviewCase))).scalars()}
+    changed = 0
+    for r in rows:
+        case = existing.get((r.remains_id, r.missing_person_id))
+        if case is None:
+            case = ReviewCase(remains_id=r.remains_id, missing_person_id=r.missing_person_id,
+                              result_id=r.id, log10_lr=r.log10_lr, posterior=r.posterior)
+            session.add(case)
+            await session.flush()
+            await audit.record(session, audit.SYSTEM, "review.case.enqueue", case,
+                               after=audit.snapshot(case))
+            changed += 1
+        elif case.status in ("open", "more_references") and case.result_id != r.id:
+            before = audit.snapshot(case)
+            case.result_id, case.log10_lr, case.posterior = r.id, r.log10_lr, r.posterior
+            if case.status == "more_references":
+                case.status, case.round = "open", case.round + 1
+            case.updated_at = utcnow()
+            await audit.record(session, audit.SYSTEM, "review.case.update", case, before=before,
+                               after=audit.snapshot(case))
+            changed += 1
+    return changed
+
+
+@dataclass(slots=True)
+class Competitor:
+    """Another stored pair sharing the remains or the family of a case (log10 LR)."""
+
+    remains_id: int
+    missing_person_id: int
+    log10_lr: float
+    posterior: float
+    name: str = ""
+
+
+@dataclass(slots=True)
+class QueueItem:
+    case: ReviewCase
+    result: SearchResult
+    missing: MissingPerson
+    remains: Remains
+    grave: Grave | None
+    cemetery: Cemetery | None
+    other_families: list[Competitor] = field(default_factory=list)
+    other_remains: list[Competitor] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        lr_min = 4.0
+        return any(c.log10_lr >= lr_min for c in self.other_families + self.other_remains)
+
+    @property
+    def log10_ratio(self) -> float | None:
+        """log10 of (this LR / best competing LR); ``None`` without a stored competitor."""
+        others = [c.log10_lr for c in self.other_families + self.other_remains]
+        if not others:
+            return None
+        return self.result.log10_lr - max(others)
+
+
+async def _items(session: AsyncSession, cases: list[ReviewCase]) -> list[QueueItem]:
+    if not cases:
+        return []
+    results = {r.id: r for r in (await session.execute(select(SearchResult).where(
+        SearchResult.id.in_([c.result_id for c in cases])))).scalars()}
+    mps = {m.id: m for m in (await session.execute(select(MissingPerson).where(
+        MissingPerson.id.in_({c.missing_person_id for c in cases})))).scalars()}
+    rem = {r.id: r for r in (await session.execute(select(Remains).where(
+        Remains.id.in_({c.remains_id for c in cases})))).scalars()}
+    gids = {r.grave_id for r in rem.values() if r.grave_id}
+    graves = {g.id: g for g in (await session.execute(
+        select(Grave).where(Grave.id.in_(gids)))).scalars()} if gids else {}
+    cids = {g.cemetery_id for g in graves.values()}
+    cems = {c.id: c for c in (await session.execute(select(Cemetery).where(
+        Cemetery.id.in_(cids)))).scalars()} if cids else {}
+    run_ids = {r.run_id for r in results.values()}
+    rids = {c.remains_id for c in cases}
+    mids = {c.missing_person_id for c in cases}
+    comp = list((await session.execute(select(SearchResult).where(
+        SearchResult.run_id.in_(run_ids),
+        or_(SearchResult.remains_id.in_(rids), SearchResult.missing_person_id.in_(mids))))
+    ).scalars())
+    names = {m.id: m.full_name for m in mps.values()}
+    extra = {c.missing_person_id for c in comp} - set(names)
+    if extra:
+        for mid, nm in await session.execute(select(MissingPerson.id, MissingPerson.full_name)
+                                             .where(MissingPerson.id.in_(extra))):
+            names[mid] = nm
+    items = []
+    for c in cases:
+        res = results[c.result_id]
+        r = rem[c.remains_id]
+        g = graves.get(r.grave_id) if r.grave_id else None
+        fams = sorted((Competitor(x.remains_id, x.missing_person_id, x.log10_lr, x.posterior,
+                                  names.get(x.missing_person_id, ""))
+                       for x in comp if x.run_id == res.run_id and x.remains_id == c.remains_id
+                       and x.missing_person_id != c.missing_person_id),
+                      key=lambda x: -x.log10_lr)
+        rems = sorted((Competitor(x.remains_id, x.missing_person_id, x.log10_lr, x.posterior)
+                       for x in comp if x.run_id == res.run_id
+                       and x.missing_person_id == c.missing_person_id
+                       and x.remains_id != c.remains_id), key=lambda x: -x.log10_lr)
+        items.append(QueueItem(c, res, mps[c.missing_person_id], r, g,
+                               cems.get(g.cemetery_id) if g else None, fams[:5], rems[:5]))
+    return items
+
+
+async def list_queue(
+    session: AsyncSession, *, status: str | None = "open", limit: int = 1000
+) -> list[QueueItem]:
+    """Cases (default: open ones), strongest first, with their competitors."""
+    q = select(ReviewCase)
+    if status:
+        q = q.where(ReviewCase.status == status)
+    q = q.order_by(ReviewCase.log10_lr.desc(), ReviewCase.id).limit(limit)
+    return await _items(session, list((await session.execute(q)).scalars()))
+
+
+async def get_case(session: AsyncSession, case_id: int) -> QueueItem:
+    case = await session.get(ReviewCase, case_id)
+    if case is None:
+        raise NotFound(f"review case {case_id} not found")
+    return (await _items(session, [case]))[0]
+
+
+async def decisions_of(session: AsyncSession, case: ReviewCase) -> list[ReviewDecision]:
+    return list((await session.execute(select(ReviewDecision).where(
+        ReviewDecision.case_id == case.id).order_by(ReviewDecision.id))).scalars())
+
+
+async def visible_decisions(
+    session: AsyncSession, case: ReviewCase, viewer: Any
+) -> list[ReviewDecision]:
+    """Blind review: the current round's decisions are shown to a viewer only after they
+    decided in that round or once the case is closed; earlier rounds are always shown."""
+    all_d = await decisions_of(session, case)
+    if case.status != "open":
+        return all_d
+    mine = any(d.round == case.round and d.reviewer_id == getattr(viewer, "id", None)
+               for d in all_d)
+    return [d for d in all_d if d.round < case.round or mine]
+
+
+async def decide(
+    session: AsyncSession,
+    case_id: int,
+    reviewer: Any,
+    decision: str,
+    reason: str,
+    *,
+    suggested_relative: str = "",
+    request_meta: audit.RequestMeta | None = None,
+) -> ReviewCase:
+    """Record a reviewer's decision (see module doc for the rules); returns the case."""
+    _require(reviewer, *REVIEW_ROLES)
+    if decision not in DECISIONS:
+        raise ValidationFailed("unknown decision", field_errors={
+            "decision": f"choose one of: {', '.join(DECISIONS)}"})
+    if not reason or not reason.strip():
+        raise ValidationFailed("a reason is required", field_errors={
+            "reason": "give the reason for the decision"})
+    case = await session.get(ReviewCase, case_id, with_for_update=True)
+    if case is None:
+        raise NotFound(f"review case {case_id} not found")
+    if case.status != "open":
+        raise Conflict(f"the case is {case.status}; no decision can be added")
+    prior = [d for d in await decisions_of(session, case) if d.round == case.round]
+    if any(d.reviewer_id == reviewer.id for d in prior):
+        raise Conflict("you have already decided on this case; a second, different reviewer "
+                       "must decide")
+    d = ReviewDecision(case_id=case.id, round=case.round, reviewer_id=reviewer.id,
+                       decision=decision, reason=reason.strip(),
+                       suggested_relative=suggested_relative.strip(), result_id=case.result_id)
+    session.add(d)
+    await session.flush()
+    await audit.record(session, reviewer, f"review.decision.{decision}", d,
+                       after=audit.snapshot(d), request_meta=request_meta)
+    before = audit.snapshot(case)
+    if decision == "reject":
+        case.status = "rejected"
+    elif decision == "more_references":
+        case.status = "more_references"
+    else:
+        confirmers = {x.reviewer_id for x in prior if x.decision == "confirm"} | {reviewer.id}
+        if len(confirmers) >= 2:
+            await _confirm(session, case, reviewer, request_meta)
+    if case.status != before["status"]:
+        case.updated_at = utcnow()
+        await audit.record(session, reviewer, "review.case.status", case, before=before,
+                           after=audit.snapshot(case), request_meta=request_meta)
+    return case
+
+
+async def _confirm(session: AsyncSession, case: ReviewCase, actor: Any,
+                   meta: audit.RequestMeta | None) -> None:
+    case.status = "confirmed"
+    case.confirmed_at = utcnow()
+    mp = await session.get(MissingPerson, case.missing_person_id)
+    assert mp is not None
+    before = audit.snapshot(mp)
+    mp.status = "identified"
+    mp.updated_at = utcnow()
+    await audit.record(session, actor, "registry.missing_person.identified", mp, before=before,
+                       after=audit.snapshot(mp), request_meta=meta)
+    rem = await session.get(Remains, case.remains_id)
+    if rem is not None and rem.grave_id:
+        grave = await session.get(Grave, rem.grave_id)
+        assert grave is not None
+        gb = audit.snapshot(grave)
+        grave.status = "identified"
+        grave.missing_person_id = mp.id
+        grave.registry_number = mp.registry_number
+        grave.updated_at = utcnow()
+        await audit.record(session, actor, "registry.grave.identified", grave, before=gb,
+                           after=audit.snapshot(grave), request_meta=meta)
+
+
+async def withdraw(
+    session: AsyncSession, case_id: int, admin: Any, reason: str,
+    *, request_meta: audit.RequestMeta | None = None,
+) -> ReviewCase:
+    """Withdraw a confirmed identification (admin only, reason required)."""
+    _require(admin, "admin")
+    if not reason or not reason.strip():
+        raise ValidationFailed("a reason is required", field_errors={
+            "reason": "give the reason for the withdrawal"})
+    case = await session.get(ReviewCase, case_id, with_for_update=True)
+    if case is None:
+        raise NotFound(f"review case {case_id} not found")
+    if case.status != "confirmed":
+        raise Conflict("only a confirmed identification can be withdrawn")
+    before = audit.snapshot(case)
+    case.status = "withdrawn"
+    case.withdrawn_at = utcnow()
+    case.withdrawn_by_id = admin.id
+    case.withdraw_reason = reason.strip()
+    case.updated_at = utcnow()
+    mp = await session.get(MissingPerson, case.missing_person_id)
+    assert mp is not None
+    mb = audit.snapshot(mp)
+    mp.status = "missing"
+    await audit.record(session, admin, "registry.missing_person.identification_withdrawn", mp,
+                       before=mb, after=audit.snapshot(mp), request_meta=request_meta)
+    rem = await session.get(Remains, case.remains_id)
+    if rem is not None and rem.grave_id:
+        grave = await session.get(Grave, rem.grave_id)
+        if grave is not None and grave.missing_person_id == mp.id:
+            gb = audit.snapshot(grave)
+            grave.status = "named_unconfirmed" if grave.inscription else "unnamed"
+            grave.missing_person_id = None
+            grave.registry_number = ""
+            await audit.record(session, admin, "registry.grave.identification_withdrawn", grave,
+                               before=gb, after=audit.snapshot(grave), request_meta=request_meta)
+    await audit.record(session, admin, "review.case.withdraw", case, before=before,
+                       after=audit.snapshot(case), request_meta=request_meta)
+    return case
+
+
+@dataclass(slots=True)
+class Suggestion:
+    relative: str
+    relationship: str
+    recorded: bool
+
+
+async def suggest_references(
+    session: AsyncSession, missing_person_id: int, typed_relative_ids: set[int]
+) -> list[Suggestion]:
+    """Relatives whose reference sample would help most, best first: recorded but untyped
+    relatives ranked by relationship (parents, children, full siblings first); when none are
+    recorded, the closest kinds not yet typed."""
+    links = list((await session.execute(select(FamilyRelationship, Relative).join(
+        Relative, Relative.id == FamilyRelationship.relative_id).where(
+        FamilyRelationship.missing_person_id == missing_person_id))).all())
+    typed_codes = {lk.relationship for lk, _r in links if lk.relative_id in typed_relative_ids}
+    rank = {c: i for i, c in enumerate(_HELP_ORDER)}
+    untyped = sorted(((lk, r) for lk, r in links if lk.relative_id not in typed_relative_ids
+                      and not r.deceased), key=lambda x: rank.get(x[0].relationship, 99))
+    out = [Suggestion(r.full_name, lk.relationship, True) for lk, r in untyped]
+    if not out:
+        for code in ("mother", "father", "son", "daughter", "full_brother", "full_sister"):
+            if code not in typed_codes or code.startswith("full_"):
+                out.append(Suggestion("", code, False))
+            if len(out) >= 3:
+                break
+    return out
+
+
+def log10_text(x: float) -> str:
+    """A log10 LR as people read it: ``10^6.3 (about 2.0 million)``."""
+    if math.isinf(x):
+        return "0" if x < 0 else "inf"
+    return f"10^{x:.2f}"

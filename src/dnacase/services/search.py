@@ -1,0 +1,612 @@
+"""The search: every remains profile against every family with a typed relative.
+
+Model (per pair, log10): H1 = the remains are the missing person of the family pedigree,
+H2 = the remains are of a person unrelated to the family. The combined log10 LR is the sum of
+the per-locus log10 LRs (markers unlinked), read from the kinship engine's per-family LR tables
+(:func:`dnacase.kinship.build_family_tables`), which equal :func:`missing_person_lr` exactly.
+
+Prior and posterior (per pair): ``prior = 1 / N`` with ``N`` the number of missing persons who
+could be in the remains' cemetery or area; the flat default takes every missing person of the
+registry (status ``missing``), ``prior_mode="fixed"`` uses a given value. Posterior, in log
+space: ``log10 odds = log10 LR + log10 prior - log10(1 - prior)``, ``posterior = 1 / (1 +
+10^-odds)`` (equal to ``LR p / (LR p + 1 - p)``).
+
+Running: :func:`create_run` records a run with all its parameters; :func:`execute_run` does the
+work off the event loop (a worker thread, or a Dask distributed cluster when a scheduler address
+is given) in blocks of families. Each block's results and its ``done`` mark commit in one
+transaction, keyed by ``(run, block)`` and unique per ``(run, remains, family)``: an interrupted
+run (process killed) is resumed by calling :func:`execute_run` again; if its inputs changed in the
+meantime it restarts from scratch. Progress (pairs done, rate, seconds left) is written to the
+run after every block.
+
+Stored pairs: every pair with ``log10 LR >= store_min_log10`` (default 2); pairs below are
+counted, not stored. Family tables are cached on disk by the digest of the data they were built
+from (pedigree, reference genotypes, loci, frequencies, mutation model) and rebuilt only when
+that digest changes; ``search_family_tables`` records the digest per family.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import dnacase
+from dnacase.db import as_utc, utcnow
+from dnacase.formats.frequencies import load_frequency_table
+from dnacase.kinship import (
+    ENGINE_VERSION,
+    Family,
+    KinshipDataError,
+    Locus,
+    MutationModel,
+    SearchPanel,
+    add_missing_alleles,
+    build_family_tables,
+    encode_profiles,
+    screen,
+)
+from dnacase.models.registry import MissingPerson
+from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
+from dnacase.services import audit
+from dnacase.services.errors import NotFound, ValidationFailed
+from dnacase.services.search_inputs import FamilyInput, ProfileSource, SearchInputs, gather_inputs
+
+__all__ = [
+    "Panel",
+    "RunInterrupted",
+    "SearchParameters",
+    "build_panel",
+    "create_run",
+    "execute_run",
+    "family_arrays",
+    "get_run",
+    "list_runs",
+    "posterior_from_log10",
+    "recover_interrupted",
+    "run_progress",
+    "score_block",
+]
+
+PRIOR_MODES = ("flat", "fixed")
+MUTATION_MODELS = ("none", "equal", "proportional", "stepwise", "onestep")
+
+
+class RunInterrupted(RuntimeError):
+    """Raised by :func:`execute_run` when asked to stop after some blocks (tests)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParameters:
+    """Parameters of a run. LR threshold as a plain ratio; ``store_min_log10`` in log10."""
+
+    frequency_table: str = "nist1036_asian"
+    mutation_model: str = "stepwise"
+    mutation_rate: float = 0.001
+    mutation_range: float | None = 0.1
+    lr_threshold: float = 10_000.0
+    posterior_threshold: float = 0.999
+    store_min_log10: float = 2.0
+    prior_mode: str = "flat"
+    prior_value: float | None = None
+    block_families: int = 512
+
+    def validate(self) -> None:
+        errors: dict[str, str] = {}
+        if self.mutation_model not in MUTATION_MODELS:
+            errors["mutation_model"] = f"unknown mutation model {self.mutation_model!r}"
+        if not (0.0 <= self.mutation_rate < 1.0):
+            errors["mutation_rate"] = "the mutation rate must be a probability"
+        if self.prior_mode not in PRIOR_MODES:
+            errors["prior_mode"] = f"prior mode must be one of {', '.join(PRIOR_MODES)}"
+        if self.prior_mode == "fixed" and not (
+            self.prior_value is not None and 0.0 < self.prior_value < 1.0
+        ):
+            errors["prior_value"] = "a fixed prior must be between 0 and 1 (exclusive)"
+        if not (self.lr_threshold > 0):
+            errors["lr_threshold"] = "the LR threshold must be positive"
+        if not (0.0 < self.posterior_threshold <= 1.0):
+            errors["posterior_threshold"] = "the posterior threshold must be in (0, 1]"
+        if self.block_families < 1:
+            errors["block_families"] = "blocks must hold at least one family"
+        if errors:
+            raise ValidationFailed("invalid search parameters", field_errors=errors)
+
+
+def posterior_from_log10(log10_lr: float, prior: float) -> tuple[float, float]:
+    """``(log10 posterior odds, posterior probability)`` from a log10 LR and a prior."""
+    if math.isinf(log10_lr) and log10_lr < 0:
+        return -math.inf, 0.0
+    odds = log10_lr + math.log10(prior) - math.log10(1.0 - prior)
+    if odds > 300:
+        return odds, 1.0
+    if odds < -300:
+        return odds, 0.0
+    return odds, 1.0 / (1.0 + 10.0 ** (-odds))
+
+
+# --------------------------------------------------------------------------- panel and tables
+@dataclass(slots=True)
+class Panel:
+    """Loci of a run (frequency table order, alleles seen in profiles added) and its digest."""
+
+    loci: list[Locus]
+    panel: SearchPanel
+    digest: str
+    notes: list[str] = field(default_factory=list)
+    frequency_sha256: str = ""
+    population: str = ""
+    no_mutation: SearchPanel | None = None
+
+
+def _mutation(params: SearchParameters) -> MutationModel | None:
+    if params.mutation_model == "none" or params.mutation_rate == 0:
+        return None
+    if params.mutation_model == "stepwise":
+        return MutationModel("stepwise", params.mutation_rate, params.mutation_range or 0.1)
+    return MutationModel(params.mutation_model, params.mutation_rate)  # type: ignore[arg-type]
+
+
+def build_panel(params: SearchParameters, inputs: SearchInputs) -> Panel:
+    """Loci of the frequency table typed in at least one profile; alleles absent from the table
+    get the 5/2N minimum frequency (reported in ``notes``)."""
+    table = load_frequency_table(params.frequency_table)
+    profiles = [r.profile for r in inputs.remains]
+    profiles += [p for f in inputs.families for p in f.profiles.values()]
+    seen: dict[str, set[str]] = {}
+    for prof in profiles:
+        for locus, pair in prof.alleles.items():
+            seen.setdefault(locus, set()).update(pair)
+    mut = _mutation(params)
+    loci: list[Locus] = []
+    notes: list[str] = []
+    n = table.n_individuals or 1000
+    if table.n_individuals is None:
+        notes.append(f"N of {table.id} unknown: minimum frequency computed with N = 1000")
+    for name in table.loci:
+        if name not in seen:
+            continue
+        alleles = table.alleles(name)
+        freqs = np.array([table.frequencies[name][a] for a in alleles])
+        loc = Locus(name, alleles, freqs / freqs.sum(), mut)
+        loc, extra = add_missing_alleles(loc, sorted(seen[name]), n)
+        notes += extra
+        loci.append(loc)
+    if not loci:
+        raise ValidationFailed("no locus of the profiles is in the frequency table")
+    h = hashlib.sha256()
+    h.update(ENGINE_VERSION.encode())
+    for loc in loci:
+        h.update(json.dumps([loc.name, loc.alleles, loc.freqs.tolist(),
+                             loc.describe_mutation()]).encode())
+    plain = SearchPanel([loc.without_mutation() for loc in loci]) if mut is not None else None
+    return Panel(loci, SearchPanel(loci), h.hexdigest(), notes, table.sha256,
+                 table.population, plain)
+
+
+def family_arrays(panel: Panel, fam: FamilyInput) -> tuple[Family, str]:
+    """The kinship :class:`Family` of ``fam`` on ``panel`` and the digest of its data."""
+    ped = fam.pedigree.to_kinship()
+    data = {node: dict(p.alleles) for node, p in fam.profiles.items()}
+    refs = encode_profiles(panel.loci, list(ped.ids), data)
+    h = hashlib.sha256(panel.digest.encode())
+    h.update(json.dumps(fam.pedigree.as_records()).encode())
+    h.update(json.dumps(fam.missing_node).encode())
+    h.update(np.ascontiguousarray(refs, dtype=np.int32).tobytes())
+    return Family(str(fam.missing_person_id), ped, fam.missing_node, refs), h.hexdigest()
+
+
+class TableCache:
+    """Family LR tables on disk: ``<dir>/<digest>.npy`` (float64 ``(T,)``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def get(self, digest: str) -> np.ndarray | None:
+        path = self.dir / f"{digest}.npy"
+        if not path.is_file():
+            return None
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            return None
+
+    def put(self, digest: str, table: np.ndarray) -> None:
+        tmp = self.dir / f"{digest}.tmp.npy"
+        np.save(tmp, table)
+        tmp.replace(self.dir / f"{digest}.npy")
+
+
+def _build_tables(
+    search_panel: SearchPanel, families: Sequence[Family]
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Tables of ``families``; a family whose references are impossible on its pedigree gets a
+    table of -inf and its reason (index -> message)."""
+    try:
+        return build_family_tables(search_panel, families), {}
+    except KinshipDataError:
+        pass
+    out = np.full((len(families), search_panel.size), -np.inf)
+    bad: dict[int, str] = {}
+    for i, fam in enumerate(families):
+        try:
+            build_family_tables(search_panel, [fam], out=out[i : i + 1])
+        except KinshipDataError as exc:
+            out[i] = -np.inf
+            bad[i] = str(exc)
+    return out, bad
+
+
+def score_block(
+    tables: np.ndarray, remains_idx: np.ndarray, store_min_log10: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One block: ``(remains index, family index within the block, log10 LR)`` of the pairs
+    with log10 LR >= ``store_min_log10`` (pure function; runs in a thread or a Dask worker)."""
+    res = screen(tables, remains_idx, threshold=store_min_log10, top_k=1)
+    return res.hits
+
+
+# --------------------------------------------------------------------------- runs
+async def create_run(
+    session: AsyncSession,
+    params: SearchParameters,
+    *,
+    actor: audit.ActorLike | None = None,
+    missing_person_id: int | None = None,
+    remains_id: int | None = None,
+    executor: str = "local",
+) -> SearchRun:
+    """Record a queued run (blind search, or one family / one remains / one pair)."""
+    params.validate()
+    load_frequency_table(params.frequency_table)
+    if missing_person_id is not None and (
+        await session.get(MissingPerson, missing_person_id) is None
+    ):
+        raise NotFound(f"missing person {missing_person_id} not found")
+    scope = {(False, False): "all", (True, False): "family", (False, True): "remains",
+             (True, True): "pair"}[(missing_person_id is not None, remains_id is not None)]
+    run = SearchRun(
+        scope=scope, missing_person_id=missing_person_id, remains_id=remains_id,
+        frequency_table=params.frequency_table, mutation_model=params.mutation_model,
+        mutation_rate=params.mutation_rate, mutation_range=params.mutation_range,
+        lr_threshold=params.lr_threshold, posterior_threshold=params.posterior_threshold,
+        store_min_log10=params.store_min_log10, prior_mode=params.prior_mode,
+        prior_value=params.prior_value, parameters=asdict(params),
+        engine_version=ENGINE_VERSION, software_version=dnacase.__version__,
+        executor=executor, created_by_id=getattr(actor, "id", None),
+    )
+    session.add(run)
+    await session.flush()
+    await audit.record(session, actor or audit.SYSTEM, "search.run.create", run,
+                       after=audit.snapshot(run))
+    return run
+
+
+def run_parameters(run: SearchRun) -> SearchParameters:
+    """The parameters a run was created with."""
+    p = dict(run.parameters or {})
+    return SearchParameters(**{k: v for k, v in p.items()
+                               if k in SearchParameters.__dataclass_fields__})
+
+
+async def get_run(session: AsyncSession, run_id: int) -> SearchRun:
+    run = await session.get(SearchRun, run_id)
+    if run is None:
+        raise NotFound(f"search run {run_id} not found")
+    return run
+
+
+async def list_runs(session: AsyncSession, *, limit: int = 50) -> list[SearchRun]:
+    return list((await session.execute(
+        select(SearchRun).order_by(SearchRun.id.desc()).limit(limit))).scalars())
+
+
+def run_progress(run: SearchRun) -> dict[str, Any]:
+    """JSON view of a run's progress."""
+    return {
+        "id": run.id, "status": run.status, "scope": run.scope,
+        "pairs_total": run.pairs_total, "pairs_done": run.pairs_done,
+        "blocks_total": run.blocks_total, "blocks_done": run.blocks_done,
+        "rate_pairs_per_s": run.rate_pairs_per_s, "seconds_left": run.seconds_left,
+        "results": run.results_count, "tables_built": run.tables_built,
+        "error": run.error or None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+async def _prior(session: AsyncSession, params: SearchParameters) -> float:
+    if params.prior_mode == "fixed":
+        assert params.prior_value is not None
+        return float(params.prior_value)
+    n = int((await session.execute(select(func.count()).select_from(MissingPerson).where(
+        MissingPerson.status == "missing"))).scalar_one())
+    return 1.0 / max(n, 2)
+
+
+@dataclass(slots=True)
+class _Prepared:
+    inputs: SearchInputs
+    panel: Panel
+    families: list[Family]
+    fam_ids: list[int]
+    digests: list[str]
+    tables: np.ndarray
+    remains_ids: list[int]
+    remains_idx: np.ndarray
+    remains_gt: np.ndarray
+    built: int
+    bad: dict[int, str]
+    inputs_digest: str
+
+
+def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache) -> _Prepared:
+    """CPU part of a run's set-up (worker thread): panel, family tables (cached), remains."""
+    panel = build_panel(params, inputs)
+    fams: list[Family] = []
+    digests: list[str] = []
+    for fi in inputs.families:
+        fam, dg = family_arrays(panel, fi)
+        fams.append(fam)
+        digests.append(dg)
+    tables = np.empty((len(fams), panel.panel.size))
+    todo: list[int] = []
+    for i, dg in enumerate(digests):
+        cached = cache.get(dg)
+        if cached is not None and cached.shape == (panel.panel.size,):
+            tables[i] = cached
+        else:
+            todo.append(i)
+    bad: dict[int, str] = {}
+    if todo:
+        built, bad_sub = _build_tables(panel.panel, [fams[i] for i in todo])
+        for k, i in enumerate(todo):
+            tables[i] = built[k]
+            if k in bad_sub:
+                bad[i] = bad_sub[k]
+            else:
+                cache.put(digests[i], built[k])
+    remains_ids = [r.remains_id for r in inputs.remains]
+    gt = encode_profiles(panel.loci, [str(i) for i in remains_ids],
+                         {str(r.remains_id): dict(r.profile.alleles) for r in inputs.remains})
+    idx = panel.panel.encode_remains(gt) if remains_ids else np.zeros((0, len(panel.loci)),
+                                                                       np.int32)
+    h = hashlib.sha256(panel.digest.encode())
+    h.update(json.dumps(digests).encode())
+    h.update(json.dumps(inputs.profile_versions(), sort_keys=True).encode())
+    return _Prepared(inputs, panel, fams, [f.missing_person_id for f in inputs.families], digests,
+                     tables, remains_ids, np.ascontiguousarray(idx, np.int32), gt, len(todo), bad,
+                     h.hexdigest())
+
+
+def _pair_rows(
+    prep: _Prepared, run: SearchRun, block_no: int, f0: int,
+    hits: tuple[np.ndarray, np.ndarray, np.ndarray], prior: float, params: SearchParameters,
+) -> list[dict[str, Any]]:
+    """Result rows of a block's hits (per-locus LRs, loci compared, inconsistent loci)."""
+    r_idx, f_loc, vals = hits
+    if r_idx.size == 0:
+        return []
+    panel = prep.panel
+    names = [loc.name for loc in panel.loci]
+    plain_tables: dict[int, np.ndarray] = {}
+    if panel.no_mutation is not None:
+        fam_set = sorted({int(f0 + f) for f in f_loc.tolist()})
+        built, _bad = _build_tables(panel.no_mutation, [prep.families[i] for i in fam_set])
+        plain_tables = {fi: built[k] for k, fi in enumerate(fam_set)}
+    rows: list[dict[str, Any]] = []
+    lr_min = math.log10(params.lr_threshold)
+    for r, fl, v in zip(r_idx.tolist(), f_loc.tolist(), vals.tolist(), strict=True):
+        fi = f0 + fl
+        idx = prep.remains_idx[r]
+        per = prep.tables[fi][idx]
+        r_typed = (prep.remains_gt[r] >= 0).all(axis=1)
+        refs_typed = (prep.families[fi].references >= 0).all(axis=2).any(axis=0)
+        compared = r_typed & refs_typed
+        inconsistent: list[str] = []
+        if fi in plain_tables:
+            pt = plain_tables[fi][idx]
+            inconsistent = [names[j] for j in np.flatnonzero(np.isneginf(pt) & r_typed)]
+        odds, post = posterior_from_log10(v, prior)
+        rows.append({
+            "run_id": run.id, "block_no": block_no,
+            "remains_id": prep.remains_ids[r], "missing_person_id": prep.fam_ids[fi],
+            "log10_lr": float(v),
+            "per_locus": {names[j]: float(per[j]) for j in np.flatnonzero(r_typed)},
+            "loci_compared": int(compared.sum()), "inconsistent": inconsistent,
+            "prior": prior, "log10_posterior_odds": float(odds), "posterior": float(post),
+            "candidate": bool(v >= lr_min and post >= params.posterior_threshold),
+            "created_at": utcnow(),
+        })
+    return rows
+
+
+async def recover_interrupted(session: AsyncSession, *, stale_seconds: float = 120.0) -> list[int]:
+    """Mark runs left ``running`` without a heartbeat for ``stale_seconds`` as ``interrupted``
+    (their process died); return their ids (resume them with :func:`execute_run`)."""
+    limit = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=stale_seconds)
+    rows = list((await session.execute(select(SearchRun).where(
+        SearchRun.status == "running"))).scalars())
+    ids = []
+    for run in rows:
+        hb = run.heartbeat_at or run.started_at or run.created_at
+        if hb is None or as_utc(hb) < limit:
+            run.status = "interrupted"
+            ids.append(int(run.id))  # type: ignore[arg-type]
+    return ids
+
+
+async def execute_run(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    run_id: int,
+    source: ProfileSource,
+    *,
+    cache_dir: Path,
+    dask_scheduler: str | None = None,
+    stop_after_blocks: int | None = None,
+    on_progress: Callable[[SearchRun], None] | None = None,
+) -> SearchRun:
+    """Run (or resume) search run ``run_id``; returns the finished run.
+
+    CPU work runs in a worker thread (or on the Dask cluster at ``dask_scheduler``); the event
+    loop only does database I/O. ``stop_after_blocks`` raises :class:`RunInterrupted` after that
+    many blocks of this call, leaving the run ``running`` as a killed process would.
+    """
+    async with sessionmaker() as session:
+        run = await get_run(session, run_id)
+        if run.status == "done":
+            return run
+        params = run_parameters(run)
+        inputs = await gather_inputs(session, source, missing_person_id=run.missing_person_id,
+                                     remains_id=run.remains_id)
+        prior = run.prior_value if (run.prior_value and run.status != "queued") else (
+            await _prior(session, params))
+    cache = TableCache(cache_dir)
+    try:
+        prep = await asyncio.to_thread(_prepare, inputs, params, cache)
+    except (ValidationFailed, KinshipDataError, ValueError) as exc:
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(SearchRun).where(SearchRun.id == run_id).values(
+                status="failed", error=str(getattr(exc, "message", exc)),
+                finished_at=dt.datetime.now(dt.UTC)))
+        raise
+    bsize = params.block_families
+    nf, nr = len(prep.families), len(prep.remains_ids)
+    n_blocks = (nf + bsize - 1) // bsize
+    async with sessionmaker() as session, session.begin():
+        run = await get_run(session, run_id)
+        if run.inputs_digest and run.inputs_digest != prep.inputs_digest:
+            # the data changed since the run started: restart cleanly
+            await session.execute(delete(SearchResult).where(SearchResult.run_id == run_id))
+            await session.execute(delete(SearchBlock).where(SearchBlock.run_id == run_id))
+            run.notes = {**(run.notes or {}), "restarted": "inputs changed since the run began"}
+            run.pairs_done = run.blocks_done = run.results_count = 0
+        existing = int((await session.execute(select(func.count()).select_from(SearchBlock).where(
+            SearchBlock.run_id == run_id))).scalar_one())
+        if existing == 0 and n_blocks:
+            await session.execute(insert(SearchBlock), [
+                {"run_id": run_id, "block_no": b, "family_start": b * bsize,
+                 "family_stop": min(nf, (b + 1) * bsize), "done": False}
+                for b in range(n_blocks)])
+        for i, (fid, dg) in enumerate(zip(prep.fam_ids, prep.digests, strict=True)):
+            if i in prep.bad:
+                continue
+            row = await session.get(FamilyTableDigest, fid)
+            if row is None:
+                session.add(FamilyTableDigest(missing_person_id=fid, digest=dg))
+            elif row.digest != dg:
+                row.digest, row.built_at = dg, dt.datetime.now(dt.UTC)
+        run.status = "running"
+        run.inputs_digest = prep.inputs_digest
+        run.profile_versions = prep.inputs.profile_versions()
+        run.frequency_sha256 = prep.panel.frequency_sha256
+        run.prior_value = prior
+        run.n_remains, run.n_families = nr, nf
+        run.pairs_total = nr * nf
+        run.blocks_total = n_blocks
+        run.tables_built = (run.tables_built or 0) + prep.built
+        skipped = {str(k): v for k, v in prep.inputs.skipped}
+        skipped.update({str(prep.fam_ids[i]): msg for i, msg in prep.bad.items()})
+        run.notes = {**(run.notes or {}), "panel": [loc.name for loc in prep.panel.loci],
+                     "frequency_notes": prep.panel.notes, "families_skipped": skipped,
+                     "population": prep.panel.population}
+        run.started_at = run.started_at or dt.datetime.now(dt.UTC)
+        run.heartbeat_at = dt.datetime.now(dt.UTC)
+        run.error = ""
+        pending = [b for b in (await session.execute(select(SearchBlock).where(
+            SearchBlock.run_id == run_id, SearchBlock.done.is_(False)).order_by(
+            SearchBlock.block_no))).scalars()]
+        pending_spec = [(b.block_no, b.family_start, b.family_stop) for b in pending]
+    t0 = time.perf_counter()
+    done_pairs = 0
+    blocks_this_call = 0
+
+    async def persist(block_no: int, f0: int, f1: int, hits: Any, seconds: float) -> None:
+        nonlocal done_pairs
+        async with sessionmaker() as session, session.begin():
+            run = await get_run(session, run_id)
+            blk = (await session.execute(select(SearchBlock).where(
+                SearchBlock.run_id == run_id, SearchBlock.block_no == block_no
+            ).with_for_update())).scalar_one()
+            if blk.done:
+                return
+            rows = _pair_rows(prep, run, block_no, f0, hits, prior, params)
+            await session.execute(delete(SearchResult).where(
+                SearchResult.run_id == run_id, SearchResult.block_no == block_no))
+            if rows:
+                await session.execute(insert(SearchResult), rows)
+            blk.done, blk.results, blk.seconds = True, len(rows), seconds
+            blk.done_at = dt.datetime.now(dt.UTC)
+            done_pairs += (f1 - f0) * nr
+            run.blocks_done = (run.blocks_done or 0) + 1
+            run.pairs_done = (run.pairs_done or 0) + (f1 - f0) * nr
+            run.results_count = (run.results_count or 0) + len(rows)
+            elapsed = max(time.perf_counter() - t0, 1e-9)
+            run.rate_pairs_per_s = done_pairs / elapsed
+            run.seconds_left = (run.pairs_total - run.pairs_done) / run.rate_pairs_per_s
+            run.heartbeat_at = dt.datetime.now(dt.UTC)
+        if on_progress is not None:
+            on_progress(run)
+
+    def local(f0: int, f1: int) -> tuple[Any, float]:
+        s = time.perf_counter()
+        hits = score_block(prep.tables[f0:f1], prep.remains_idx, params.store_min_log10)
+        return hits, time.perf_counter() - s
+
+    if dask_scheduler and pending_spec:
+        from distributed import Client, as_completed
+
+        client = await asyncio.to_thread(Client, dask_scheduler)
+        try:
+            idx_future = await asyncio.to_thread(client.scatter, prep.remains_idx, broadcast=True)
+            futures = {}
+            submitted = []
+            for bno, f0, f1 in pending_spec:
+                fut = client.submit(score_block, prep.tables[f0:f1], idx_future,
+                                    params.store_min_log10, pure=False)
+                futures[fut.key] = (bno, f0, f1, time.perf_counter())
+                submitted.append(fut)
+            ac = as_completed(submitted)
+            while True:
+                fut = await asyncio.to_thread(next, ac, None)
+                if fut is None:
+                    break
+                hits = await asyncio.to_thread(fut.result)
+                bno, f0, f1, s = futures[fut.key]
+                await persist(bno, f0, f1, hits, time.perf_counter() - s)
+                blocks_this_call += 1
+                if stop_after_blocks is not None and blocks_this_call >= stop_after_blocks:
+                    raise RunInterrupted(f"stopped after {blocks_this_call} blocks")
+        finally:
+            await asyncio.to_thread(client.close)
+    else:
+        for bno, f0, f1 in pending_spec:
+            hits, secs = await asyncio.to_thread(local, f0, f1)
+            await persist(bno, f0, f1, hits, secs)
+            blocks_this_call += 1
+            if stop_after_blocks is not None and blocks_this_call >= stop_after_blocks:
+                raise RunInterrupted(f"stopped after {blocks_this_call} blocks")
+    async with sessionmaker() as session, session.begin():
+        run = await get_run(session, run_id)
+        run.status = "done"
+        run.seconds_left = 0.0
+        run.finished_at = dt.datetime.now(dt.UTC)
+        await audit.record(session, audit.SYSTEM, "search.run.finish", run,
+                           after={"pairs": run.pairs_total, "results": run.results_count,
+                                  "tables_built": run.tables_built})
+        from dnacase.services import review
+
+        await review.enqueue_candidates(session, run)
+    return run

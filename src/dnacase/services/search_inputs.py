@@ -1,0 +1,268 @@
+"""What a search reads: family pedigrees with their typed relatives, and remains profiles.
+
+This module is the one boundary between the search and where genotypes are stored. A
+:class:`ProfileSource` returns the *current* profile version of each relative and each remains
+(allele names per locus, the version id, kits and QC flags). Sources:
+
+* :class:`StaticProfileSource`: given mappings (tests, benchmarks, other services);
+* :class:`WideTableProfileSource`: a wide lab table (``SampleName`` = kit barcode, one column
+  per locus with ``"a,b"`` cells, e.g. the demo's ``fixtures/demo/genotypes_globalfiler.csv``),
+  kits mapped to relatives / remains through the collected samples. Used until the profile
+  import's tables (profile versions) are wired in: the version id is then
+  ``"<barcode>@<sha256 of the row>"`` so a changed genotype gives a new version.
+
+:func:`gather_inputs` builds each missing person's family pedigree (the registry's recorded
+relationships, :func:`dnacase.domain.family.build_family_pedigree`) and keeps the families with
+at least one typed relative. Families whose recorded relationships contradict are skipped and
+listed in ``SearchInputs.skipped`` with the reason (never silently).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dnacase.domain.errors import PedigreeContradiction
+from dnacase.domain.family import (
+    FamilyMember,
+    FamilyPedigree,
+    MissingPersonInfo,
+    RecordedRelationship,
+    build_family_pedigree,
+)
+from dnacase.models.families import FamilyRelationship, Relative
+from dnacase.models.kits import Kit, Sample
+from dnacase.models.registry import MissingPerson, Remains
+
+__all__ = [
+    "FamilyInput",
+    "ProfileInput",
+    "ProfileSource",
+    "RemainsInput",
+    "SearchInputs",
+    "StaticProfileSource",
+    "WideTableProfileSource",
+    "gather_inputs",
+    "parse_wide_table",
+]
+
+NOT_A_LOCUS = frozenset({"samplename", "sample", "kit", "amel", "amelogenin", "sample name"})
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInput:
+    """One current profile version: ``alleles`` maps locus name -> two allele names (a locus
+    absent = untyped); ``version`` identifies the profile version (provenance)."""
+
+    version: str
+    alleles: Mapping[str, tuple[str, str]]
+    kits: tuple[str, ...] = ()
+    qc_flags: tuple[str, ...] = ()
+
+
+class ProfileSource(Protocol):
+    """Where current profile versions come from (see module doc)."""
+
+    async def relative_profiles(
+        self, session: AsyncSession, relative_ids: Iterable[int]
+    ) -> dict[int, ProfileInput]: ...
+
+    async def remains_profiles(
+        self, session: AsyncSession, remains_ids: Iterable[int] | None = None
+    ) -> dict[int, ProfileInput]: ...
+
+
+@dataclass(slots=True)
+class StaticProfileSource:
+    """Profiles given as ``{relative_id: ProfileInput}`` and ``{remains_id: ProfileInput}``."""
+
+    relatives: dict[int, ProfileInput] = field(default_factory=dict)
+    remains: dict[int, ProfileInput] = field(default_factory=dict)
+
+    async def relative_profiles(
+        self, session: AsyncSession, relative_ids: Iterable[int]
+    ) -> dict[int, ProfileInput]:
+        return {i: self.relatives[i] for i in relative_ids if i in self.relatives}
+
+    async def remains_profiles(
+        self, session: AsyncSession, remains_ids: Iterable[int] | None = None
+    ) -> dict[int, ProfileInput]:
+        if remains_ids is None:
+            return dict(self.remains)
+        return {i: self.remains[i] for i in remains_ids if i in self.remains}
+
+
+def parse_wide_table(data: bytes, filename: str) -> dict[str, ProfileInput]:
+    """Wide lab table -> ``{sample name: ProfileInput}``.
+
+    Cells are ``"a,b"`` (or ``"a"`` for a homozygote); empty cells are untyped. Raises
+    ``ValueError`` naming the file, line, sample and locus for a malformed cell.
+    """
+    text = data.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header or header[0].strip().lower() not in ("samplename", "sample name", "sample"):
+        raise ValueError(f"{filename}: line 1: the first column must be SampleName")
+    kit_col = next((i for i, h in enumerate(header) if h.strip().lower() == "kit"), None)
+    loci = [(i, h.strip()) for i, h in enumerate(header) if h.strip().lower() not in NOT_A_LOCUS]
+    out: dict[str, ProfileInput] = {}
+    for line_no, row in enumerate(reader, start=2):
+        if not row or not row[0].strip():
+            continue
+        name = row[0].strip()
+        alleles: dict[str, tuple[str, str]] = {}
+        for i, locus in loci:
+            cell = row[i].strip() if i < len(row) else ""
+            if not cell:
+                continue
+            parts = [p.strip() for p in cell.split(",") if p.strip()]
+            if len(parts) == 1:
+                parts = parts * 2
+            if len(parts) != 2:
+                raise ValueError(
+                    f"{filename}: line {line_no}: sample {name}, locus {locus}: expected one or "
+                    f"two alleles, got {cell!r}"
+                )
+            alleles[locus] = (parts[0], parts[1])
+        digest = hashlib.sha256(",".join(row).encode()).hexdigest()[:16]
+        kit = (row[kit_col].strip(),) if kit_col is not None and kit_col < len(row) else ()
+        out[name] = ProfileInput(f"{name}@{digest}", alleles, kit)
+    return out
+
+
+class WideTableProfileSource:
+    """Profiles from a wide lab table keyed by kit barcode (see module doc)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.by_barcode = parse_wide_table(self.path.read_bytes(), str(self.path))
+
+    async def _samples(self, session: AsyncSession, kind: str) -> list[tuple[str, int]]:
+        col = Sample.relative_id if kind == "reference" else Sample.remains_id
+        rows = await session.execute(
+            select(Kit.barcode, col).join(Kit, Kit.id == Sample.kit_id).where(
+                Sample.kind == kind, Kit.state == "profiled"
+            ).order_by(Kit.id)
+        )
+        return [(b, int(i)) for b, i in rows if b in self.by_barcode]
+
+    async def relative_profiles(
+        self, session: AsyncSession, relative_ids: Iterable[int]
+    ) -> dict[int, ProfileInput]:
+        wanted = set(relative_ids)
+        return {i: self.by_barcode[b] for b, i in await self._samples(session, "reference")
+                if i in wanted}
+
+    async def remains_profiles(
+        self, session: AsyncSession, remains_ids: Iterable[int] | None = None
+    ) -> dict[int, ProfileInput]:
+        wanted = None if remains_ids is None else set(remains_ids)
+        return {i: self.by_barcode[b] for b, i in await self._samples(session, "remains")
+                if wanted is None or i in wanted}
+
+
+@dataclass(slots=True)
+class FamilyInput:
+    """A family to search: the pedigree (node ids ``mp:<id>``, ``rel:<relative id>``, ...) and
+    the typed relatives' profiles by node id."""
+
+    missing_person_id: int
+    pedigree: FamilyPedigree
+    profiles: dict[str, ProfileInput]
+    relative_ids: dict[str, int]
+
+    @property
+    def missing_node(self) -> str:
+        return self.pedigree.missing_id
+
+
+@dataclass(slots=True)
+class RemainsInput:
+    remains_id: int
+    profile: ProfileInput
+
+
+@dataclass(slots=True)
+class SearchInputs:
+    """Families with at least one typed relative, remains with a profile, and the families
+    skipped (``(missing_person_id, reason)``)."""
+
+    families: list[FamilyInput]
+    remains: list[RemainsInput]
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def profile_versions(self) -> dict[str, dict[str, str]]:
+        """``{"relatives": {relative id: version}, "remains": {remains id: version}}``."""
+        rel: dict[str, str] = {}
+        for fam in self.families:
+            for node, prof in fam.profiles.items():
+                rel[str(fam.relative_ids[node])] = prof.version
+        return {
+            "relatives": dict(sorted(rel.items(), key=lambda kv: int(kv[0]))),
+            "remains": {str(r.remains_id): r.profile.version for r in self.remains},
+        }
+
+
+async def gather_inputs(
+    session: AsyncSession,
+    source: ProfileSource,
+    *,
+    missing_person_id: int | None = None,
+    remains_id: int | None = None,
+) -> SearchInputs:
+    """Families (all missing persons still missing, or one) and remains (all, or one)."""
+    q = select(FamilyRelationship).order_by(FamilyRelationship.missing_person_id,
+                                            FamilyRelationship.id)
+    if missing_person_id is not None:
+        q = q.where(FamilyRelationship.missing_person_id == missing_person_id)
+    links = list((await session.execute(q)).scalars())
+    by_mp: dict[int, list[FamilyRelationship]] = {}
+    for link in links:
+        by_mp.setdefault(link.missing_person_id, []).append(link)
+    rel_ids = {lk.relative_id for lk in links} | {lk.via_relative_id for lk in links
+                                                  if lk.via_relative_id}
+    relatives = {r.id: r for r in (await session.execute(
+        select(Relative).where(Relative.id.in_(rel_ids)))).scalars()} if rel_ids else {}
+    profiles = await source.relative_profiles(session, sorted(rel_ids))
+    mps = {m.id: m for m in (await session.execute(
+        select(MissingPerson).where(MissingPerson.id.in_(list(by_mp))))).scalars()} if by_mp else {}
+    families: list[FamilyInput] = []
+    skipped: list[tuple[int, str]] = []
+    for mp_id in sorted(by_mp):
+        mp = mps[mp_id]
+        if missing_person_id is None and mp.status != "missing":
+            continue
+        fam_links = by_mp[mp_id]
+        typed_ids = {lk.relative_id for lk in fam_links if lk.relative_id in profiles}
+        if not typed_ids:
+            continue
+        members = [FamilyMember(str(lk.relative_id), relatives[lk.relative_id].full_name,
+                                relatives[lk.relative_id].sex, lk.relative_id in typed_ids)
+                   for lk in fam_links]
+        recorded = [RecordedRelationship(str(lk.relative_id), lk.relationship,
+                                         str(lk.via_relative_id) if lk.via_relative_id else None)
+                    for lk in fam_links]
+        try:
+            ped = build_family_pedigree(MissingPersonInfo(str(mp.id), mp.full_name, mp.sex),
+                                        members, recorded)
+        except PedigreeContradiction as exc:
+            skipped.append((mp_id, str(exc)))
+            continue
+        node_profiles = {f"rel:{rid}": profiles[rid] for rid in sorted(typed_ids)}
+        families.append(FamilyInput(mp_id, ped, node_profiles,
+                                    {f"rel:{rid}": rid for rid in sorted(typed_ids)}))
+    rq = select(Remains.id).order_by(Remains.id)
+    if remains_id is not None:
+        rq = rq.where(Remains.id == remains_id)
+    rids = [int(i) for i in (await session.execute(rq)).scalars()]
+    rprof = await source.remains_profiles(session, rids)
+    remains = [RemainsInput(i, rprof[i]) for i in rids if i in rprof]
+    return SearchInputs(families, remains, skipped)
