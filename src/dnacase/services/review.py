@@ -4,8 +4,9 @@ Rules:
 
 * A stored search result enters the queue (a :class:`ReviewCase`) when it passed the run's
   thresholds (``LR >= lr_threshold`` and ``posterior >= posterior_threshold``; defaults 10,000
-  and 0.999). A new run updates open cases, reopens cases waiting for more references (next
-  round) and never touches confirmed, rejected or withdrawn ones.
+  and 0.999). A new run updates open cases, reopens a case waiting for more references (next
+  round) when its LR changed (new references), and never touches confirmed, rejected or
+  withdrawn ones.
 * Ambiguity is shown: for each case, the other families the remains matched and the other
   remains the family matched (in the same run, pairs stored), and the ratio of the case's LR to
   the best competitor (log10 difference).
@@ -97,8 +98,10 @@ async def enqueue_candidates(session: AsyncSession, run: SearchRun) -> int:
             changed += 1
         elif case.status in ("open", "more_references") and case.result_id != r.id:
             before = audit.snapshot(case)
+            changed_lr = abs(case.log10_lr - r.log10_lr) > 1e-9
             case.result_id, case.log10_lr, case.posterior = r.id, r.log10_lr, r.posterior
-            if case.status == "more_references":
+            if case.status == "more_references" and changed_lr:
+                # new references changed the evidence: the next round of review
                 case.status, case.round = "open", case.round + 1
             case.updated_at = utcnow()
             await audit.record(session, audit.SYSTEM, "review.case.update", case, before=before,
@@ -135,12 +138,25 @@ class QueueItem:
         return any(c.log10_lr >= lr_min for c in self.other_families + self.other_remains)
 
     @property
-    def log10_ratio(self) -> float | None:
-        """log10 of (this LR / best competing LR); ``None`` without a stored competitor."""
-        others = [c.log10_lr for c in self.other_families + self.other_remains]
-        if not others:
+    def log10_ratio_families(self) -> float | None:
+        """log10 (this LR / best LR of another family for the same remains); ``None`` when no
+        other family was stored for these remains."""
+        if not self.other_families:
             return None
-        return self.result.log10_lr - max(others)
+        return self.result.log10_lr - max(c.log10_lr for c in self.other_families)
+
+    @property
+    def log10_ratio_remains(self) -> float | None:
+        """log10 (this LR / best LR of other remains for the same family)."""
+        if not self.other_remains:
+            return None
+        return self.result.log10_lr - max(c.log10_lr for c in self.other_remains)
+
+    @property
+    def log10_ratio(self) -> float | None:
+        """The smaller of the two ratios (the closest competitor), ``None`` without one."""
+        vals = [v for v in (self.log10_ratio_families, self.log10_ratio_remains) if v is not None]
+        return min(vals) if vals else None
 
 
 async def _items(session: AsyncSession, cases: list[ReviewCase]) -> list[QueueItem]:
