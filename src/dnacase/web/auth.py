@@ -1,0 +1,170 @@
+"""Who is asking: the current user (loaded once per request), request metadata, login/logout.
+
+The session (server-side, :mod:`dnacase.web.session_store`) holds ``uid``, ``pwd_at`` (the user's
+``password_changed_at`` at login: a password change ends other sessions) and ``locale``.
+:class:`CurrentUserMiddleware` loads the user into ``scope["state"]["user"]`` (a
+:class:`CurrentUser` or ``None``) and sets the request's locale. Handlers get it with
+:func:`current_user` / :func:`require_user` or the ``user`` dependency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.middleware import AbstractMiddleware
+from litestar.types import Empty, Receive, Scope, Scopes, Send
+from litestar.utils.scope.state import ScopeState
+
+from dnacase.db import as_utc
+from dnacase.i18n import normalize_locale, reset_locale, set_locale
+from dnacase.models.users import User
+from dnacase.services.audit import RequestMeta
+from dnacase.services.errors import NotAuthenticated
+
+SESSION_UID = "uid"
+SESSION_PWD_AT = "pwd_at"
+SESSION_LOCALE = "locale"
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    """The logged-in user as seen by the web layer (also usable as an audit actor)."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    locale: str
+
+    def has_role(self, *roles: str) -> bool:
+        """True if the user holds at least one of ``roles``."""
+        return bool(self.roles.intersection(roles))
+
+    @classmethod
+    def from_user(cls, user: User) -> CurrentUser:
+        assert user.id is not None
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            roles=frozenset(user.role_names),
+            locale=user.locale,
+        )
+
+
+def _state(scope: Scope) -> dict[str, Any]:
+    return scope.setdefault("state", {})  # type: ignore[return-value]
+
+
+def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    """The logged-in user or ``None``."""
+    return _state(connection.scope).get("user")
+
+
+def require_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
+    """The logged-in user; raises :class:`NotAuthenticated` if there is none."""
+    user = current_user(connection)
+    if user is None:
+        from dnacase.i18n import gettext as _
+
+        raise NotAuthenticated(_("Please log in."))
+    return user
+
+
+def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The locale chosen for this request (user preference, session choice or default)."""
+    return _state(connection.scope).get("locale") or connection.app.state.settings.default_locale
+
+
+def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client address as seen by the server (put a trusted proxy's header handling in uvicorn
+    with ``--proxy-headers`` / ``--forwarded-allow-ips``)."""
+    return connection.client.host if connection.client else "unknown"
+
+
+def request_meta(connection: ASGIConnection[Any, Any, Any, Any]) -> RequestMeta:
+    """IP and user agent for audit entries."""
+    return RequestMeta(ip=client_ip(connection), user_agent=connection.headers.get("user-agent"))
+
+
+def _pwd_stamp(user: User) -> str:
+    return as_utc(user.password_changed_at).isoformat()
+
+
+class CurrentUserMiddleware(AbstractMiddleware):
+    """Load the session's user (one query) and set the locale for the request."""
+
+    scopes: Scopes = {ScopeType.HTTP}  # noqa: RUF012
+    exclude = ["^/static/"]  # noqa: RUF012
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = scope["litestar_app"]
+        settings = app.state.settings
+        session = scope.get("session")
+        session = session if isinstance(session, dict) else {}
+        user: CurrentUser | None = None
+        uid = session.get(SESSION_UID)
+        if isinstance(uid, int):
+            async with app.state.sessionmaker() as db:
+                row = await db.get(User, uid)
+                if (
+                    row is not None
+                    and row.is_active
+                    and session.get(SESSION_PWD_AT) == _pwd_stamp(row)
+                ):
+                    user = CurrentUser.from_user(row)
+            if user is None:
+                session.clear()
+        locale = normalize_locale(
+            user.locale if user else session.get(SESSION_LOCALE), settings.default_locale
+        )
+        state = _state(scope)
+        state["user"] = user
+        state["locale"] = locale
+        token = set_locale(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            reset_locale(token)
+            expired = state.pop("_expired_sessions", None)
+            if expired:
+                store = app.stores.get(app.state.session_store_name)
+                for key in expired:
+                    await store.delete(key)
+
+
+async def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Drop the incoming session (server-side record included) so that the session middleware
+    issues a new id: prevents session fixation at login and kills the old session at logout."""
+    key = connection.app.state.session_cookie_key
+    old = connection.cookies.pop(key, None)
+    if old and old != "null":
+        # Deleted after the response (CurrentUserMiddleware): on SQLite a second connection
+        # cannot write while this request's transaction holds the write lock.
+        _state(connection.scope).setdefault("_expired_sessions", []).append(old)
+    ScopeState.from_scope(connection.scope).session_id = Empty
+
+
+async def start_session(connection: ASGIConnection[Any, Any, Any, Any], user: User) -> CurrentUser:
+    """Log ``user`` in on this connection: new session id, session data, request state."""
+    await rotate_session(connection)
+    connection.set_session(
+        {SESSION_UID: user.id, SESSION_PWD_AT: _pwd_stamp(user), SESSION_LOCALE: user.locale}
+    )
+    cu = CurrentUser.from_user(user)
+    state = _state(connection.scope)
+    state["user"] = cu
+    state["locale"] = user.locale
+    set_locale(user.locale)
+    return cu
+
+
+async def end_session(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Log out: the server-side session is deleted; a fresh one keeps only the language choice."""
+    locale = request_locale(connection)
+    await rotate_session(connection)
+    connection.set_session({SESSION_LOCALE: locale})
+    _state(connection.scope)["user"] = None
