@@ -519,7 +519,9 @@ async def execute_run(
         run.tables_built = (run.tables_built or 0) + prep.built
         skipped = {str(k): v for k, v in prep.inputs.skipped}
         skipped.update({str(prep.fam_ids[i]): msg for i, msg in prep.bad.items()})
+        spec = getattr(source, "spec", None)
         run.notes = {**(run.notes or {}), "panel": [loc.name for loc in prep.panel.loci],
+                     "source": spec() if callable(spec) else None,
                      "frequency_notes": prep.panel.notes, "families_skipped": skipped,
                      "population": prep.panel.population}
         run.started_at = run.started_at or dt.datetime.now(dt.UTC)

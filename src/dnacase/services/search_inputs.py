@@ -52,6 +52,7 @@ __all__ = [
     "WideTableProfileSource",
     "gather_inputs",
     "parse_wide_table",
+    "source_from_spec",
 ]
 
 NOT_A_LOCUS = frozenset({"samplename", "sample", "kit", "amel", "amelogenin", "sample name"})
@@ -142,8 +143,12 @@ class WideTableProfileSource:
     """Profiles from a wide lab table keyed by kit barcode (see module doc)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        self.path = Path(path).resolve()
         self.by_barcode = parse_wide_table(self.path.read_bytes(), str(self.path))
+
+    def spec(self) -> dict[str, str]:
+        """How to reopen this source (stored with a run, see :func:`source_from_spec`)."""
+        return {"kind": "wide_table", "path": str(self.path)}
 
     async def _samples(self, session: AsyncSession, kind: str) -> list[tuple[str, int]]:
         col = Sample.relative_id if kind == "reference" else Sample.remains_id
@@ -266,3 +271,12 @@ async def gather_inputs(
     rprof = await source.remains_profiles(session, rids)
     remains = [RemainsInput(i, rprof[i]) for i in rids if i in rprof]
     return SearchInputs(families, remains, skipped)
+
+
+def source_from_spec(spec: Mapping[str, str] | None) -> ProfileSource | None:
+    """Reopen the profile source a run recorded (``None`` if it cannot be reopened)."""
+    if not spec:
+        return None
+    if spec.get("kind") == "wide_table" and Path(spec.get("path", "")).is_file():
+        return WideTableProfileSource(Path(spec["path"]))
+    return None

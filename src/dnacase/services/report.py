@@ -1,0 +1,381 @@
+"""The candidate page's data and the identification report (printable HTML and PDF).
+
+:func:`candidate_detail` gathers what a reviewer needs on one screen: the family pedigree drawn
+with the remains placed as the missing person, the per-locus table (genotypes of the remains
+and of each typed relative, log10 LR per locus, inconsistent loci explained as possible
+mutations), combined LR, prior and posterior, competing candidates, the grave/cemetery/unit/
+place of death, and the kits' custody and QC flags.
+
+:func:`report_pdf` writes the identification report with fpdf2 and the DejaVu Sans font shipped
+in ``dnacase/data/fonts`` (covers Vietnamese; Bitstream Vera licence, see the LICENSE file
+there). Statistics are stated the way forensic reports state them: the two hypotheses, the
+likelihood ratio (and its log10), the prior and how it was chosen, the posterior probability,
+the loci and kits, the frequency database, the mutation model and the software versions.
+Report texts exist in Vietnamese (``vi``) and English (``en``) whatever the user's locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dnacase.domain.family import FamilyPedigree
+from dnacase.domain.pedigree_svg import draw_pedigree_svg
+from dnacase.models.kits import Kit, Sample
+from dnacase.models.search import SearchRun
+from dnacase.models.users import User
+from dnacase.services import custody, review
+from dnacase.services.search_inputs import ProfileSource, gather_inputs, source_from_spec
+from dnacase.settings import package_dir
+
+__all__ = ["TEXTS", "CandidateDetail", "LocusRow", "candidate_detail", "lr_words", "report_pdf"]
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "DNA identification report",
+        "case": "Case",
+        "date": "Date",
+        "status": "Status",
+        "missing": "Missing person",
+        "registry": "Registry number",
+        "unit": "Unit",
+        "death": "Date and place of death",
+        "remains": "Remains",
+        "grave": "Grave",
+        "cemetery": "Cemetery",
+        "hypotheses": "Hypotheses",
+        "h1": "H1: the remains are those of {name}, the missing person of the family pedigree.",
+        "h2": "H2: the remains are those of a person unrelated to the family.",
+        "lr": "Likelihood ratio (LR)",
+        "lr_sentence": "The DNA results are {lr} times more probable under H1 than under H2.",
+        "prior": "Prior probability",
+        "prior_flat": "1/{n}: every missing person of the registry equally likely (flat prior)",
+        "prior_fixed": "{p} (set by the laboratory)",
+        "posterior": "Posterior probability of H1",
+        "loci": "Loci compared",
+        "inconsistent": "Loci inconsistent without a mutation",
+        "none": "none",
+        "kits": "Kits",
+        "freq": "Allele frequency database",
+        "mutation": "Mutation model",
+        "software": "Software",
+        "relatives": "Reference relatives typed",
+        "locus": "Locus",
+        "remains_gt": "Remains",
+        "log10": "log10 LR",
+        "reviewers": "Confirmed by",
+        "note": "Markers treated as unlinked: the LR is the product of the per-locus LRs. "
+                "Synthetic demo data: not a real case.",
+        "withdrawn": "WITHDRAWN",
+    },
+    "vi": {
+        "title": "Báo cáo giám định ADN xác định danh tính",
+        "case": "Hồ sơ",
+        "date": "Ngày",
+        "status": "Trạng thái",
+        "missing": "Liệt sĩ / người mất tích",
+        "registry": "Số hồ sơ",
+        "unit": "Đơn vị",
+        "death": "Ngày và nơi hy sinh",
+        "remains": "Hài cốt",
+        "grave": "Mộ",
+        "cemetery": "Nghĩa trang",
+        "hypotheses": "Giả thuyết",
+        "h1": "H1: hài cốt là của {name}, người mất tích trong phả hệ gia đình.",
+        "h2": "H2: hài cốt là của một người không có quan hệ huyết thống với gia đình.",
+        "lr": "Tỷ số khả dĩ (LR)",
+        "lr_sentence": "Kết quả ADN có khả năng xảy ra theo H1 cao gấp {lr} lần so với H2.",
+        "prior": "Xác suất tiên nghiệm",
+        "prior_flat": "1/{n}: mọi người mất tích trong sổ đăng ký có khả năng như nhau",
+        "prior_fixed": "{p} (do phòng xét nghiệm ấn định)",
+        "posterior": "Xác suất hậu nghiệm của H1",
+        "loci": "Số locus được so sánh",
+        "inconsistent": "Locus không tương thích nếu không có đột biến",
+        "none": "không có",
+        "kits": "Bộ kit",
+        "freq": "Cơ sở dữ liệu tần số alen",
+        "mutation": "Mô hình đột biến",
+        "software": "Phần mềm",
+        "relatives": "Người thân tham chiếu đã phân tích",
+        "locus": "Locus",
+        "remains_gt": "Hài cốt",
+        "log10": "log10 LR",
+        "reviewers": "Xác nhận bởi",
+        "note": "Các marker được coi là không liên kết: LR là tích của LR từng locus. "
+                "Dữ liệu demo giả lập: không phải hồ sơ thật.",
+        "withdrawn": "ĐÃ THU HỒI",
+    },
+}
+
+
+def lr_words(log10_lr: float) -> str:
+    """An LR for people: ``1.3 × 10^12`` (or the plain number below a million)."""
+    if math.isinf(log10_lr):
+        return "0" if log10_lr < 0 else "∞"
+    if log10_lr < 6:
+        return f"{10 ** log10_lr:,.0f}"
+    e = math.floor(log10_lr)
+    return f"{10 ** (log10_lr - e):.2f} × 10^{e}"
+
+
+def posterior_words(posterior: float, log10_odds: float) -> str:
+    """A posterior as a percentage with enough nines to be honest."""
+    if posterior >= 1.0 or log10_odds > 12:
+        return f"> 99.9999999999 % (log10 odds {log10_odds:.1f})"
+    return f"{100 * posterior:.6f} %"
+
+
+@dataclass(slots=True)
+class LocusRow:
+    locus: str
+    remains: str
+    relatives: dict[str, str]
+    log10_lr: float | None
+    inconsistent: bool
+
+
+@dataclass(slots=True)
+class CandidateDetail:
+    item: review.QueueItem
+    run: SearchRun
+    svg: str
+    relatives: list[tuple[str, str, str]]  # (node id, name, relationship)
+    loci: list[LocusRow]
+    kits: list[dict[str, Any]]
+    qc_flags: list[str]
+    suggestions: list[review.Suggestion]
+    decisions: list[Any] = field(default_factory=list)
+    confirmed_by: list[str] = field(default_factory=list)
+    genotypes_available: bool = True
+    typing_kits: list[str] = field(default_factory=list)
+
+    @property
+    def frequency_table(self) -> str:
+        notes = self.run.notes or {}
+        return f"{self.run.frequency_table} ({notes.get('population', '')})"
+
+    @property
+    def mutation(self) -> str:
+        r = self.run
+        if r.mutation_model == "none" or not r.mutation_rate:
+            return "none"
+        extra = f", range={r.mutation_range}" if r.mutation_model == "stepwise" else ""
+        return f"{r.mutation_model} (rate={r.mutation_rate}{extra})"
+
+
+def _remains_pedigree(ped: FamilyPedigree, label: str) -> FamilyPedigree:
+    nodes = []
+    for n in ped.nodes:
+        if n.missing:
+            from dataclasses import replace
+
+            n = replace(n, name=label, typed=True)
+        nodes.append(n)
+    return FamilyPedigree(ped.missing_id, nodes)
+
+
+def _gt(pair: tuple[str, str] | None) -> str:
+    return "" if not pair else f"{pair[0]}/{pair[1]}"
+
+
+async def candidate_detail(
+    session: AsyncSession, case_id: int, viewer: Any = None,
+    source: ProfileSource | None = None,
+) -> CandidateDetail:
+    """Everything the candidate page and the report show (see module doc)."""
+    item = await review.get_case(session, case_id)
+    run = await session.get(SearchRun, item.result.run_id)
+    assert run is not None
+    source = source or source_from_spec((run.notes or {}).get("source"))
+    fam = None
+    remains_profile = None
+    if source is not None:
+        inputs = await gather_inputs(session, source, missing_person_id=item.case.missing_person_id,
+                                     remains_id=item.case.remains_id)
+        fam = inputs.families[0] if inputs.families else None
+        remains_profile = inputs.remains[0].profile if inputs.remains else None
+    ped = fam.pedigree if fam is not None else None
+    if ped is None:
+        from dnacase.services.families import family_view
+
+        ped = (await family_view(session, item.case.missing_person_id)).pedigree
+    label = f"#{item.remains.id} = {item.missing.full_name}"
+    svg = draw_pedigree_svg(_remains_pedigree(ped, label),
+                            title=f"Remains {item.remains.id} as {item.missing.full_name}") \
+        if ped is not None else ""
+    relatives = [(n.id, n.name, n.relationship or "") for n in (ped.nodes if ped else [])
+                 if n.relative_key and fam is not None and n.id in fam.profiles]
+    per = item.result.per_locus or {}
+    inconsistent = set(item.result.inconsistent or [])
+    panel = (run.notes or {}).get("panel") or sorted(per)
+    rows = []
+    for locus in panel:
+        rows.append(LocusRow(
+            locus,
+            _gt(remains_profile.alleles.get(locus)) if remains_profile else "",
+            {nid: _gt(fam.profiles[nid].alleles.get(locus)) for nid, _n, _r in relatives}
+            if fam else {},
+            per.get(locus), locus in inconsistent))
+    # kits: the remains' and the typed relatives' samples, custody and QC
+    rel_ids = list(fam.relative_ids.values()) if fam else []
+    q = select(Kit, Sample).join(Sample, Sample.kit_id == Kit.id).where(
+        (Sample.remains_id == item.case.remains_id) | (Sample.relative_id.in_(rel_ids)))
+    kits = []
+    for kit, sample in (await session.execute(q)).all():
+        chain = await custody.chain_for_kit(session, kit.id)  # type: ignore[arg-type]
+        kits.append({"barcode": kit.barcode, "state": kit.state, "kind": sample.kind,
+                     "sample_type": sample.sample_type, "custody_events": len(chain),
+                     "last_event": chain[-1].event if chain else ""})
+    qc = list(remains_profile.qc_flags) if remains_profile else []
+    typing = list(remains_profile.kits) if remains_profile else []
+    for p in (fam.profiles.values() if fam else []):
+        qc += list(p.qc_flags)
+        typing += list(p.kits)
+    suggestions = await review.suggest_references(session, item.case.missing_person_id,
+                                                  set(rel_ids))
+    decisions = await review.visible_decisions(session, item.case, viewer) if viewer else []
+    confirmed_by: list[str] = []
+    if item.case.status in ("confirmed", "withdrawn"):
+        ds = await review.decisions_of(session, item.case)
+        ids = [d.reviewer_id for d in ds if d.round == item.case.round and d.decision == "confirm"]
+        names = {u.id: u.display_name for u in (await session.execute(
+            select(User).where(User.id.in_(ids)))).scalars()} if ids else {}
+        confirmed_by = [names.get(i, str(i)) for i in ids]
+    return CandidateDetail(item, run, svg, relatives, rows, kits, qc, suggestions, decisions,
+                           confirmed_by, source is not None, sorted(set(typing)))
+
+
+def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
+    """Values of the report in ``lang`` (``vi`` or ``en``) for the HTML and the PDF."""
+    t = TEXTS["vi" if lang == "vi" else "en"]
+    it = detail.item
+    run = detail.run
+    if run.prior_mode == "flat":
+        prior = t["prior_flat"].format(n=round(1 / it.result.prior))
+    else:
+        prior = t["prior_fixed"].format(p=f"{it.result.prior:.6g}")
+    grave = it.grave.label if it.grave else ""
+    kits = sorted(set(detail.typing_kits)) + sorted(k["barcode"] for k in detail.kits)
+    return {
+        "t": t,
+        "lang": lang,
+        "case_id": it.case.id,
+        "status": it.case.status,
+        "withdrawn": it.case.status == "withdrawn",
+        "date": dt.date.today().isoformat(),
+        "missing_name": it.missing.full_name,
+        "registry_number": it.missing.registry_number,
+        "unit": it.missing.unit,
+        "death": ", ".join(x for x in (it.missing.death_date, it.missing.death_place) if x),
+        "remains_id": it.remains.id,
+        "grave": grave,
+        "cemetery": it.cemetery.name if it.cemetery else it.remains.recovery_site,
+        "h1": t["h1"].format(name=it.missing.full_name),
+        "h2": t["h2"],
+        "lr": lr_words(it.result.log10_lr),
+        "log10_lr": f"{it.result.log10_lr:.2f}",
+        "lr_sentence": t["lr_sentence"].format(lr=lr_words(it.result.log10_lr)),
+        "prior": prior,
+        "posterior": posterior_words(it.result.posterior, it.result.log10_posterior_odds),
+        "loci_compared": it.result.loci_compared,
+        "inconsistent": ", ".join(it.result.inconsistent or []) or t["none"],
+        "kits": ", ".join(kits),
+        "frequency": detail.frequency_table,
+        "mutation": detail.mutation,
+        "software": f"dnacase {run.software_version}; {run.engine_version}; "
+                    f"search run {run.id}",
+        "relatives": [(name, rel) for _nid, name, rel in detail.relatives],
+        "rows": detail.loci,
+        "relative_ids": [nid for nid, _n, _r in detail.relatives],
+        "confirmed_by": ", ".join(detail.confirmed_by),
+    }
+
+
+_NL: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
+
+
+def _font_dir() -> Path:
+    return package_dir() / "data" / "fonts"
+
+
+def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
+    """The identification report as PDF bytes (fpdf2, DejaVu Sans; no network)."""
+    from fpdf import FPDF
+
+    c = report_context(detail, lang)
+    t = c["t"]
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_font("DejaVu", "", str(_font_dir() / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(t["title"])
+    pdf.set_creator(f"dnacase {detail.run.software_version}")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 15)
+    title = t["title"] + (f" — {t['withdrawn']}" if c["withdrawn"] else "")
+    pdf.multi_cell(0, 8, title, **_NL)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.ln(2)
+
+    def line(label: str, value: Any) -> None:
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(62, 6, label)
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(0, 6, str(value), **_NL)
+
+    line(t["case"], f"{c['case_id']} ({c['status']})")
+    line(t["date"], c["date"])
+    line(t["missing"], c["missing_name"])
+    line(t["registry"], c["registry_number"])
+    line(t["unit"], c["unit"])
+    line(t["death"], c["death"])
+    line(t["remains"], f"#{c['remains_id']}")
+    line(t["grave"], c["grave"])
+    line(t["cemetery"], c["cemetery"])
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(0, 7, t["hypotheses"], **_NL)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 6, c["h1"], **_NL)
+    pdf.multi_cell(0, 6, c["h2"], **_NL)
+    pdf.ln(2)
+    line(t["lr"], f"{c['lr']}  (log10 LR = {c['log10_lr']})")
+    pdf.multi_cell(0, 6, c["lr_sentence"], **_NL)
+    line(t["prior"], c["prior"])
+    line(t["posterior"], c["posterior"])
+    line(t["loci"], c["loci_compared"])
+    line(t["inconsistent"], c["inconsistent"])
+    line(t["kits"], c["kits"])
+    line(t["freq"], c["frequency"])
+    line(t["mutation"], c["mutation"])
+    line(t["software"], c["software"])
+    line(t["relatives"], "; ".join(f"{n} ({r})" for n, r in c["relatives"]))
+    if c["confirmed_by"]:
+        line(t["reviewers"], c["confirmed_by"])
+    pdf.ln(3)
+    # per-locus table
+    rel_ids = c["relative_ids"]
+    widths = [30, 26] + [max(18, int(100 / max(1, len(rel_ids))))] * len(rel_ids) + [22]
+    pdf.set_font("DejaVu", "B", 8)
+    heads = [t["locus"], t["remains_gt"]] + [n for n, _r in c["relatives"]] + [t["log10"]]
+    for w, h in zip(widths, heads, strict=True):
+        pdf.cell(w, 6, h[:18], border=1)
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 8)
+    for row in c["rows"]:
+        vals = [row.locus + (" *" if row.inconsistent else ""), row.remains]
+        vals += [row.relatives.get(nid, "") for nid in rel_ids]
+        vals.append("" if row.log10_lr is None else f"{row.log10_lr:.3f}")
+        for w, v in zip(widths, vals, strict=True):
+            pdf.cell(w, 5, v, border=1)
+        pdf.ln()
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.multi_cell(0, 5, t["note"], **_NL)
+    return bytes(pdf.output())
