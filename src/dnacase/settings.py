@@ -14,6 +14,8 @@ receive a :class:`Settings` instance explicitly. Environment variables (all opti
                             (plain http://127.0.0.1 needs non-secure cookies).
 ``DNACASE_SESSION_MAX_AGE`` session lifetime in seconds (default 8 hours).
 ``DNACASE_TEMPLATES_DIR``   override the location of the top-level ``templates/`` directory.
+``DNACASE_DASK_SCHEDULER``  address of a Dask scheduler (``tcp://host:8786``): search blocks run
+                            there; unset = in-process.
 ``DNACASE_LOGIN_MAX_FAILURES`` / ``DNACASE_LOGIN_LOCKOUT_SECONDS``  throttling (5 failures,
                             900 s lockout per username + client IP).
 """
@@ -102,6 +104,7 @@ class Settings:
     argon2_memory_cost_kib: int = 65536
     argon2_parallelism: int = 4
     echo_sql: bool = False
+    dask_scheduler: str | None = None  # DNACASE_DASK_SCHEDULER: search blocks on a Dask cluster
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -155,6 +158,7 @@ class Settings:
             "login_max_failures": int(env.get("DNACASE_LOGIN_MAX_FAILURES", 5)),
             "login_lockout_seconds": int(env.get("DNACASE_LOGIN_LOCKOUT_SECONDS", 900)),
             "echo_sql": _flag(env.get("DNACASE_ECHO_SQL"), False),
+            "dask_scheduler": env.get("DNACASE_DASK_SCHEDULER") or None,
         }
         values.update(overrides)
         return cls(**values)

@@ -12,7 +12,9 @@ import importlib
 import click
 
 # Modules under dnacase.cli, each exposing ``command`` (a click.Command or click.Group).
-_SUBCOMMANDS: tuple[str, ...] = ("kinship",)
+_SUBCOMMANDS: tuple[str, ...] = (
+    "db", "users", "audit", "serve", "kinship", "demo", "registry", "kits", "search",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

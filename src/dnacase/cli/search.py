@@ -1,0 +1,177 @@
+"""``dnacase search``: run, resume and inspect searches from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dnacase.settings import Settings
+
+
+def _source(genotypes: Path | None, settings: Settings) -> Any:
+    from dnacase.services.search_inputs import WideTableProfileSource
+
+    path = genotypes or settings.var_dir / "genotypes.csv"
+    if not path.is_file():
+        raise click.UsageError(
+            f"no genotype table at {path}: give --genotypes (a wide lab table keyed by kit "
+            "barcode, e.g. fixtures/demo/genotypes_globalfiler.csv)")
+    try:
+        return WideTableProfileSource(path)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _progress(run: Any) -> None:
+    left = f", about {run.seconds_left:.0f} s left" if run.seconds_left is not None else ""
+    rate = f"{run.rate_pairs_per_s:,.0f} pairs/s" if run.rate_pairs_per_s else ""
+    click.echo(f"  block {run.blocks_done}/{run.blocks_total}: {run.pairs_done:,}/"
+               f"{run.pairs_total:,} pairs, {rate}{left}", err=True)
+
+
+async def _execute(settings: Settings, run_id: int, source: Any) -> Any:
+    from dnacase.db import create_engine, create_sessionmaker
+    from dnacase.services import search
+
+    engine = create_engine(settings.database_url)
+    try:
+        sm = create_sessionmaker(engine)
+        return await search.execute_run(
+            sm, run_id, source, cache_dir=settings.var_dir / "search_tables",
+            dask_scheduler=settings.dask_scheduler, on_progress=_progress)
+    finally:
+        await engine.dispose()
+
+
+def _summary(run: Any) -> None:
+    click.echo(f"search run {run.id}: {run.status}; {run.n_remains} remains x "
+               f"{run.n_families} families = {run.pairs_total:,} pairs; "
+               f"{run.results_count} pairs stored (log10 LR >= {run.store_min_log10}); "
+               f"{run.tables_built} family tables built; prior {run.prior_value:.4g}")
+    skipped = (run.notes or {}).get("families_skipped") or {}
+    for mp, why in skipped.items():
+        click.echo(f"  family of missing person {mp} skipped: {why}", err=True)
+
+
+@click.group("search")
+def command() -> None:
+    """Search every remains profile against every family (blind search)."""
+
+
+@command.command("run")
+@click.option("--family", "family_id", type=int, default=None,
+              help="Only this missing person's family.")
+@click.option("--remains", "remains_id", type=int, default=None, help="Only these remains.")
+@click.option("--genotypes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Wide genotype table (default: <var dir>/genotypes.csv).")
+@click.option("--frequencies", default="nist1036_asian", show_default=True,
+              help="Frequency table id.")
+@click.option("--mutation", "mutation_model", default="stepwise", show_default=True,
+              type=click.Choice(["none", "equal", "proportional", "stepwise", "onestep"]))
+@click.option("--mutation-rate", type=float, default=0.001, show_default=True)
+@click.option("--lr-threshold", type=float, default=10_000.0, show_default=True)
+@click.option("--posterior-threshold", type=float, default=0.999, show_default=True)
+@click.option("--prior", "prior_value", type=float, default=None,
+              help="Fixed prior (default: flat, 1 / number of missing persons).")
+@click.option("--block", "block_families", type=int, default=512, show_default=True,
+              help="Families per block.")
+def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | None,
+            frequencies: str, mutation_model: str, mutation_rate: float, lr_threshold: float,
+            posterior_threshold: float, prior_value: float | None, block_families: int) -> None:
+    """Start a search run and wait for it (progress on stderr)."""
+    from dnacase.db import create_engine, create_sessionmaker, unit_of_work
+    from dnacase.services import search
+    from dnacase.services.errors import DomainError
+
+    settings = Settings.from_env()
+    source = _source(genotypes, settings)
+    params = search.SearchParameters(
+        frequency_table=frequencies, mutation_model=mutation_model, mutation_rate=mutation_rate,
+        lr_threshold=lr_threshold, posterior_threshold=posterior_threshold,
+        prior_mode="fixed" if prior_value is not None else "flat", prior_value=prior_value,
+        block_families=block_families)
+
+    async def create() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as s:
+                run = await search.create_run(
+                    s, params, missing_person_id=family_id, remains_id=remains_id,
+                    executor=settings.dask_scheduler or "local")
+                return int(run.id)  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    try:
+        run_id = asyncio.run(create())
+        click.echo(f"search run {run_id} started", err=True)
+        run = asyncio.run(_execute(settings, run_id, source))
+    except DomainError as exc:
+        fields = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
+        click.echo(f"error: {exc.message}{' (' + fields + ')' if fields else ''}", err=True)
+        sys.exit(2)
+    _summary(run)
+
+
+@command.command("resume")
+@click.option("--genotypes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None)
+@click.option("--stale", type=float, default=120.0, show_default=True,
+              help="Seconds without a heartbeat after which a running run is interrupted.")
+def resume_cmd(genotypes: Path | None, stale: float) -> None:
+    """Resume runs whose process died (no duplicate or lost results)."""
+    from dnacase.db import create_engine, create_sessionmaker, unit_of_work
+    from dnacase.services import search
+
+    settings = Settings.from_env()
+    source = _source(genotypes, settings)
+
+    async def find() -> list[int]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as s:
+                ids = await search.recover_interrupted(s, stale_seconds=stale)
+                from sqlalchemy import select
+
+                from dnacase.models.search import SearchRun
+
+                ids += [int(i) for i in (await s.execute(select(SearchRun.id).where(
+                    SearchRun.status.in_(("interrupted", "queued"))))).scalars() if i not in ids]
+                return ids
+        finally:
+            await engine.dispose()
+
+    ids = asyncio.run(find())
+    if not ids:
+        click.echo("no interrupted search run")
+    for run_id in ids:
+        _summary(asyncio.run(_execute(settings, run_id, source)))
+
+
+@command.command("status")
+@click.argument("run_id", type=int, required=False)
+def status_cmd(run_id: int | None) -> None:
+    """Show the progress of a run (default: the latest runs)."""
+    from dnacase.db import create_engine, create_sessionmaker
+    from dnacase.services import search
+
+    settings = Settings.from_env()
+
+    async def show() -> list[dict[str, Any]]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine)() as s:
+                runs = [await search.get_run(s, run_id)] if run_id else await search.list_runs(
+                    s, limit=10)
+                return [search.run_progress(r) for r in runs]
+        finally:
+            await engine.dispose()
+
+    for p in asyncio.run(show()):
+        click.echo(f"run {p['id']} {p['status']}: {p['pairs_done']:,}/{p['pairs_total']:,} "
+                   f"pairs, {p['results']} results"
+                   + (f", {p['seconds_left']:.0f} s left" if p["seconds_left"] else ""))
