@@ -19,6 +19,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "dnacase.models.custody",
     "dnacase.models.search",
     "dnacase.models.review",
+    "dnacase.models.profiles",
 )
 
 

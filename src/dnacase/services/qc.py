@@ -1,0 +1,340 @@
+"""Quality control of incoming profiles (pure functions; the import service loads the data).
+
+Findings (:class:`Finding`) have a ``kind`` and a ``severity``:
+
+* ``hold``: not used as a single-source profile unless a lab user overrides with a reason:
+  ``mixture`` (more than two alleles at an autosomal locus) and ``contamination`` signs
+  (Amelogenin X only with Y markers typed; duplications at two or more single-copy Y markers;
+  a remains profile matching a staff profile of the elimination database, kind
+  ``elimination_match``);
+* ``review``: stored and usable, listed for a reviewer: ``sex_mismatch`` (Amelogenin against
+  the recorded sex), ``duplicate`` (identical or nearly identical to another sample's profile),
+  ``family_inconsistency`` (the pairwise kinship LR of the recorded relationship against
+  "unrelated" favours unrelated, or too many loci need a mutation), and a batch whose negative
+  control shows peaks (``contamination``, review only: it does not say which sample);
+* ``info``: ``partial`` profiles (fewer autosomal loci typed than the kit types).
+
+Matching (duplicates, elimination): two profiles match when at least ``min_loci`` autosomal
+loci are typed in both and no locus is incompatible; a locus is compatible when the genotypes
+are equal, or when one side shows a single peak that is one of the other side's two alleles
+(dropout in degraded remains). Loci typed on one side only are ignored ("a few untyped loci").
+The all-pairs screen is vectorised (numpy), then candidates are checked exactly.
+
+Family consistency: for a relative and each already-typed relative of the same family whom the
+recorded pedigree makes blood relatives, the log10 LR of the family pedigree (the recorded
+relationships) against the two being unrelated, with a stepwise mutation model at the shipped
+per-locus rates; flagged when log10 LR < 0 or when more than ``max_inconsistent`` loci are
+Mendelian-inconsistent (each needs a mutation). Each result names the hypotheses it tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dnacase.domain.family import FamilyPedigree
+from dnacase.formats import FrequencyTable, MutationRateTable, load_mutation_rates
+from dnacase.i18n import gettext as _
+
+Genotypes = Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class QCSettings:
+    """Thresholds of the checks (loci counts are autosomal STR loci)."""
+
+    duplicate_min_loci: int = 8
+    elimination_min_loci: int = 6
+    max_mismatches: int = 0
+    family_min_loci: int = 8
+    max_inconsistent: int = 1
+    mutation_range: float = 0.1
+    default_mutation_rate: float = 0.002
+    fallback_n: int = 500
+
+
+DEFAULT_SETTINGS = QCSettings()
+
+
+@dataclass(slots=True)
+class Finding:
+    """One QC finding about one incoming profile."""
+
+    kind: str
+    severity: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hold(self) -> bool:
+        return self.severity == "hold"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "severity": self.severity, "message": self.message,
+                "details": self.details}
+
+
+# --------------------------------------------------------------------------- single profile
+
+
+def mixture_findings(loci: Mapping[str, Any], sample_issue_codes: set[str]) -> list[Finding]:
+    """Mixture and contamination signs of one STR profile (stored JSON form)."""
+    out = []
+    mix = [k for k, v in loci.items() if v.get("mixture")]
+    if mix:
+        out.append(Finding("mixture", "hold", _(
+            "More than two alleles at %(n)d autosomal loci (%(loci)s): a mixture; not used as a "
+            "single-source profile unless a lab user accepts it with a reason.",
+            n=len(mix), loci=", ".join(mix)), {"loci": mix}))
+    if "sex_marker_conflict" in sample_issue_codes:
+        out.append(Finding("contamination", "hold", _(
+            "Amelogenin shows X only but Y markers are typed: contamination, mixture or sample "
+            "swap; held until a lab user accepts it with a reason."), {"sign": "sex_markers"}))
+    dup = [k for k, v in loci.items() if v.get("duplication")]
+    if len(dup) >= 2:
+        out.append(Finding("contamination", "hold", _(
+            "Two or more alleles at %(n)d single-copy Y markers (%(loci)s): probably a mixture "
+            "of two men; held until a lab user accepts it with a reason.",
+            n=len(dup), loci=", ".join(dup)), {"sign": "y_duplications", "loci": dup}))
+    return out
+
+
+def sex_finding(profile_sex: str | None, recorded_sex: str | None, whose: str) -> Finding | None:
+    """Amelogenin sex against the recorded sex (``U``/unknown: no check)."""
+    if profile_sex not in ("M", "F") or recorded_sex not in ("M", "F"):
+        return None
+    if profile_sex == recorded_sex:
+        return None
+    return Finding("sex_mismatch", "review", _(
+        "Amelogenin says %(amel)s but %(whose)s is recorded as %(rec)s: sample swap, "
+        "AMELY deletion or a recording error; review.",
+        amel=_("male") if profile_sex == "M" else _("female"), whose=whose,
+        rec=_("male") if recorded_sex == "M" else _("female")),
+        {"amelogenin": profile_sex, "recorded": recorded_sex})
+
+
+def partial_finding(n_typed: int, n_expected: int, kit: str) -> Finding | None:
+    if n_expected and 0 < n_typed < n_expected:
+        return Finding("partial", "info", _(
+            "Partial profile: %(n)d of %(m)d autosomal loci of %(kit)s typed.",
+            n=n_typed, m=n_expected, kit=kit), {"typed": n_typed, "expected": n_expected})
+    return None
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Incoming profile ``i`` matches stored profile ``j`` (indices into the given lists)."""
+
+    i: int
+    j: int
+    compared: int
+    identical: int
+    dropout: int
+    mismatches: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"compared": self.compared, "identical": self.identical,
+                "dropout_compatible": self.dropout, "mismatches": self.mismatches}
+
+
+def _encode(profiles: Sequence[Genotypes], loci: list[str],
+            codes: list[dict[tuple[str, ...], int]], missing: int) -> np.ndarray:
+    arr = np.full((len(profiles), len(loci)), missing, dtype=np.int16)
+    index = {k: n for n, k in enumerate(loci)}
+    for r, prof in enumerate(profiles):
+        for locus, g in prof.items():
+            c = index.get(locus)
+            if c is None:
+                continue
+            table = codes[c]
+            arr[r, c] = table.setdefault(g, len(table))
+    return arr
+
+
+def _compare(a: Genotypes, b: Genotypes) -> tuple[int, int, int, int]:
+    compared = identical = dropout = mismatches = 0
+    for locus, ga in a.items():
+        gb = b.get(locus)
+        if gb is None:
+            continue
+        compared += 1
+        if ga == gb:
+            identical += 1
+        elif (len(ga) == 1 and ga[0] in gb) or (len(gb) == 1 and gb[0] in ga):
+            dropout += 1
+        else:
+            mismatches += 1
+    return compared, identical, dropout, mismatches
+
+
+def find_matches(incoming: Sequence[Genotypes], stored: Sequence[Genotypes] | None, *,
+                 min_loci: int, max_mismatches: int = 0, slack: int = 3,
+                 chunk: int = 128) -> list[Match]:
+    """Matching pairs (see module doc). ``stored=None`` compares ``incoming`` with itself
+    (pairs ``i < j``). Cost: O(n x m x loci) vectorised, in chunks of ``chunk`` rows."""
+    self_compare = stored is None
+    other = incoming if stored is None else stored
+    if not incoming or not other:
+        return []
+    loci = sorted({k for p in incoming for k in p} | {k for p in other for k in p})
+    codes: list[dict[tuple[str, ...], int]] = [{} for _ in loci]
+    a = _encode(incoming, loci, codes, -1)
+    b = a if self_compare else _encode(other, loci, codes, -1)
+    b_miss = np.where(b >= 0, b, np.int16(-2))
+    ta = (a >= 0).astype(np.float32)
+    tb = (b >= 0).astype(np.float32)
+    n_typed_b = tb.sum(axis=1)
+    out: list[Match] = []
+    for start in range(0, a.shape[0], chunk):
+        block = a[start:start + chunk]
+        eq = (block[:, None, :] == b_miss[None, :, :]).sum(axis=2, dtype=np.int16)
+        both = ta[start:start + chunk] @ tb.T
+        cand = (eq + slack >= min_loci) & (both - eq <= max_mismatches + slack)
+        cand &= n_typed_b[None, :] >= min(min_loci, 1)
+        if self_compare:
+            rows = np.arange(start, start + block.shape[0])[:, None]
+            cand &= np.arange(b.shape[0])[None, :] > rows
+        for bi, j in zip(*np.nonzero(cand), strict=True):
+            i = start + int(bi)
+            compared, identical, dropout, mismatches = _compare(incoming[i], other[int(j)])
+            if compared >= min_loci and mismatches <= max_mismatches:
+                out.append(Match(i, int(j), compared, identical, dropout, mismatches))
+    return out
+
+
+# --------------------------------------------------------------------------- family
+
+
+@dataclass(slots=True)
+class PairCheck:
+    """The pairwise test of two typed relatives of one family."""
+
+    other: str
+    hypotheses: tuple[str, str]
+    loci: int
+    log10_lr: float
+    inconsistent: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+
+    def flagged(self, settings: QCSettings) -> bool:
+        return self.error is None and (self.log10_lr < 0
+                                       or len(self.inconsistent) > settings.max_inconsistent)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"other": self.other, "hypotheses": list(self.hypotheses), "loci": self.loci,
+                "log10_lr": None if math.isinf(self.log10_lr) else round(self.log10_lr, 4),
+                "excluded": math.isinf(self.log10_lr), "inconsistent": list(self.inconsistent),
+                "notes": list(self.notes), "error": self.error}
+
+
+def _ancestors(ped: FamilyPedigree, node: str) -> set[str]:
+    parents = {n.id: (n.father, n.mother) for n in ped.nodes}
+    seen = {node}
+    stack = [node]
+    while stack:
+        for p in parents.get(stack.pop(), ()):
+            if p and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return seen
+
+
+def blood_related(ped: FamilyPedigree, a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` share an ancestor in the pedigree (or one descends from the
+    other)."""
+    return bool(_ancestors(ped, a) & _ancestors(ped, b))
+
+
+_LOCUS_CACHE: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+def _kinship_locus(table: FrequencyTable, locus: str, alleles: Sequence[str],
+                   rates: MutationRateTable, settings: QCSettings) -> tuple[Any, list[str]]:
+    from dnacase.kinship import Locus, MutationModel, add_missing_alleles
+
+    extra = tuple(sorted({a for a in alleles if table.frequency(locus, a) is None}))
+    key = (table.id or table.population, locus, extra)
+    hit = _LOCUS_CACHE.get(key)
+    if hit is not None:
+        return hit, []
+    freqs = dict(table.frequencies[locus])
+    total = math.fsum(freqs.values())
+    freqs = {a: f / total for a, f in freqs.items()}
+    rate = rates.rate(locus) or settings.default_mutation_rate
+    loc = Locus.from_mapping(locus, freqs, MutationModel("stepwise", rate,
+                                                             settings.mutation_range))
+    notes: list[str] = []
+    if extra:
+        loc, notes = add_missing_alleles(loc, list(extra),
+                                         table.n_individuals or settings.fallback_n)
+    if len(_LOCUS_CACHE) > 5000:
+        _LOCUS_CACHE.clear()
+    _LOCUS_CACHE[key] = loc
+    return loc, notes
+
+
+def family_pair_check(ped: FamilyPedigree, new_node: str, other_node: str,
+                      new_pairs: Mapping[str, tuple[str, str]],
+                      other_pairs: Mapping[str, tuple[str, str]], table: FrequencyTable,
+                      labels: tuple[str, str], settings: QCSettings = DEFAULT_SETTINGS
+                      ) -> PairCheck | None:
+    """Pairwise LR of the family pedigree against "the two are unrelated" (log10, summed over
+    the loci typed in both and present in ``table``). ``None`` when fewer than
+    ``family_min_loci`` loci can be compared. CPU-bound: run it off the event loop."""
+    from dnacase.kinship import (
+        KinshipDataError,
+        LikelihoodError,
+        MarkerError,
+        PedigreeError,
+        encode_profiles,
+        hypothesis_lr,
+        unrelated,
+    )
+
+    common = [k for k in new_pairs if k in other_pairs and k in table.frequencies]
+    if len(common) < settings.family_min_loci:
+        return None
+    rates = load_mutation_rates("autosomal")
+    loci = []
+    notes: list[str] = []
+    for k in sorted(common):
+        loc, n = _kinship_locus(table, k, [*new_pairs[k], *other_pairs[k]], rates, settings)
+        loci.append(loc)
+        notes += n
+    try:
+        g = encode_profiles(loci, [new_node, other_node],
+                            {new_node: new_pairs, other_node: other_pairs})
+        h1 = ped.to_kinship()
+        h2 = unrelated([new_node, other_node])
+        res = hypothesis_lr(h1, h2, loci, {new_node: g[0], other_node: g[1]}, labels=labels,
+                            notes=tuple(notes))
+    except (KinshipDataError, LikelihoodError, MarkerError, PedigreeError, ValueError) as exc:
+        return PairCheck(other_node, labels, len(loci), math.nan, (), tuple(notes), str(exc))
+    return PairCheck(other_node, labels, len(loci), res.log10_lr, res.inconsistent,
+                     tuple(notes))
+
+
+def family_finding(checks: Sequence[tuple[str, PairCheck]],
+                   settings: QCSettings = DEFAULT_SETTINGS) -> Finding | None:
+    """One ``family_inconsistency`` finding summarising the flagged pair checks
+    (``checks``: (other relative's label, check))."""
+    bad = [(who, c) for who, c in checks if c.flagged(settings)]
+    if not bad:
+        return None
+    parts = []
+    for who, c in bad:
+        lr = "-inf" if math.isinf(c.log10_lr) else f"{c.log10_lr:.2f}"
+        parts.append(_("%(who)s: log10 LR %(lr)s over %(n)d loci, %(k)d loci need a mutation",
+                       who=who, lr=lr, n=c.loci, k=len(c.inconsistent)))
+    return Finding("family_inconsistency", "review", _(
+        "The recorded relationship is doubtful (%(parts)s); %(h1)s against %(h2)s. Review "
+        "before this profile is used.", parts="; ".join(parts), h1=bad[0][1].hypotheses[0],
+        h2=bad[0][1].hypotheses[1]), {"checks": [dict(c.to_dict(), label=w) for w, c in checks]})
