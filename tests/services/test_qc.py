@@ -1,0 +1,247 @@
+"""Quality control on import: each flag, holds and overrides, and the matching screen."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from sqlalchemy import select
+from tests.services.test_profile_import import (
+    ACTOR,
+    AUTO,
+    LAB,
+    build_lab,
+    family_genotypes,
+    genemapper,
+    good_file,
+    random_profile,
+)
+
+from dnacase.domain.family import (
+    FamilyMember,
+    MissingPersonInfo,
+    RecordedRelationship,
+    build_family_pedigree,
+)
+from dnacase.models.profiles import Profile, ProfileQCFlag
+from dnacase.services import profile_import as pi
+from dnacase.services import profiles as profiles_service
+from dnacase.services import qc
+from dnacase.services.errors import Conflict, ValidationFailed
+
+
+@pytest.fixture
+async def lab(db_session, tmp_path):
+    return await build_lab(db_session, tmp_path)
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def _brute(a, b, min_loci, max_mm):
+    out = []
+    for i, j in itertools.product(range(len(a)), range(len(b))):
+        c = qc._compare(a[i], b[j])
+        if c[0] >= min_loci and c[3] <= max_mm:
+            out.append((i, j))
+    return out
+
+
+def _sets(prof):
+    return {k: tuple(sorted(set(v))) for k, v in prof.items()}
+
+
+def test_find_matches_equals_brute_force() -> None:
+    rng = random.Random(11)
+    stored = [_sets(random_profile(rng)) for _ in range(40)]
+    incoming = [_sets(random_profile(rng)) for _ in range(30)]
+    # plant duplicates: exact, with untyped loci, with dropouts, and one with a real mismatch
+    incoming[0] = dict(stored[3])
+    incoming[1] = {k: v for k, v in list(stored[5].items())[:9]}
+    d = dict(stored[7])
+    for k in list(d)[:2]:
+        d[k] = d[k][:1]
+    incoming[2] = d
+    m = dict(stored[9])
+    k0 = next(iter(m))
+    m[k0] = ("99", "100")
+    incoming[3] = m
+    for min_loci, max_mm in ((8, 0), (6, 1), (21, 0)):
+        got = sorted((x.i, x.j) for x in qc.find_matches(incoming, stored, min_loci=min_loci,
+                                                         max_mismatches=max_mm, chunk=7))
+        assert got == _brute(incoming, stored, min_loci, max_mm)
+    pairs = {(x.i, x.j) for x in qc.find_matches(incoming, stored, min_loci=8)}
+    assert {(0, 3), (1, 5), (2, 7)} <= pairs and (3, 9) not in pairs
+    same = qc.find_matches([*incoming, dict(incoming[4])], None, min_loci=8)
+    assert [(x.i, x.j) for x in same] == [(4, 30)]
+
+
+def test_blood_relations_follow_the_pedigree() -> None:
+    ped = build_family_pedigree(
+        MissingPersonInfo("1", "An", "M"),
+        [FamilyMember("m", "Mother", "F"), FamilyMember("w", "Wife", "F"),
+         FamilyMember("s", "Son", "M"), FamilyMember("b", "Brother", "M")],
+        [RecordedRelationship("m", "mother"), RecordedRelationship("w", "spouse"),
+         RecordedRelationship("s", "son", "w"), RecordedRelationship("b", "full_brother")])
+    assert qc.blood_related(ped, "rel:m", "rel:b")
+    assert qc.blood_related(ped, "rel:s", "rel:m")
+    assert qc.blood_related(ped, "rel:w", "rel:s")
+    assert not qc.blood_related(ped, "rel:w", "rel:m")
+
+
+# --------------------------------------------------------------------------- on import
+
+
+async def _flags(session, barcode):
+    rows = await session.execute(select(ProfileQCFlag).join(Profile).where(
+        Profile.name_in_file == barcode))
+    return list(rows.scalars())
+
+
+async def test_consistent_family_is_not_flagged_but_a_false_brother_is(db_session, lab) -> None:
+    data, _ = good_file(lab)
+    report = await pi.validate_import(db_session, data, "f.txt", lab=LAB)
+    assert not [f for s in report.samples for f in s.findings
+                if f.kind == "family_inconsistency"]
+    await pi.commit_import(db_session, data, "f.txt", lab=LAB, actor=ACTOR)
+    # a corrected "brother" profile that is not the mother's son
+    stranger = random_profile(random.Random(999))
+    bad = genemapper({lab.brother: stranger}, amel={lab.brother: ["X", "Y"]})
+    report = await pi.validate_import(db_session, bad, "b.txt", lab=LAB)
+    s = report.samples[0]
+    found = [f for f in s.findings if f.kind == "family_inconsistency"]
+    assert found and found[0].severity == "review"
+    checks = {c["label"]: c for c in found[0].details["checks"]}
+    assert lab.mother in checks and lab.sister in checks
+    assert checks[lab.mother]["log10_lr"] is None or checks[lab.mother]["log10_lr"] < 0
+    assert "H1:" in checks[lab.mother]["hypotheses"][0]
+    assert "unrelated" in checks[lab.mother]["hypotheses"][1]
+    await pi.commit_import(db_session, bad, "b.txt", lab=LAB, actor=ACTOR,
+                           reason="re-typed after sample swap suspicion")
+    flags = await _flags(db_session, lab.brother)
+    assert [f.kind for f in flags if f.status == "open"] == ["family_inconsistency"]
+
+
+async def test_mixture_is_held_unless_overridden(db_session, lab) -> None:
+    rng = random.Random(4)
+    code = lab.remains[0]
+    prof = random_profile(rng)
+    prof["D8S1179"] = ["10", "12", "14"]
+    data = genemapper({code: prof})
+    report = await pi.validate_import(db_session, data, "m.txt", lab=LAB)
+    assert report.ok and report.samples[0].hold
+    assert any(i.code == "qc_mixture" and i.sample == code for i in report.issues)
+    await pi.commit_import(db_session, data, "m.txt", lab=LAB, actor=ACTOR)
+    p = (await db_session.execute(select(Profile))).scalar_one()
+    assert p.mixture and not p.single_source
+    assert p.loci["D8S1179"]["mixture"]
+    flag = (await _flags(db_session, code))[0]
+    assert (flag.kind, flag.severity, flag.status) == ("mixture", "hold", "open")
+    source = profiles_service.DatabaseProfileSource()
+    assert await source.remains_profiles(db_session) == {}
+    with pytest.raises(ValidationFailed):
+        await profiles_service.override_hold(db_session, p.id, "", actor=ACTOR)
+    await profiles_service.override_hold(db_session, p.id, "minor peak is stutter, checked",
+                                         actor=ACTOR)
+    assert p.single_source and p.override_reason.startswith("minor peak")
+    assert (await _flags(db_session, code))[0].status == "resolved"
+    got = await source.remains_profiles(db_session)
+    assert len(got) == 1 and next(iter(got.values())).version.startswith(f"{code}@v1#")
+    with pytest.raises(Conflict):
+        await profiles_service.override_hold(db_session, p.id, "again, again", actor=ACTOR)
+
+
+async def test_override_at_commit(db_session, lab) -> None:
+    code = lab.remains[1]
+    prof = random_profile(random.Random(6))
+    prof["FGA"] = ["20", "22", "24", "25"]
+    data = genemapper({code: prof})
+    short = await pi.validate_import(db_session, data, "m.txt", lab=LAB,
+                                     overrides={code: "ok"})
+    assert not short.ok and short.errors[0].code == "override_reason"
+    await pi.commit_import(db_session, data, "m.txt", lab=LAB, actor=ACTOR,
+                           overrides={code.lower(): "second contributor is the ladder bleed"})
+    p = (await db_session.execute(select(Profile))).scalar_one()
+    assert p.single_source and p.override_reason.startswith("second contributor")
+    assert (await _flags(db_session, code))[0].status == "resolved"
+
+
+async def test_contamination_sign_female_with_y_markers(db_session, lab) -> None:
+    code = lab.remains[0]
+    prof = random_profile(random.Random(8))
+    prof["DYS391"] = ["10"]
+    data = genemapper({code: prof}, amel={code: ["X"]})
+    report = await pi.validate_import(db_session, data, "c.txt", lab=LAB)
+    kinds = {f.kind: f.severity for f in report.samples[0].findings}
+    assert kinds.get("contamination") == "hold"
+
+
+async def test_sex_mismatch_against_the_relative(db_session, lab) -> None:
+    data = genemapper({lab.mother: random_profile(random.Random(2))},
+                      amel={lab.mother: ["X", "Y"]})
+    report = await pi.validate_import(db_session, data, "s.txt", lab=LAB)
+    f = [f for f in report.samples[0].findings if f.kind == "sex_mismatch"]
+    assert f and "Lê Thị Bình" in f[0].message and f[0].severity == "review"
+    ok = genemapper({lab.mother: random_profile(random.Random(2))}, amel={lab.mother: ["X"]})
+    report = await pi.validate_import(db_session, ok, "s.txt", lab=LAB)
+    assert not [f for f in report.samples[0].findings if f.kind == "sex_mismatch"]
+
+
+async def test_duplicates_against_stored_and_within_the_file(db_session, lab) -> None:
+    rng = random.Random(21)
+    a, b, c, d = lab.remains[:4]
+    prof = random_profile(rng)
+    await pi.commit_import(db_session, genemapper({a: prof}), "1.txt", lab=LAB, actor=ACTOR)
+    near = {k: v for k, v in prof.items() if k not in ("SE33", "D2S1338", "FGA")}
+    other = random_profile(rng)
+    data = genemapper({b: near, c: other, d: other})
+    report = await pi.validate_import(db_session, data, "2.txt", lab=LAB)
+    by = {s.barcode: [f for f in s.findings if f.kind == "duplicate"] for s in report.samples}
+    assert by[b] and by[b][0].details["other_kit"] == a and by[b][0].details["compared"] == 18
+    assert by[c] and by[c][0].details["other_kit"] == d
+    assert by[d] and by[d][0].details["other_kit"] == c
+
+
+async def test_elimination_database_flags_remains_as_contamination(db_session, lab) -> None:
+    staff = random_profile(random.Random(31))
+    ref_file = genemapper({"STAFF-007": staff})
+    rep = await pi.validate_import(db_session, ref_file, "staff.txt", lab=LAB,
+                                   purpose="elimination")
+    assert rep.ok and rep.samples[0].action == "new"
+    await pi.commit_import(db_session, ref_file, "staff.txt", lab=LAB, actor=ACTOR,
+                           purpose="elimination")
+    degraded = {k: v for k, v in list(staff.items())[:8]}
+    data = genemapper({lab.remains[0]: degraded, lab.sister: staff},
+                      amel={lab.sister: ["X"]})
+    report = await pi.validate_import(db_session, data, "r.txt", lab=LAB)
+    by = {s.barcode: {f.kind: f for f in s.findings} for s in report.samples}
+    hit = by[lab.remains[0]]["elimination_match"]
+    assert hit.severity == "hold" and hit.details["staff_code"] == "STAFF-007"
+    assert "contamination" in hit.message
+    assert "elimination_match" not in by[lab.sister]  # references are not checked
+
+
+async def test_partial_profile_is_accepted_with_its_loci_count(db_session, lab) -> None:
+    prof = {k: v for k, v in random_profile(random.Random(41)).items() if k in AUTO[:10]}
+    data = genemapper({lab.remains[2]: prof})
+    report = await pi.validate_import(db_session, data, "p.txt", lab=LAB)
+    assert report.ok
+    s = report.samples[0]
+    assert s.n_autosomal == 10 and s.n_expected == 21 and not s.hold
+    assert any(f.kind == "partial" and f.severity == "info" for f in s.findings)
+    await pi.commit_import(db_session, data, "p.txt", lab=LAB, actor=ACTOR)
+    p = (await db_session.execute(select(Profile))).scalar_one()
+    assert p.n_autosomal == 10 and p.single_source
+
+
+async def test_resolve_review_flag(db_session, lab) -> None:
+    fam = family_genotypes(random.Random(3))
+    data = genemapper({lab.mother: fam["mother"]}, amel={lab.mother: ["X", "Y"]})
+    await pi.commit_import(db_session, data, "s.txt", lab=LAB, actor=ACTOR)
+    flag = next(f for f in await _flags(db_session, lab.mother) if f.kind == "sex_mismatch")
+    await profiles_service.resolve_flag(db_session, flag.id, "AMELY artefact, re-run shows X",
+                                        actor=ACTOR)
+    assert flag.status == "resolved" and flag.resolution.startswith("AMELY")
+    with pytest.raises(Conflict):
+        await profiles_service.resolve_flag(db_session, flag.id, "twice over", actor=ACTOR)
