@@ -23,8 +23,11 @@ The all-pairs screen is vectorised (numpy), then candidates are checked exactly.
 Family consistency: for a relative and each already-typed relative of the same family whom the
 recorded pedigree makes blood relatives, the log10 LR of the family pedigree (the recorded
 relationships) against the two being unrelated, with a stepwise mutation model at the shipped
-per-locus rates; flagged when log10 LR < 0 or when more than ``max_inconsistent`` loci are
-Mendelian-inconsistent (each needs a mutation). Each result names the hypotheses it tests.
+per-locus rates; flagged when the LR favours "unrelated" by more than a factor of 10 (log10 LR
+< ``family_flag_log10`` = -1: distant relatives such as cousins often give LRs a little under 1
+by chance, a false parent, child or sibling gives far less) or when more than
+``max_inconsistent`` loci are Mendelian-inconsistent (each needs a mutation). Each result
+names the hypotheses it tests.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class QCSettings:
     elimination_min_loci: int = 6
     max_mismatches: int = 0
     family_min_loci: int = 8
+    family_flag_log10: float = -1.0
     max_inconsistent: int = 1
     mutation_range: float = 0.1
     default_mutation_rate: float = 0.002
@@ -225,7 +229,7 @@ class PairCheck:
     error: str | None = None
 
     def flagged(self, settings: QCSettings) -> bool:
-        return self.error is None and (self.log10_lr < 0
+        return self.error is None and (self.log10_lr < settings.family_flag_log10
                                        or len(self.inconsistent) > settings.max_inconsistent)
 
     def to_dict(self) -> dict[str, Any]:
