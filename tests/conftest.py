@@ -277,10 +277,16 @@ async def db_session(sessionmaker: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Any:
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    """The app on the test database. The test client serves requests on its own event loop, so
+    the app's engine keeps no pooled connections (NullPool)."""
     from dnacase.web.app import create_app
 
-    return create_app(settings)
+    engine = create_engine(settings.database_url, null_pool=True)
+    try:
+        yield create_app(settings, engine=engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
@@ -331,18 +337,41 @@ def csrf() -> Callable[[Any], Awaitable[dict[str, str]]]:
     return csrf_headers
 
 
-@pytest.fixture
-async def client_as(
-    app: Any, demo_users: dict[str, users_service.DemoUser]
-) -> AsyncIterator[Callable[[str], Awaitable[Any]]]:
-    """Factory: ``c = await client_as("admin")`` -> an AsyncTestClient logged in with that role."""
+def _session_client_class() -> type:
+    from contextlib import AsyncExitStack
+
     from litestar.testing import AsyncTestClient
 
+    class SessionClient(AsyncTestClient):  # type: ignore[type-arg,misc]
+        """A test client that does not run the app's lifespan (the ``client`` fixture does):
+        several clients running start-up/shut-down on one app deadlock unless closed LIFO."""
+
+        async def __aenter__(self) -> Any:
+            async with AsyncExitStack() as stack:
+                self.blocking_portal = stack.enter_context(self.portal())
+
+                @stack.callback
+                def reset_portal() -> None:
+                    delattr(self, "blocking_portal")
+
+                self.exit_stack = stack.pop_all()
+            return self
+
+    return SessionClient
+
+
+@pytest.fixture
+async def client_as(
+    app: Any, client: Any, demo_users: dict[str, users_service.DemoUser]
+) -> AsyncIterator[Callable[[str], Awaitable[Any]]]:
+    """Factory: ``c = await client_as("admin")`` -> a client logged in as that role's demo user
+    (each call: a new client with its own cookies)."""
+    client_cls = _session_client_class()
     opened: list[Any] = []
 
     async def make(role: str) -> Any:
         demo = demo_users[role]
-        c = AsyncTestClient(app=app)
+        c = client_cls(app=app)
         await c.__aenter__()
         opened.append(c)
         resp = await login(c, demo.username, demo.password)
@@ -351,7 +380,7 @@ async def client_as(
         return c
 
     yield make
-    for c in opened:
+    for c in reversed(opened):
         await c.__aexit__(None, None, None)
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
@@ -108,10 +108,16 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``database_url`` (SQLite pragmas on every connection)."""
+def create_engine(database_url: str, *, echo: bool = False, null_pool: bool = False) -> AsyncEngine:
+    """Create the async engine for ``database_url`` (SQLite pragmas on every connection).
+
+    ``null_pool=True``: no connection reuse (each checkout opens a connection on the current event
+    loop). The test client serves requests on its own loop, so the app's engine in tests uses it.
+    """
     kwargs: dict[str, Any] = {"echo": echo}
-    if database_url.startswith("sqlite"):
+    if null_pool and ":memory:" not in database_url:
+        kwargs["poolclass"] = NullPool
+    elif database_url.startswith("sqlite"):
         if ":memory:" in database_url or database_url.rstrip("/").endswith("sqlite+aiosqlite:"):
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"] = {"check_same_thread": False}

@@ -21,6 +21,8 @@ async def test_login_flow(client, demo_users, client_as):
     assert r.status_code == 403 and r.json()["error"] == "permission_denied"
     r = await client.get("/api/audit")
     assert r.status_code == 401
-    r = await admin.post("/lang", data={"locale": "en", "next": "/audit"}, headers=await csrf_headers(admin))
+    r = await admin.post(
+        "/lang", data={"locale": "en", "next": "/audit"}, headers=await csrf_headers(admin)
+    )
     assert r.status_code == 200 and r.url.path == "/audit"
     assert "Audit log" in r.text

@@ -8,7 +8,6 @@ OpenAPI document at ``/schema/openapi.json``. Nothing reads the environment here
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 from collections.abc import AsyncGenerator
@@ -25,7 +24,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import dnacase
 from dnacase import i18n
@@ -71,13 +70,20 @@ def _derive(secret: str, label: str) -> str:
     return hmac.new(secret.encode(), label.encode(), hashlib.sha256).hexdigest()
 
 
-def create_app(settings: Settings) -> Litestar:
-    """Build the web application from ``settings``."""
+def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Litestar:
+    """Build the web application from ``settings``.
+
+    ``engine``: use this engine instead of creating one; the caller then owns it (disposes it).
+    Tests pass one created on their own event loop: the test client runs the lifespan hooks in
+    another thread, where asyncpg connections of the test loop cannot be closed.
+    """
     i18n.ensure_compiled()
     users_service.configure_password_hashing(
         settings.argon2_time_cost, settings.argon2_memory_cost_kib, settings.argon2_parallelism
     )
-    engine = create_engine(settings.database_url, echo=settings.echo_sql)
+    owns_engine = engine is None
+    if engine is None:
+        engine = create_engine(settings.database_url, echo=settings.echo_sql)
     sessionmaker = create_sessionmaker(engine)
     store = DatabaseStore(sessionmaker)
 
@@ -116,13 +122,9 @@ def create_app(settings: Settings) -> Litestar:
         name="static",
     )
 
-    async def on_startup(app: Litestar) -> None:
-        # a database that is not migrated yet must not stop start-up
-        with contextlib.suppress(Exception):
-            await store.delete_expired()
-
     async def on_shutdown(app: Litestar) -> None:
-        await engine.dispose()
+        if owns_engine:
+            await engine.dispose()
 
     state = State(
         {
@@ -158,7 +160,6 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
         state=state,
-        on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         debug=False,
     )

@@ -2,8 +2,8 @@
 
 Why the database: sessions then work across worker processes and hosts that share the database
 (a memory store does not; a file store only on one host), survive restarts, need no extra
-service (Redis), and can be revoked with SQL. Expired rows are removed on read and by
-:meth:`DatabaseStore.delete_expired` (called at start-up).
+service (Redis), and can be revoked with SQL. Expired rows are removed on read, and about once
+every ``PURGE_EVERY`` writes all expired rows are purged (:meth:`DatabaseStore.delete_expired`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dnacase.db import as_utc, utcnow
 from dnacase.models.users import WebSession
+
+PURGE_EVERY = 500
 
 
 def _expiry(expires_in: int | dt.timedelta | None) -> dt.datetime | None:
@@ -30,6 +32,7 @@ class DatabaseStore(Store):
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+        self._writes = 0
 
     async def set(
         self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None
@@ -43,6 +46,9 @@ class DatabaseStore(Store):
                 row.data = data
                 row.expires_at = _expiry(expires_in)
             await session.commit()
+        self._writes += 1
+        if self._writes % PURGE_EVERY == 0:
+            await self.delete_expired()
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         async with self._sessionmaker() as session:
