@@ -1,0 +1,176 @@
+"""Review queue, candidate page, decisions, withdrawal and the identification report.
+
+Pages and JSON API side by side, both calling :mod:`dnacase.services.review` and
+:mod:`dnacase.services.report`. Reviewers and admins only. Blind second review: the candidate
+page shows the round's earlier decisions only to a reviewer who has already decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Response, Template
+
+from dnacase.i18n import gettext as _
+from dnacase.services import report as report_service
+from dnacase.services import review as service
+from dnacase.services.errors import DomainError
+from dnacase.web.auth import request_meta
+from dnacase.web.controllers import NavItem
+from dnacase.web.deps import AuthUser, DbSession, FromPath, FromQuery
+from dnacase.web.guards import requires_roles
+from dnacase.web.responses import flash, form_data, form_page, page, redirect
+
+REVIEW = requires_roles("reviewer", "admin")
+ADMIN = requires_roles("admin")
+STATUSES = ("open", "confirmed", "rejected", "more_references", "withdrawn")
+
+
+def item_json(it: service.QueueItem) -> dict[str, Any]:
+    return {
+        "case_id": it.case.id, "status": it.case.status, "round": it.case.round,
+        "remains_id": it.case.remains_id, "missing_person_id": it.case.missing_person_id,
+        "missing_person": it.missing.full_name, "registry_number": it.missing.registry_number,
+        "log10_lr": it.result.log10_lr, "prior": it.result.prior,
+        "posterior": it.result.posterior, "loci_compared": it.result.loci_compared,
+        "inconsistent": it.result.inconsistent, "run_id": it.result.run_id,
+        "grave": it.grave.label if it.grave else None,
+        "cemetery": it.cemetery.name if it.cemetery else None,
+        "ambiguous": it.ambiguous, "log10_ratio_families": it.log10_ratio_families,
+        "log10_ratio_remains": it.log10_ratio_remains,
+        "other_families": [{"missing_person_id": c.missing_person_id, "name": c.name,
+                            "log10_lr": c.log10_lr} for c in it.other_families],
+        "other_remains": [{"remains_id": c.remains_id, "log10_lr": c.log10_lr}
+                          for c in it.other_remains],
+    }
+
+
+@dataclass
+class DecisionWrite:
+    decision: str
+    reason: str
+    suggested_relative: str = ""
+
+
+@dataclass
+class WithdrawWrite:
+    reason: str
+
+
+async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict | None = None,
+                       error: DomainError | None = None) -> Template:
+    detail = await report_service.candidate_detail(db_session, case_id, viewer=user)
+    mine = any(d.reviewer_id == user.id and d.round == detail.item.case.round
+               for d in detail.decisions)
+    return form_page("review/candidate.html", d=detail, it=detail.item, form=form or {},
+                     error=error, already_decided=mine, lr_words=report_service.lr_words,
+                     posterior_words=report_service.posterior_words)
+
+
+class ReviewPages(Controller):
+    path = "/review"
+    include_in_schema = False
+
+    @get("/", name="review_queue", guards=[REVIEW])
+    async def queue(self, db_session: DbSession, status: FromQuery[str] = "open") -> Template:
+        st = status if status in STATUSES else "open"
+        items = await service.list_queue(db_session, status=st)
+        return page("review/queue.html", items=items, status=st, statuses=STATUSES,
+                    lr_words=report_service.lr_words)
+
+    @get("/{case_id:int}", name="review_case", guards=[REVIEW])
+    async def case(self, db_session: DbSession, user: AuthUser,
+                   case_id: FromPath[int]) -> Template:
+        return await _detail_page(db_session, user, case_id)
+
+    @post("/{case_id:int}/decision", name="review_decide", guards=[REVIEW])
+    async def decide(self, request: Request[Any, Any, Any], db_session: DbSession,
+                     user: AuthUser, case_id: FromPath[int]) -> Template | Redirect:
+        form = {k: v for k, v in (await form_data(request)).items() if k != "_csrf_token"}
+        try:
+            case = await service.decide(
+                db_session, case_id, user, str(form.get("decision") or ""),
+                str(form.get("reason") or ""),
+                suggested_relative=str(form.get("suggested_relative") or ""),
+                request_meta=request_meta(request))
+        except DomainError as exc:
+            await db_session.rollback()
+            return await _detail_page(db_session, user, case_id, form=form, error=exc)
+        flash(request, _("Decision recorded. Case status: %(s)s.", s=_(case.status)))
+        return redirect(f"/review/{case_id}")
+
+    @post("/{case_id:int}/withdraw", name="review_withdraw", guards=[ADMIN])
+    async def withdraw(self, request: Request[Any, Any, Any], db_session: DbSession,
+                       user: AuthUser, case_id: FromPath[int]) -> Template | Redirect:
+        form = {k: v for k, v in (await form_data(request)).items() if k != "_csrf_token"}
+        try:
+            await service.withdraw(db_session, case_id, user, str(form.get("reason") or ""),
+                                   request_meta=request_meta(request))
+        except DomainError as exc:
+            await db_session.rollback()
+            return await _detail_page(db_session, user, case_id, form=form, error=exc)
+        flash(request, _("Identification withdrawn."))
+        return redirect(f"/review/{case_id}")
+
+    @get("/{case_id:int}/report", name="review_report", guards=[REVIEW])
+    async def report_html(self, db_session: DbSession, case_id: FromPath[int],
+                          lang: FromQuery[str] = "vi") -> Template:
+        detail = await report_service.candidate_detail(db_session, case_id)
+        ctx = report_service.report_context(detail, lang)
+        return page("report/identification.html", c=ctx, d=detail)
+
+    @get("/{case_id:int}/report.pdf", name="review_report_pdf", guards=[REVIEW])
+    async def report_pdf(self, db_session: DbSession, case_id: FromPath[int],
+                         lang: FromQuery[str] = "vi") -> Response[bytes]:
+        detail = await report_service.candidate_detail(db_session, case_id)
+        lang = "en" if lang == "en" else "vi"
+        import asyncio
+
+        pdf = await asyncio.to_thread(report_service.report_pdf, detail, lang)
+        return Response(pdf, media_type="application/pdf", headers={
+            "content-disposition": f'inline; filename="identification-{case_id}-{lang}.pdf"'})
+
+
+class ReviewApi(Controller):
+    path = "/api/review"
+    tags = ["review"]  # noqa: RUF012
+
+    @get("/cases", guards=[REVIEW], summary="The review queue (default: open cases)")
+    async def cases(self, db_session: DbSession,
+                    status: FromQuery[str] = "open") -> list[dict[str, Any]]:
+        return [item_json(i) for i in await service.list_queue(
+            db_session, status=status if status in STATUSES else "open")]
+
+    @get("/cases/{case_id:int}", guards=[REVIEW], summary="One candidate with its per-locus LRs")
+    async def case(self, db_session: DbSession, user: AuthUser,
+                   case_id: FromPath[int]) -> dict[str, Any]:
+        d = await report_service.candidate_detail(db_session, case_id, viewer=user)
+        return {**item_json(d.item), "per_locus": d.item.result.per_locus,
+                "decisions": [{"reviewer_id": x.reviewer_id, "decision": x.decision,
+                               "reason": x.reason, "round": x.round} for x in d.decisions]}
+
+    @post("/cases/{case_id:int}/decision", guards=[REVIEW], summary="Confirm, reject or ask "
+          "for more references (two different reviewers must confirm)")
+    async def decide(self, request: Request[Any, Any, Any], db_session: DbSession,
+                     user: AuthUser, case_id: FromPath[int],
+                     data: DecisionWrite) -> dict[str, Any]:
+        case = await service.decide(db_session, case_id, user, data.decision, data.reason,
+                                    suggested_relative=data.suggested_relative,
+                                    request_meta=request_meta(request))
+        return {"case_id": case.id, "status": case.status, "round": case.round}
+
+    @post("/cases/{case_id:int}/withdraw", guards=[ADMIN],
+          summary="Withdraw a confirmed identification (admin, with a reason)")
+    async def withdraw(self, request: Request[Any, Any, Any], db_session: DbSession,
+                       user: AuthUser, case_id: FromPath[int],
+                       data: WithdrawWrite) -> dict[str, Any]:
+        case = await service.withdraw(db_session, case_id, user, data.reason,
+                                      request_meta=request_meta(request))
+        return {"case_id": case.id, "status": case.status}
+
+
+ROUTE_HANDLERS = [ReviewPages, ReviewApi]
+NAV_ITEMS = [NavItem("Review queue", "/review/", ("reviewer", "admin"),
+                     "Candidates waiting for two reviewers", order=61)]

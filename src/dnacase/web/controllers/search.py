@@ -1,0 +1,151 @@
+"""Search runs: start one (blind, one family, one remains), watch its progress; JSON API beside
+the pages, both calling :mod:`dnacase.services.search`.
+
+A run started from the web executes as a background task after the response (its CPU work in a
+worker thread or on the Dask cluster of ``DNACASE_DASK_SCHEDULER``); its progress is read back
+from the database. Genotypes come from the configured profile source (see
+:func:`default_source`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.response import Redirect, Response, Template
+
+from dnacase.i18n import gettext as _
+from dnacase.services import search as service
+from dnacase.services.errors import DomainError, ValidationFailed
+from dnacase.services.search_inputs import ProfileSource, WideTableProfileSource
+from dnacase.settings import Settings
+from dnacase.web.controllers import NavItem
+from dnacase.web.deps import AuthUser, DbSession, FromPath
+from dnacase.web.guards import requires_roles
+from dnacase.web.responses import flash, form_data, form_page, page, redirect
+
+RUN = requires_roles("lab", "reviewer", "admin")
+
+
+def default_source(settings: Settings) -> ProfileSource:
+    """The profile source of the web app: ``<var dir>/genotypes.csv`` (a wide lab table keyed
+    by kit barcode) until profile versions are read from the database."""
+    path = settings.var_dir / "genotypes.csv"
+    if not path.is_file():
+        raise ValidationFailed(_("No genotype table is configured (%(path)s).", path=str(path)))
+    return WideTableProfileSource(path)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _params(values: dict[str, Any]) -> service.SearchParameters:
+    def num(name: str, default: float) -> float:
+        try:
+            v = values.get(name)
+            return float(v) if v not in (None, "") else default
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed(_("Invalid search parameters."),
+                                   field_errors={name: _("Enter a number.")}) from exc
+
+    prior = values.get("prior_value")
+    return service.SearchParameters(
+        frequency_table=str(values.get("frequency_table") or "nist1036_asian"),
+        mutation_model=str(values.get("mutation_model") or "stepwise"),
+        mutation_rate=num("mutation_rate", 0.001),
+        lr_threshold=num("lr_threshold", 10_000.0),
+        posterior_threshold=num("posterior_threshold", 0.999),
+        prior_mode="fixed" if prior not in (None, "") else "flat",
+        prior_value=num("prior_value", 0.0) if prior not in (None, "") else None,
+    )
+
+
+async def _start(request: Request[Any, Any, Any], db_session: Any, user: Any,
+                 values: dict[str, Any]) -> tuple[Any, BackgroundTask]:
+    settings: Settings = request.app.state["settings"]
+    source = default_source(settings)
+    run = await service.create_run(
+        db_session, _params(values), actor=user,
+        missing_person_id=_int(values.get("family_id")), remains_id=_int(values.get("remains_id")),
+        executor=settings.dask_scheduler or "local")
+    await db_session.commit()
+    task = BackgroundTask(
+        service.execute_run, request.app.state["sessionmaker"], run.id, source,
+        cache_dir=settings.var_dir / "search_tables", dask_scheduler=settings.dask_scheduler)
+    return run, task
+
+
+@dataclass
+class RunWrite:
+    family_id: int | None = None
+    remains_id: int | None = None
+    frequency_table: str = "nist1036_asian"
+    mutation_model: str = "stepwise"
+    mutation_rate: float = 0.001
+    lr_threshold: float = 10_000.0
+    posterior_threshold: float = 0.999
+    prior_value: float | None = None
+
+
+class SearchPages(Controller):
+    path = "/search"
+    include_in_schema = False
+
+    @get("/", name="search_index", guards=[RUN])
+    async def index(self, db_session: DbSession) -> Template:
+        runs = await service.list_runs(db_session, limit=30)
+        return form_page("search/index.html", runs=runs, form={})
+
+    @post("/runs", name="search_start", guards=[RUN])
+    async def start(self, request: Request[Any, Any, Any], db_session: DbSession,
+                    user: AuthUser) -> Template | Redirect:
+        values = {k: v for k, v in (await form_data(request)).items() if k != "_csrf_token"}
+        try:
+            run, task = await _start(request, db_session, user, values)
+        except DomainError as exc:
+            runs = await service.list_runs(db_session, limit=30)
+            return form_page("search/index.html", runs=runs, form=values, error=exc)
+        flash(request, _("Search run %(id)d started.", id=run.id))
+        resp = redirect(f"/search/runs/{run.id}")
+        resp.background = task
+        return resp
+
+    @get("/runs/{run_id:int}", name="search_run", guards=[RUN])
+    async def run(self, db_session: DbSession, run_id: FromPath[int]) -> Template:
+        run = await service.get_run(db_session, run_id)
+        return page("search/run.html", run=run, progress=service.run_progress(run))
+
+
+class SearchApi(Controller):
+    path = "/api/search"
+    tags = ["search"]  # noqa: RUF012
+
+    @get("/runs", guards=[RUN], summary="Latest search runs with their progress")
+    async def list_runs(self, db_session: DbSession) -> list[dict[str, Any]]:
+        return [service.run_progress(r) for r in await service.list_runs(db_session)]
+
+    @get("/runs/{run_id:int}", guards=[RUN], summary="Progress of a search run")
+    async def get_run(self, db_session: DbSession, run_id: FromPath[int]) -> dict[str, Any]:
+        run = await service.get_run(db_session, run_id)
+        return {**service.run_progress(run), "parameters": run.parameters,
+                "engine_version": run.engine_version, "software_version": run.software_version,
+                "profile_versions": run.profile_versions, "prior": run.prior_value}
+
+    @post("/runs", guards=[RUN], summary="Start a search run (blind, one family or one remains)",
+          status_code=202)
+    async def start(self, request: Request[Any, Any, Any], db_session: DbSession,
+                    user: AuthUser, data: RunWrite) -> Response[dict[str, Any]]:
+        run, task = await _start(request, db_session, user, {
+            k: v for k, v in data.__dict__.items()})
+        return Response(service.run_progress(run), status_code=202, background=task)
+
+
+ROUTE_HANDLERS = [SearchPages, SearchApi]
+NAV_ITEMS = [NavItem("Search", "/search/", ("lab", "reviewer", "admin"),
+                     "Search every remains profile against every family", order=60)]
