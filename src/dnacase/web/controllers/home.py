@@ -7,15 +7,16 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
+from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.web.deps import AuthUser
 from dnacase.web.responses import page
 
 ROLE_LABELS = {
-    "collector": "Sample collector",
-    "lab": "Laboratory",
-    "reviewer": "Reviewer",
-    "admin": "Administrator",
+    "collector": N_("Sample collector"),
+    "lab": N_("Laboratory"),
+    "reviewer": N_("Reviewer"),
+    "admin": N_("Administrator"),
 }
 
 
