@@ -1,6 +1,6 @@
-"""Migrations: ``upgrade heads`` on a fresh SQLite file and a fresh PostgreSQL database gives exactly
-the schema the models describe (Alembic autogenerate finds no difference), and the platform's
-migration can be reverted and re-applied."""
+"""Migrations: ``upgrade heads`` on a fresh SQLite file and a fresh PostgreSQL database gives
+exactly the schema the models describe (Alembic autogenerate finds no difference), and the
+platform's migration can be reverted and re-applied."""
 
 from __future__ import annotations
 
