@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from dnacase.db import unit_of_work
 from dnacase.models.kits import Kit, Sample
+from dnacase.models.profiles import Profile
 from dnacase.models.registry import MissingPerson
-from dnacase.services import demo, review, search
-from dnacase.services.search_inputs import WideTableProfileSource
+from dnacase.services import audit, demo, profile_import, review, search
+from dnacase.services.search_inputs import DatabaseProfileSource, WideTableProfileSource
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -49,3 +50,40 @@ async def test_demo_search_finds_the_truth(sessionmaker, tmp_path, backend) -> N
     lrs = [i.result.log10_lr for i in items]
     assert lrs == sorted(lrs, reverse=True)
     assert by_pair[max(found, key=lambda p: by_pair[p].result.log10_lr)] is items[0]
+
+
+async def test_demo_profiles_imported_give_the_same_search(sessionmaker, tmp_path, backend):
+    """The lab table imported through the profile import (profile versions in the database)
+    and read back by the default source gives the same results as the table itself."""
+    if backend != "sqlite":
+        import pytest
+
+        pytest.skip("the equality of sources does not depend on the database")
+    table = FIXTURES / "demo" / "genotypes_globalfiler.csv"
+    async with unit_of_work(sessionmaker) as s:
+        await demo.load_demo(s, FIXTURES, upload_dir=tmp_path / "up")
+        await profile_import.commit_import(s, table.read_bytes(), table.name,
+                                           lab="Phòng xét nghiệm ADN (demo)", actor=audit.SYSTEM)
+        a = await search.create_run(s, search.SearchParameters())
+        b = await search.create_run(s, search.SearchParameters())
+    ra = await search.execute_run(sessionmaker, a.id, WideTableProfileSource(table),
+                                  cache_dir=tmp_path / "c")
+    rb = await search.execute_run(sessionmaker, b.id, DatabaseProfileSource(),
+                                  cache_dir=tmp_path / "c")
+    assert rb.tables_built == 0  # same data, same digests: the cached tables are reused
+    assert all(v.startswith("profile:") for v in rb.profile_versions["remains"].values())
+    assert set(rb.profile_versions["remains"]) == set(ra.profile_versions["remains"])
+    from dnacase.models.search import SearchResult
+
+    async with sessionmaker() as s:
+        def key(r):
+            return (r.remains_id, r.missing_person_id, round(r.log10_lr, 9))
+
+        res = {}
+        for run_id in (a.id, b.id):
+            res[run_id] = sorted(key(r) for r in (await s.execute(
+                select(SearchResult).where(SearchResult.run_id == run_id))).scalars())
+        assert res[a.id] == res[b.id] and res[a.id]
+        searched = (await s.execute(select(Profile).where(
+            Profile.last_searched_at.is_not(None)))).scalars().all()
+        assert len(searched) >= rb.n_remains

@@ -13,15 +13,13 @@ from dnacase.settings import Settings
 
 
 def _source(genotypes: Path | None, settings: Settings) -> Any:
-    from dnacase.services.search_inputs import WideTableProfileSource
+    """The current profile versions in the database, or a wide lab table (``--genotypes``)."""
+    from dnacase.services.search_inputs import DatabaseProfileSource, WideTableProfileSource
 
-    path = genotypes or settings.var_dir / "genotypes.csv"
-    if not path.is_file():
-        raise click.UsageError(
-            f"no genotype table at {path}: give --genotypes (a wide lab table keyed by kit "
-            "barcode, e.g. fixtures/demo/genotypes_globalfiler.csv)")
+    if genotypes is None:
+        return DatabaseProfileSource()
     try:
-        return WideTableProfileSource(path)
+        return WideTableProfileSource(genotypes)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -67,7 +65,8 @@ def command() -> None:
               help="Only this missing person's family.")
 @click.option("--remains", "remains_id", type=int, default=None, help="Only these remains.")
 @click.option("--genotypes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Wide genotype table (default: <var dir>/genotypes.csv).")
+              default=None, help="Read genotypes from a wide lab table keyed by kit barcode "
+              "instead of the imported profile versions.")
 @click.option("--frequencies", default="nist1036_asian", show_default=True,
               help="Frequency table id.")
 @click.option("--mutation", "mutation_model", default="stepwise", show_default=True,

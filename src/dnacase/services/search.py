@@ -473,6 +473,16 @@ async def execute_run(
                                      remains_id=run.remains_id)
         prior = run.prior_value if (run.prior_value and run.status != "queued") else (
             await _prior(session, params))
+    if not inputs.families or not inputs.remains:
+        async with sessionmaker() as session, session.begin():
+            run = await get_run(session, run_id)
+            run.status, run.finished_at = "done", dt.datetime.now(dt.UTC)
+            run.profile_versions = inputs.profile_versions()
+            run.notes = {**(run.notes or {}), "nothing_to_search": (
+                f"{len(inputs.families)} families with a typed relative, "
+                f"{len(inputs.remains)} remains profiles"),
+                "families_skipped": {str(k): v for k, v in inputs.skipped}}
+        return run
     cache = TableCache(cache_dir)
     try:
         prep = await asyncio.to_thread(_prepare, inputs, params, cache)
@@ -608,6 +618,14 @@ async def execute_run(
         await audit.record(session, audit.SYSTEM, "search.run.finish", run,
                            after={"pairs": run.pairs_total, "results": run.results_count,
                                   "tables_built": run.tables_built})
+        versions = [v for part in (run.profile_versions or {}).values() for v in part.values()]
+        ids = [int(v.split(":", 1)[1]) for v in versions if str(v).startswith("profile:")]
+        if ids:  # every profile shows when it was last searched
+            from dnacase.models.profiles import Profile
+
+            for chunk in range(0, len(ids), 1000):
+                await session.execute(update(Profile).where(
+                    Profile.id.in_(ids[chunk:chunk + 1000])).values(last_searched_at=utcnow()))
         from dnacase.services import review
 
         await review.enqueue_candidates(session, run)

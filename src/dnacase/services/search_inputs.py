@@ -4,6 +4,9 @@ This module is the one boundary between the search and where genotypes are store
 :class:`ProfileSource` returns the *current* profile version of each relative and each remains
 (allele names per locus, the version id, kits and QC flags). Sources:
 
+* :class:`DatabaseProfileSource` (the default): the current ``autosomal_STR`` profile versions
+  of the profile import (:mod:`dnacase.models.profiles`); the version id is ``profile:<id>``;
+  profiles held by QC (``single_source`` false) are left out; open QC flags travel along;
 * :class:`StaticProfileSource`: given mappings (tests, benchmarks, other services);
 * :class:`WideTableProfileSource`: a wide lab table (``SampleName`` = kit barcode, one column
   per locus with ``"a,b"`` cells, e.g. the demo's ``fixtures/demo/genotypes_globalfiler.csv``),
@@ -43,6 +46,7 @@ from dnacase.models.kits import Kit, Sample
 from dnacase.models.registry import MissingPerson, Remains
 
 __all__ = [
+    "DatabaseProfileSource",
     "FamilyInput",
     "ProfileInput",
     "ProfileSource",
@@ -174,6 +178,52 @@ class WideTableProfileSource:
                 if wanted is None or i in wanted}
 
 
+class DatabaseProfileSource:
+    """Current autosomal STR profile versions from the database (see module doc)."""
+
+    def spec(self) -> dict[str, str]:
+        return {"kind": "database"}
+
+    async def _current(self, session: AsyncSession, kind: str,
+                       ids: set[int] | None) -> dict[int, ProfileInput]:
+        from dnacase.models.profiles import Profile, ProfileQCFlag
+        from dnacase.services.profiles import pairs_for_kinship
+
+        col = Sample.relative_id if kind == "reference" else Sample.remains_id
+        q = select(col, Profile).join(Sample, Sample.id == Profile.sample_id).where(
+            Sample.kind == kind, Profile.status == "current",
+            Profile.marker_type == "autosomal_STR", Profile.single_source.is_(True),
+        ).order_by(Profile.id)
+        if ids is not None:
+            q = q.where(col.in_(ids))
+        rows = [(int(i), p) for i, p in (await session.execute(q)).all()]
+        flags: dict[int, list[str]] = {}
+        if rows:
+            for pid, kind_, msg in await session.execute(select(
+                    ProfileQCFlag.profile_id, ProfileQCFlag.kind, ProfileQCFlag.message).where(
+                    ProfileQCFlag.profile_id.in_([p.id for _i, p in rows]),
+                    ProfileQCFlag.status == "open")):
+                flags.setdefault(pid, []).append(f"{kind_}: {msg}")
+        out: dict[int, ProfileInput] = {}
+        for subject, prof in rows:  # later (higher id) profiles of the same subject win
+            out[subject] = ProfileInput(
+                f"profile:{prof.id}", pairs_for_kinship(prof.loci or {}),
+                (prof.typing_kit,) if prof.typing_kit else (),
+                tuple(flags.get(prof.id, ())))
+        return out
+
+    async def relative_profiles(
+        self, session: AsyncSession, relative_ids: Iterable[int]
+    ) -> dict[int, ProfileInput]:
+        return await self._current(session, "reference", set(relative_ids))
+
+    async def remains_profiles(
+        self, session: AsyncSession, remains_ids: Iterable[int] | None = None
+    ) -> dict[int, ProfileInput]:
+        return await self._current(session, "remains",
+                                   None if remains_ids is None else set(remains_ids))
+
+
 @dataclass(slots=True)
 class FamilyInput:
     """A family to search: the pedigree (node ids ``mp:<id>``, ``rel:<relative id>``, ...) and
@@ -277,6 +327,8 @@ def source_from_spec(spec: Mapping[str, str] | None) -> ProfileSource | None:
     """Reopen the profile source a run recorded (``None`` if it cannot be reopened)."""
     if not spec:
         return None
+    if spec.get("kind") == "database":
+        return DatabaseProfileSource()
     if spec.get("kind") == "wide_table" and Path(spec.get("path", "")).is_file():
         return WideTableProfileSource(Path(spec["path"]))
     return None

@@ -3,8 +3,8 @@ the pages, both calling :mod:`dnacase.services.search`.
 
 A run started from the web executes as a background task after the response (its CPU work in a
 worker thread or on the Dask cluster of ``DNACASE_DASK_SCHEDULER``); its progress is read back
-from the database. Genotypes come from the configured profile source (see
-:func:`default_source`).
+from the database. Genotypes are the current profile versions in the database
+(:func:`default_source`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from litestar.response import Redirect, Response, Template
 from dnacase.i18n import gettext as _
 from dnacase.services import search as service
 from dnacase.services.errors import DomainError, ValidationFailed
-from dnacase.services.search_inputs import ProfileSource, WideTableProfileSource
+from dnacase.services.search_inputs import DatabaseProfileSource, ProfileSource
 from dnacase.settings import Settings
 from dnacase.web.controllers import NavItem
 from dnacase.web.deps import AuthUser, DbSession, FromPath
@@ -30,12 +30,8 @@ RUN = requires_roles("lab", "reviewer", "admin")
 
 
 def default_source(settings: Settings) -> ProfileSource:
-    """The profile source of the web app: ``<var dir>/genotypes.csv`` (a wide lab table keyed
-    by kit barcode) until profile versions are read from the database."""
-    path = settings.var_dir / "genotypes.csv"
-    if not path.is_file():
-        raise ValidationFailed(_("No genotype table is configured (%(path)s).", path=str(path)))
-    return WideTableProfileSource(path)
+    """The profile source of the web app: the current profile versions in the database."""
+    return DatabaseProfileSource()
 
 
 def _int(value: Any) -> int | None:
