@@ -10,6 +10,7 @@ across processes); while locked even the right password is refused.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -321,7 +322,7 @@ async def authenticate(
     ip = (meta.ip or "unknown")[:64]
     row = await _throttle_row(session, uname, ip)
     if row is not None and row.locked_until is not None and as_utc(row.locked_until) > now:
-        minutes = max(1, int((as_utc(row.locked_until) - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((as_utc(row.locked_until) - now).total_seconds() / 60))
         await audit.record(
             session,
             None,
