@@ -30,7 +30,7 @@ async def setup(db_session, tmp_path):
                                          actor=ACTOR)
     await registry.import_graves(db_session, cem.id, b"plot,row,number\nA,1,1\nA,1,2\n", "g.csv",
                                  actor=ACTOR)
-    batch, items = await kits.register_batch(db_session, 4, actor=ACTOR)
+    _batch, items = await kits.register_batch(db_session, 4, actor=ACTOR)
     return {"mother": mother, "brother": no_consent, "cem": cem,
             "kits": [k.barcode for k in items]}
 

@@ -67,6 +67,20 @@ def can_see_people(user: Any) -> bool:
     return bool(user and user.has_role("collector", "reviewer", "admin"))
 
 
+def party_shown(view: service.KitView, people: bool) -> Any:
+    """``party(event, "from_party")``: the party as shown; a relative's name is withheld from
+    users who may not see people (labs)."""
+    withheld = (not people and view.sample is not None and view.sample.relative is not None)
+
+    def party(event: CustodyEvent, which: str) -> str:
+        value = getattr(event, which)
+        if withheld and event.event == "collected" and which == "from_party":
+            return _("a relative (name withheld)")
+        return str(value)
+
+    return party
+
+
 # ----------------------------------------------------------------------------- schemas
 
 
@@ -84,8 +98,9 @@ class CustodyEventRead:
     hash: str
 
     @classmethod
-    def of(cls, ev: CustodyEvent) -> CustodyEventRead:
-        return cls(ev.seq, ev.event, ev.at.isoformat(), ev.from_party, ev.to_party, ev.location,
+    def of(cls, ev: CustodyEvent, party: Any = None) -> CustodyEventRead:
+        from_party = party(ev, "from_party") if party else ev.from_party
+        return cls(ev.seq, ev.event, ev.at.isoformat(), from_party, ev.to_party, ev.location,
                    ev.actor_username, ev.notes, ev.shipment_id, ev.hash)
 
 
@@ -151,8 +166,9 @@ def kit_read(view: service.KitView, *, people: bool) -> KitRead:
                             s.place, s.collector_name, s.relative_id if people else None,
                             view.sample.grave.id if view.sample.grave else None,
                             view.sample.source_label if people else None)
+    party = party_shown(view, people)
     return KitRead(view.kit.barcode, view.kit.state, list(view.allowed), sample,
-                   [CustodyEventRead.of(e) for e in view.events])
+                   [CustodyEventRead.of(e, party) for e in view.events])
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -216,8 +232,9 @@ class KitPages(Controller):
     async def detail(self, db_session: DbSession, user: AuthUser,
                      barcode: FromPath[str]) -> Template:
         view = await service.kit_view(db_session, barcode)
+        people = can_see_people(user)
         return form_page("kits/detail.html", view=view, kit_label=kit_label, label=label,
-                         people=can_see_people(user), form={})
+                         people=people, party=party_shown(view, people), form={})
 
     @get("/{barcode:str}/label.svg", name="kits_label_svg", guards=[ANY_ROLE])
     async def label_svg(self, db_session: DbSession, barcode: FromPath[str],
@@ -236,8 +253,10 @@ class KitPages(Controller):
                                                meta=request_meta(request))
         except DomainError as exc:
             view = await service.kit_view(db_session, barcode)
+            people = can_see_people(user)
             return form_page("kits/detail.html", view=view, kit_label=kit_label, label=label,
-                             people=can_see_people(user), form=values, error=exc)
+                             people=people, party=party_shown(view, people), form=values,
+                             error=exc)
         flash(request, _("Kit %(b)s: %(state)s.", b=kit.barcode, state=kit_label(kit.state)))
         return redirect(f"/kits/{quote(kit.barcode)}")
 
@@ -272,10 +291,11 @@ class KitApi(Controller):
                         people=can_see_people(user))
 
     @get("/{barcode:str}/custody", guards=[ANY_ROLE], summary="A kit's chain of custody")
-    async def custody(self, db_session: DbSession,
+    async def custody(self, db_session: DbSession, user: AuthUser,
                       barcode: FromPath[str]) -> list[CustodyEventRead]:
         view = await service.kit_view(db_session, barcode)
-        return [CustodyEventRead.of(e) for e in view.events]
+        party = party_shown(view, can_see_people(user))
+        return [CustodyEventRead.of(e, party) for e in view.events]
 
     @post("/{barcode:str}/outcome", guards=[LAB], summary="Lab outcome: profiled or failed")
     async def outcome(self, request: Request[Any, Any, Any], db_session: DbSession,
