@@ -88,7 +88,7 @@ async def test_registry_search_and_csv_import_over_http(client_as, demo_users):
     assert r.status_code == 200
     for q in ("do van dat", "Đỗ Văn Đạt", "DAT", "on"):
         assert (await admin.get(f"/api/missing-persons?q={q}")).json()["total"] >= 1, q
-    bad = csv + "LS-H3,,1950,\n".encode()
+    bad = csv + b"LS-H3,,1950,\n"
     r = await admin.post("/registry/import", data={"_csrf_token": token},
                          files={"file": ("bad.csv", bad, "text/csv")})
     assert r.status_code == 400 and "bad.csv, line 4, column full_name" in r.text
@@ -104,7 +104,7 @@ async def test_registry_search_and_csv_import_over_http(client_as, demo_users):
     r = await admin.post("/api/cemeteries", json={"name": "NTLS Thử", "province": "Quảng Trị",
                                                   "latitude": 16.8, "longitude": 107.1}, headers=h)
     cem = r.json()["id"]
-    graves = b"plot,row,number,inscription\nA,1,1,Li\xe1\xbb\x87t s\xc4\xa9 v\xc3\xb4 danh\nA,1,2,X\n"
+    graves = "plot,row,number,inscription\nA,1,1,Liệt sĩ vô danh\nA,1,2,X\n".encode()
     r = await admin.post(f"/api/cemeteries/{cem}/graves/import",
                          files={"file": ("g.csv", graves, "text/csv")}, headers=h)
     assert r.status_code == 201 and r.json()["created"] == 2
