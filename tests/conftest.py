@@ -277,25 +277,25 @@ async def db_session(sessionmaker: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
-    """The app on the test database. The test client serves requests on its own event loop, so
-    the app's engine keeps no pooled connections (NullPool)."""
+def app(settings: Settings) -> Any:
+    """The app on the test database. Its engine is used only on the ``client`` fixture's event
+    loop (all test clients share it) and disposed there."""
     from dnacase.web.app import create_app
 
-    engine = create_engine(settings.database_url, null_pool=True)
-    try:
-        yield create_app(settings, engine=engine)
-    finally:
-        await engine.dispose()
+    return create_app(settings, engine=create_engine(settings.database_url))
 
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[Any]:
-    """Anonymous test client."""
+    """Anonymous test client. It runs the app's lifespan and owns the event loop (a "portal"
+    thread) on which every test client of this test serves requests."""
     from litestar.testing import AsyncTestClient
 
     async with AsyncTestClient(app=app) as c:
-        yield c
+        try:
+            yield c
+        finally:
+            c.blocking_portal.call(app.state.engine.dispose)
 
 
 @pytest.fixture
@@ -338,24 +338,23 @@ def csrf() -> Callable[[Any], Awaitable[dict[str, str]]]:
 
 
 def _session_client_class() -> type:
-    from contextlib import AsyncExitStack
-
     from litestar.testing import AsyncTestClient
 
     class SessionClient(AsyncTestClient):  # type: ignore[type-arg,misc]
-        """A test client that does not run the app's lifespan (the ``client`` fixture does):
-        several clients running start-up/shut-down on one app deadlock unless closed LIFO."""
+        """A client with its own cookies that serves requests on another client's event loop
+        and does not run the lifespan (several lifespans on one app deadlock; one loop lets the
+        app keep a connection pool)."""
+
+        def __init__(self, *, app: Any, portal: Any) -> None:
+            super().__init__(app=app)
+            self._shared_portal = portal
 
         async def __aenter__(self) -> Any:
-            async with AsyncExitStack() as stack:
-                self.blocking_portal = stack.enter_context(self.portal())
-
-                @stack.callback
-                def reset_portal() -> None:
-                    delattr(self, "blocking_portal")
-
-                self.exit_stack = stack.pop_all()
+            self.blocking_portal = self._shared_portal
             return self
+
+        async def __aexit__(self, *args: Any) -> None:
+            del self.blocking_portal
 
     return SessionClient
 
@@ -371,7 +370,7 @@ async def client_as(
 
     async def make(role: str) -> Any:
         demo = demo_users[role]
-        c = client_cls(app=app)
+        c = client_cls(app=app, portal=client.blocking_portal)
         await c.__aenter__()
         opened.append(c)
         resp = await login(c, demo.username, demo.password)

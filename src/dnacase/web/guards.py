@@ -73,8 +73,9 @@ def declared_access(handler: BaseRouteHandler) -> frozenset[str] | None:
     if handler.opt.get("public"):
         return None
     allowed = frozenset(ROLES)
-    for guard in handler.resolve_guards():
-        roles = getattr(guard, "roles", None)
-        if roles is not None:
-            allowed &= roles
+    for layer in handler.ownership_layers:
+        for guard in layer.guards or ():
+            roles = getattr(getattr(guard, "func", guard), "roles", None)
+            if roles is not None:
+                allowed &= roles
     return allowed
