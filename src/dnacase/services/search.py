@@ -510,14 +510,20 @@ async def execute_run(
                 {"run_id": run_id, "block_no": b, "family_start": b * bsize,
                  "family_stop": min(nf, (b + 1) * bsize), "done": False}
                 for b in range(n_blocks)])
+        known = {m: d for m, d in await session.execute(
+            select(FamilyTableDigest.missing_person_id, FamilyTableDigest.digest))}
+        now = dt.datetime.now(dt.UTC)
+        fresh = []
         for i, (fid, dg) in enumerate(zip(prep.fam_ids, prep.digests, strict=True)):
-            if i in prep.bad:
+            if i in prep.bad or known.get(fid) == dg:
                 continue
-            row = await session.get(FamilyTableDigest, fid)
-            if row is None:
-                session.add(FamilyTableDigest(missing_person_id=fid, digest=dg))
-            elif row.digest != dg:
-                row.digest, row.built_at = dg, dt.datetime.now(dt.UTC)
+            if fid in known:
+                await session.execute(update(FamilyTableDigest).where(
+                    FamilyTableDigest.missing_person_id == fid).values(digest=dg, built_at=now))
+            else:
+                fresh.append({"missing_person_id": fid, "digest": dg, "built_at": now})
+        for c in range(0, len(fresh), 5000):
+            await session.execute(insert(FamilyTableDigest), fresh[c:c + 5000])
         run.status = "running"
         run.inputs_digest = prep.inputs_digest
         run.profile_versions = prep.inputs.profile_versions()

@@ -28,7 +28,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +60,17 @@ __all__ = [
 ]
 
 NOT_A_LOCUS = frozenset({"samplename", "sample", "kit", "amel", "amelogenin", "sample name"})
+
+
+MAX_IN = 5000  # larger id sets are filtered in Python (asyncpg allows 32,767 parameters)
+
+
+def _where_in(stmt: Any, column: Any, ids: set[int] | set[int | None]) -> Any:
+    """``stmt`` filtered by ``column IN ids`` when the set is small; otherwise unfiltered (the
+    caller filters the rows)."""
+    if len(ids) <= MAX_IN:
+        return stmt.where(column.in_(ids))
+    return stmt
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,15 +206,17 @@ class DatabaseProfileSource:
             Profile.marker_type == "autosomal_STR", Profile.single_source.is_(True),
         ).order_by(Profile.id)
         if ids is not None:
-            q = q.where(col.in_(ids))
-        rows = [(int(i), p) for i, p in (await session.execute(q)).all()]
+            q = _where_in(q, col, ids)
+        rows = [(int(i), p) for i, p in (await session.execute(q)).all()
+                if ids is None or i in ids]
         flags: dict[int, list[str]] = {}
+        pids = {p.id for _i, p in rows}
         if rows:
-            for pid, kind_, msg in await session.execute(select(
+            for pid, kind_, msg in await session.execute(_where_in(select(
                     ProfileQCFlag.profile_id, ProfileQCFlag.kind, ProfileQCFlag.message).where(
-                    ProfileQCFlag.profile_id.in_([p.id for _i, p in rows]),
-                    ProfileQCFlag.status == "open")):
-                flags.setdefault(pid, []).append(f"{kind_}: {msg}")
+                    ProfileQCFlag.status == "open"), ProfileQCFlag.profile_id, pids)):
+                if pid in pids:
+                    flags.setdefault(pid, []).append(f"{kind_}: {msg}")
         out: dict[int, ProfileInput] = {}
         for subject, prof in rows:  # later (higher id) profiles of the same subject win
             out[subject] = ProfileInput(
@@ -284,11 +297,11 @@ async def gather_inputs(
         by_mp.setdefault(link.missing_person_id, []).append(link)
     rel_ids = {lk.relative_id for lk in links} | {lk.via_relative_id for lk in links
                                                   if lk.via_relative_id}
-    relatives = {r.id: r for r in (await session.execute(
-        select(Relative).where(Relative.id.in_(rel_ids)))).scalars()} if rel_ids else {}
+    relatives = {r.id: r for r in (await session.execute(_where_in(
+        select(Relative), Relative.id, rel_ids))).scalars() if r.id in rel_ids}
     profiles = await source.relative_profiles(session, sorted(rel_ids))
-    mps = {m.id: m for m in (await session.execute(
-        select(MissingPerson).where(MissingPerson.id.in_(list(by_mp))))).scalars()} if by_mp else {}
+    mps = {m.id: m for m in (await session.execute(_where_in(
+        select(MissingPerson), MissingPerson.id, set(by_mp)))).scalars() if m.id in by_mp}
     families: list[FamilyInput] = []
     skipped: list[tuple[int, str]] = []
     for mp_id in sorted(by_mp):
