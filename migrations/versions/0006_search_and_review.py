@@ -81,7 +81,8 @@ def upgrade() -> None:
         sa.Column("heartbeat_at", dnacase.db.UTCDateTime(), nullable=True),
         sa.Column("finished_at", dnacase.db.UTCDateTime(), nullable=True),
         sa.CheckConstraint(
-            "scope IN ('all', 'family', 'remains', 'pair')", name=op.f("ck_search_runs_scope_known")
+            "scope IN ('all', 'family', 'remains', 'pair', 'incremental')",
+            name=op.f("ck_search_runs_scope_known"),
         ),
         sa.CheckConstraint(
             "status IN ('queued', 'running', 'done', 'failed', 'interrupted')",

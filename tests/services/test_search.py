@@ -174,3 +174,40 @@ async def test_dask_cluster_gives_the_same_results(sessionmaker, tmp_path, backe
          for r in await _results(sessionmaker, remote.id)]
     assert a == b and remote.blocks_done == 2
     assert np.isfinite([x[2] for x in a]).all()
+
+
+async def test_incremental_search_covers_just_what_changed(sessionmaker, tmp_path):
+    world = await _world(sessionmaker, n_families=4, n_unrelated=2)
+    cache = tmp_path / "cache"
+    first = await _run(sessionmaker, world, cache)
+    async with sessionmaker() as s, s.begin():
+        from dnacase.models.registry import Remains
+
+        new = Remains(recovery_site="Đồi 724")
+        s.add(new)
+        await s.flush()
+        new_id = new.id
+    world.source.remains[new_id] = world.source.remains[world.remains_ids[2]]
+    rid = world.relatives[world.mp_ids[1]][0]
+    world.source.relatives[rid] = ProfileInput("v2", dict(world.source.relatives[rid].alleles))
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, search.SearchParameters(block_families=2),
+                                      incremental=True)
+    inc = await search.execute_run(sessionmaker, run.id, world.source, cache_dir=cache)
+    n_r, n_f = len(world.remains_ids) + 1, len(world.mp_ids)
+    # one changed family against every remains + the new remains against the other families
+    assert inc.scope == "incremental" and inc.pairs_total == n_r + (n_f - 1)
+    assert inc.pairs_done == inc.pairs_total
+    rows = await _results(sessionmaker, inc.id)
+    assert all(r.remains_id == new_id or r.missing_person_id == world.mp_ids[1] for r in rows)
+    full = {(r.remains_id, r.missing_person_id): r.log10_lr
+            for r in await _results(sessionmaker, first.id)}
+    for r in rows:
+        if r.remains_id != new_id:
+            assert r.log10_lr == pytest.approx(full[(r.remains_id, r.missing_person_id)])
+    assert (new_id, world.mp_ids[2]) in {(r.remains_id, r.missing_person_id) for r in rows}
+    # nothing changed since: an incremental run has no pair to compute
+    async with sessionmaker() as s, s.begin():
+        again = await search.create_run(s, search.SearchParameters(), incremental=True)
+    again = await search.execute_run(sessionmaker, again.id, world.source, cache_dir=cache)
+    assert again.pairs_total == 0 and again.status == "done"

@@ -23,7 +23,7 @@ from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from dnacase.models.base import Field, SQLModel, json_field, utc_field
 
 RUN_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "interrupted")
-RUN_SCOPES: tuple[str, ...] = ("all", "family", "remains", "pair")
+RUN_SCOPES: tuple[str, ...] = ("all", "family", "remains", "pair", "incremental")
 
 
 class SearchRun(SQLModel, table=True):
@@ -35,7 +35,9 @@ class SearchRun(SQLModel, table=True):
             "status IN ('queued', 'running', 'done', 'failed', 'interrupted')",
             name="status_known",
         ),
-        CheckConstraint("scope IN ('all', 'family', 'remains', 'pair')", name="scope_known"),
+        CheckConstraint(
+            "scope IN ('all', 'family', 'remains', 'pair', 'incremental')", name="scope_known"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -250,12 +250,37 @@ def _build_tables(
 
 
 def score_block(
-    tables: np.ndarray, remains_idx: np.ndarray, store_min_log10: float
+    tables: np.ndarray,
+    remains_idx: np.ndarray,
+    store_min_log10: float,
+    full_families: np.ndarray | None = None,
+    remains_subset: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One block: ``(remains index, family index within the block, log10 LR)`` of the pairs
-    with log10 LR >= ``store_min_log10`` (pure function; runs in a thread or a Dask worker)."""
-    res = screen(tables, remains_idx, threshold=store_min_log10, top_k=1)
-    return res.hits
+    with log10 LR >= ``store_min_log10`` (pure function; runs in a thread or a Dask worker).
+
+    Incremental blocks: families where ``full_families`` is true are scored against every
+    remains, the others only against the remains indices ``remains_subset``.
+    """
+    if full_families is None:
+        return screen(tables, remains_idx, threshold=store_min_log10, top_k=1).hits
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    fa = np.flatnonzero(full_families)
+    if fa.size and remains_idx.shape[0]:
+        r, f, v = screen(tables[fa], remains_idx, threshold=store_min_log10, top_k=1).hits
+        parts.append((r, fa[f], v))
+    fb = np.flatnonzero(~np.asarray(full_families, bool))
+    sub = np.asarray(remains_subset if remains_subset is not None else [], dtype=np.int64)
+    if fb.size and sub.size:
+        r, f, v = screen(tables[fb], remains_idx[sub], threshold=store_min_log10, top_k=1).hits
+        parts.append((sub[r], fb[f], v))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    r = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    f = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    v = np.concatenate([p[2] for p in parts])
+    o = np.lexsort((f, r))
+    return r[o], f[o], v[o]
 
 
 # --------------------------------------------------------------------------- runs
@@ -267,8 +292,13 @@ async def create_run(
     missing_person_id: int | None = None,
     remains_id: int | None = None,
     executor: str = "local",
+    incremental: bool = False,
 ) -> SearchRun:
-    """Record a queued run (blind search, or one family / one remains / one pair)."""
+    """Record a queued run (blind search, or one family / one remains / one pair).
+
+    ``incremental``: only what changed since the earlier blind and incremental runs: remains
+    whose profile version is new, against every family, and families with a new or changed
+    typed relative, against every remains."""
     params.validate()
     load_frequency_table(params.frequency_table)
     if missing_person_id is not None and (
@@ -277,6 +307,10 @@ async def create_run(
         raise NotFound(f"missing person {missing_person_id} not found")
     scope = {(False, False): "all", (True, False): "family", (False, True): "remains",
              (True, True): "pair"}[(missing_person_id is not None, remains_id is not None)]
+    if incremental:
+        if scope != "all":
+            raise ValidationFailed("an incremental search covers every family and remains")
+        scope = "incremental"
     run = SearchRun(
         scope=scope, missing_person_id=missing_person_id, remains_id=remains_id,
         frequency_table=params.frequency_table, mutation_model=params.mutation_model,
@@ -433,6 +467,30 @@ def _pair_rows(
     return rows
 
 
+async def _baseline(session: AsyncSession, before_run: int) -> dict[str, dict[str, str]]:
+    """Profile versions already searched by the done blind/incremental runs before a run."""
+    base: dict[str, dict[str, str]] = {"relatives": {}, "remains": {}}
+    for (pv,) in await session.execute(select(SearchRun.profile_versions).where(
+            SearchRun.status == "done", SearchRun.scope.in_(("all", "incremental")),
+            SearchRun.id < before_run).order_by(SearchRun.id)):
+        for part in ("relatives", "remains"):
+            base[part].update((pv or {}).get(part, {}))
+    return base
+
+
+def _changes(prep: _Prepared, base: dict[str, dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(families to score against every remains: bool (F,), remains that changed: int idx)."""
+    cur = prep.inputs
+    fam_changed = np.array([
+        any(base["relatives"].get(str(rid)) != fam.profiles[node].version
+            for node, rid in fam.relative_ids.items())
+        for fam in cur.families], dtype=bool)
+    rem_changed = np.array([i for i, r in enumerate(cur.remains)
+                            if base["remains"].get(str(r.remains_id)) != r.profile.version],
+                           dtype=np.int64)
+    return fam_changed, rem_changed
+
+
 async def recover_interrupted(session: AsyncSession, *, stale_seconds: float = 120.0) -> list[int]:
     """Mark runs left ``running`` without a heartbeat for ``stale_seconds`` as ``interrupted``
     (their process died); return their ids (resume them with :func:`execute_run`)."""
@@ -495,6 +553,15 @@ async def execute_run(
     bsize = params.block_families
     nf, nr = len(prep.families), len(prep.remains_ids)
     n_blocks = (nf + bsize - 1) // bsize
+    fam_full: np.ndarray | None = None
+    rem_sub: np.ndarray | None = None
+
+    def block_pairs(f0: int, f1: int) -> int:
+        if fam_full is None or rem_sub is None:
+            return (f1 - f0) * nr
+        k = int(fam_full[f0:f1].sum())
+        return k * nr + (f1 - f0 - k) * int(rem_sub.size)
+
     async with sessionmaker() as session, session.begin():
         run = await get_run(session, run_id)
         if run.inputs_digest and run.inputs_digest != prep.inputs_digest:
@@ -530,7 +597,9 @@ async def execute_run(
         run.frequency_sha256 = prep.panel.frequency_sha256
         run.prior_value = prior
         run.n_remains, run.n_families = nr, nf
-        run.pairs_total = nr * nf
+        if run.scope == "incremental":
+            fam_full, rem_sub = _changes(prep, await _baseline(session, run_id))
+        run.pairs_total = block_pairs(0, nf)
         run.blocks_total = n_blocks
         run.tables_built = (run.tables_built or 0) + prep.built
         skipped = {str(k): v for k, v in prep.inputs.skipped}
@@ -567,20 +636,27 @@ async def execute_run(
                 await session.execute(insert(SearchResult), rows)
             blk.done, blk.results, blk.seconds = True, len(rows), seconds
             blk.done_at = dt.datetime.now(dt.UTC)
-            done_pairs += (f1 - f0) * nr
+            done_pairs += block_pairs(f0, f1)
             run.blocks_done = (run.blocks_done or 0) + 1
-            run.pairs_done = (run.pairs_done or 0) + (f1 - f0) * nr
+            run.pairs_done = (run.pairs_done or 0) + block_pairs(f0, f1)
             run.results_count = (run.results_count or 0) + len(rows)
             elapsed = max(time.perf_counter() - t0, 1e-9)
             run.rate_pairs_per_s = done_pairs / elapsed
-            run.seconds_left = (run.pairs_total - run.pairs_done) / run.rate_pairs_per_s
+            run.seconds_left = (run.pairs_total - run.pairs_done) / max(run.rate_pairs_per_s,
+                                                                        1e-9)
             run.heartbeat_at = dt.datetime.now(dt.UTC)
         if on_progress is not None:
             on_progress(run)
 
+    def _incr(f0: int, f1: int) -> tuple[Any, ...]:
+        if fam_full is None:
+            return ()
+        return (fam_full[f0:f1], rem_sub)
+
     def local(f0: int, f1: int) -> tuple[Any, float]:
         s = time.perf_counter()
-        hits = score_block(prep.tables[f0:f1], prep.remains_idx, params.store_min_log10)
+        hits = score_block(prep.tables[f0:f1], prep.remains_idx, params.store_min_log10,
+                           *_incr(f0, f1))
         return hits, time.perf_counter() - s
 
     if dask_scheduler and pending_spec:
@@ -593,7 +669,7 @@ async def execute_run(
             submitted = []
             for bno, f0, f1 in pending_spec:
                 fut = client.submit(score_block, prep.tables[f0:f1], idx_future,
-                                    params.store_min_log10, pure=False)
+                                    params.store_min_log10, *_incr(f0, f1), pure=False)
                 futures[fut.key] = (bno, f0, f1, time.perf_counter())
                 submitted.append(fut)
             ac = as_completed(submitted)
