@@ -51,7 +51,7 @@ def current() -> None:
 @click.option("-m", "--message", required=True, help="What the migration does.")
 @click.option("--autogenerate/--empty", default=True, show_default=True)
 @click.option("--rev-id", default=None, help="Revision id (default: random).")
-@click.option("--head", default="heads", show_default=True, help="Parent revision.")
+@click.option("--head", default="head", show_default=True, help="Parent revision.")
 def revision(message: str, autogenerate: bool, rev_id: str | None, head: str) -> None:
     """Write a new migration under migrations/versions (compare models with the database)."""
     from alembic import command as alembic_command
