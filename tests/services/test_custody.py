@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import text
 
+from dnacase.i18n import use_locale
 from dnacase.models.custody import CustodyEvent
 from dnacase.services import audit, custody, kits
 
 ACTOR = audit.SYSTEM
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the catalogue would give Vietnamese, the default locale)."""
+    with use_locale("en"):
+        yield
 
 
 async def test_chain_verifies_and_detects_tampering(db_session) -> None:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import pytest
 
+from dnacase.i18n import use_locale
 from dnacase.services import audit, families, registry
 from dnacase.services.errors import NotFound, ValidationFailed
 
 ACTOR = audit.SYSTEM
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the catalogue would give Vietnamese, the default locale)."""
+    with use_locale("en"):
+        yield
 PDF = b"%PDF-1.4\n% synthetic consent\n%%EOF\n"
 
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import select
 
 from dnacase.domain.accession import make_accession
+from dnacase.i18n import use_locale
 from dnacase.models.custody import CustodyEvent
 from dnacase.services import audit, custody, families, kits, registry
 from dnacase.services.errors import Conflict, NotFound, ValidationFailed
 
 ACTOR = audit.SYSTEM
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the catalogue would give Vietnamese, the default locale)."""
+    with use_locale("en"):
+        yield
 
 
 @pytest.fixture

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import func, select
 
+from dnacase.i18n import use_locale
 from dnacase.models.audit import AuditEntry
 from dnacase.models.registry import Grave, MissingPerson, RegistryImport
 from dnacase.services import audit, registry
 from dnacase.services.errors import ValidationFailed
 
 ACTOR = audit.SYSTEM
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the catalogue would give Vietnamese, the default locale)."""
+    with use_locale("en"):
+        yield
 REGISTRY = (
     "registry_number,full_name,sex,birth_year,home_province,death_date,status\n"
     "LS-1,Nguyễn Văn Đức,M,1950,Thanh Hóa,12/03/1972,missing\n"

@@ -13,6 +13,15 @@ from tests.conftest import csrf_headers, csrf_token
 from tests.services.test_demo import load_demo_data
 
 
+async def _en(client_as, role: str):
+    """A client logged in as *role* that chose English (the default language is Vietnamese)."""
+    c = await client_as(role)
+    r = await c.post("/lang", data={"locale": "en", "next": "/"}, headers=await csrf_headers(c))
+    assert r.status_code == 200
+    return c
+
+
+
 @pytest.fixture
 async def demo(sessionmaker, settings):
     return await load_demo_data(sessionmaker, Path(settings.var_dir) / "uploads")
@@ -23,7 +32,7 @@ async def _form(client, path: str, data: dict) -> object:
 
 
 async def test_html_collection_day(client_as, demo) -> None:
-    col = await client_as("collector")
+    col = await _en(client_as, "collector")
     r = await col.get("/collection")
     assert r.status_code == 200 and "open-kits" in r.text
     # a new batch of kits, with printable labels
@@ -76,7 +85,7 @@ async def test_html_collection_day(client_as, demo) -> None:
     # the collector may not check in; the lab does, and one kit is missing
     r = await col.get(ship_url + "/check-in", follow_redirects=False)
     assert r.status_code == 403
-    lab = await client_as("lab")
+    lab = await _en(client_as, "lab")
     r = await _form(lab, ship_url + "/check-in", {"barcodes": kit})
     assert r.status_code == 200 and barcodes[1] in r.text and "item-missing" in r.text
     r = await _form(lab, f"/kits/{kit}/outcome", {"outcome": "profiled"})
@@ -90,7 +99,7 @@ async def test_html_collection_day(client_as, demo) -> None:
 
 
 async def test_api_collection_and_refusals(client_as, demo) -> None:
-    col = await client_as("collector")
+    col = await _en(client_as, "collector")
     h = await csrf_headers(col)
     batch = (await col.post("/api/kits/batches", json={"count": 2}, headers=h)).json()
     k1, k2 = batch["barcodes"]
@@ -112,7 +121,7 @@ async def test_api_collection_and_refusals(client_as, demo) -> None:
     r = await col.post("/api/shipments", json={"lab_name": "Lab", "barcodes": [k1]}, headers=h)
     assert r.status_code == 201
     ship = r.json()
-    lab = await client_as("lab")
+    lab = await _en(client_as, "lab")
     hl = await csrf_headers(lab)
     r = await col.post(f"/api/shipments/{ship['id']}/check-in", json={"barcodes": [k1]},
                        headers=h)
@@ -127,7 +136,7 @@ async def test_api_collection_and_refusals(client_as, demo) -> None:
     assert r.status_code == 409 and "allowed next: collect" in r.json()["detail"]
     r = await lab.get(f"/api/kits/{k1}")
     assert r.json()["sample"]["source"] is None  # no names for the lab
-    admin = await client_as("admin")
+    admin = await _en(client_as, "admin")
     r = await admin.get("/api/custody/verify")
     assert r.json()["ok"] is True and r.json()["checked"] > 200
 
@@ -144,7 +153,7 @@ async def test_api_collection_and_refusals(client_as, demo) -> None:
     ],
 )
 async def test_roles(client_as, demo_users, role, path, allowed) -> None:
-    c = await client_as(role)
+    c = await _en(client_as, role)
     r = await c.get(path, follow_redirects=False)
     assert (r.status_code == 200) is allowed, (role, path, r.status_code)
     if not allowed:
@@ -159,6 +168,17 @@ async def test_anonymous_is_sent_to_login(client) -> None:
 
 
 async def test_post_without_csrf_is_refused(client_as, demo_users) -> None:
-    col = await client_as("collector")
+    col = await _en(client_as, "collector")
     r = await col.post("/kits/batches", data={"count": "2"})
     assert r.status_code == 403
+
+
+async def test_refusals_speak_vietnamese_by_default(client_as, demo) -> None:
+    col = await client_as("collector")  # default language: Vietnamese
+    kit = make_accession("KIT", 2024, 1)
+    typo = kit[:-2] + f"{(int(kit[-2:]) + 1) % 100:02d}"
+    r = await col.get(f"/collection/search?barcode={typo}")
+    assert r.status_code == 400
+    assert f"chữ số kiểm tra {typo[-2:]}" in r.text and f"đúng phải là {kit[-2:]}" in r.text
+    r = await col.get(f"/api/kits/{typo}")
+    assert "chữ số kiểm tra" in r.json()["detail"]

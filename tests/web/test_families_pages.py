@@ -6,6 +6,15 @@ import hashlib
 
 from tests.conftest import csrf_headers, csrf_token
 
+
+async def _en(client_as, role: str):
+    """A client logged in as *role* that chose English (the default language is Vietnamese)."""
+    c = await client_as(role)
+    r = await c.post("/lang", data={"locale": "en", "next": "/"}, headers=await csrf_headers(c))
+    assert r.status_code == 200
+    return c
+
+
 PDF = b"%PDF-1.4\n% synthetic\n%%EOF\n"
 
 
@@ -19,9 +28,9 @@ async def _mp(admin) -> int:
 
 
 async def test_family_page_records_relatives_and_draws_the_pedigree(client_as, demo_users):
-    admin = await client_as("admin")
+    admin = await _en(client_as, "admin")
     mp_id = await _mp(admin)
-    col = await client_as("collector")
+    col = await _en(client_as, "collector")
     token = await csrf_token(col)
     r = await col.post(f"/registry/{mp_id}/family/relatives", data={
         "_csrf_token": token, "full_name": "Lê Thị Mẹ", "sex": "F", "relationship": "mother",
@@ -65,7 +74,7 @@ async def test_family_page_records_relatives_and_draws_the_pedigree(client_as, d
         "relative_id": mother["id"], "relationship": "full_sister"}, headers=h)
     assert r.status_code == 400 and "both as mother and as full sister" in r.json()["detail"]
     # reviewers read, but may not record
-    rev = await client_as("reviewer")
+    rev = await _en(client_as, "reviewer")
     assert (await rev.get(f"/registry/{mp_id}/family")).status_code == 200
     r = await rev.post(f"/api/missing-persons/{mp_id}/family/relatives", json={
         "full_name": "X", "sex": "M", "relationship": "son"}, headers=await csrf_headers(rev))
@@ -75,7 +84,7 @@ async def test_family_page_records_relatives_and_draws_the_pedigree(client_as, d
 
 
 async def test_registry_search_and_csv_import_over_http(client_as, demo_users):
-    admin = await client_as("admin")
+    admin = await _en(client_as, "admin")
     token = await csrf_token(admin)
     csv = ("registry_number,full_name,birth_year,home_province\n"
            "LS-H1,Đỗ Văn Đạt,1949,Nam Định\nLS-H2,Hồ Thị Ơn,1951,Nghệ An\n").encode()
@@ -113,7 +122,7 @@ async def test_registry_search_and_csv_import_over_http(client_as, demo_users):
     r = await admin.post(f"/cemeteries/{cem}/graves", data={"_csrf_token": token, "plot": "A",
                                                             "row": "1", "number": "2"})
     assert r.status_code == 400 and "already exists" in r.text
-    col = await client_as("collector")
+    col = await _en(client_as, "collector")
     r = await col.post("/api/registry/import", files={"file": ("ls.csv", csv, "text/csv")},
                        headers=await csrf_headers(col))
     assert r.status_code == 403

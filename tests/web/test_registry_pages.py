@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import csrf_headers, csrf_token
-from tests.services.test_demo import FIXTURES, load_demo_data
+from tests.conftest import csrf_headers
+from tests.services.test_demo import load_demo_data
+
+
+async def _en(client_as, role: str):
+    """A client logged in as *role* that chose English (the default language is Vietnamese)."""
+    c = await client_as(role)
+    r = await c.post("/lang", data={"locale": "en", "next": "/"}, headers=await csrf_headers(c))
+    assert r.status_code == 200
+    return c
+
 
 
 @pytest.fixture
@@ -16,7 +25,7 @@ async def demo(sessionmaker, settings):
 
 
 async def test_every_page_renders_for_admin(client_as, demo) -> None:
-    admin = await client_as("admin")
+    admin = await _en(client_as, "admin")
     r = await admin.get("/api/missing-persons?per_page=1")
     mp_id = r.json()["items"][0]["id"]
     cem_id = (await admin.get("/api/cemeteries")).json()[0]["id"]
