@@ -26,6 +26,8 @@ AREA_MODULES: tuple[str, ...] = (
     "dnacase.web.controllers.kits",
     "dnacase.web.controllers.custody",
     "dnacase.web.controllers.collection",
+    "dnacase.web.controllers.imports",
+    "dnacase.web.controllers.profiles",
     "dnacase.web.controllers.search",
     "dnacase.web.controllers.review",
 )
