@@ -11,7 +11,7 @@ A fresh database (PostgreSQL on 127.0.0.1:5432, trust auth, override the server 
 six shapes (mother + brother, three siblings, spouse + two children, both parents, brother +
 nephew, mother + sister), their relatives and relationships, one cemetery, R graves and remains.
 Genotypes (14 STR loci, NIST 1036 Asian) are simulated along each family's pedigree; the first
-``min(R, F, 1200)`` remains are the missing persons of the first families, the others
+``min(R, F, 2000)`` remains are the missing persons of the first families, the others
 unrelated. Profiles are given to the search through a :class:`StaticProfileSource` (the same
 boundary the database source implements).
 
@@ -95,7 +95,7 @@ async def fill(sm, n_remains: int, n_families: int, seed: int = 11) -> StaticPro
                           "via_relative_id": None if via is None else ids[int(via)]})
         fam_rel[mp_id] = ids
     # genotypes: simulate each shape in one batch on a template pedigree (same structure)
-    truth_n = min(n_remains, n_families, 1200)
+    truth_n = min(n_remains, n_families, 2000)
     mp_geno: dict[int, np.ndarray] = {}
     for si, shape in enumerate(SHAPES):
         fams = [f + 1 for f in range(n_families) if f % len(SHAPES) == si]

@@ -78,9 +78,12 @@ def command() -> None:
               help="Fixed prior (default: flat, 1 / number of missing persons).")
 @click.option("--block", "block_families", type=int, default=512, show_default=True,
               help="Families per block.")
+@click.option("--incremental", is_flag=True,
+              help="Only new remains profiles and families with new or changed references.")
 def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | None,
             frequencies: str, mutation_model: str, mutation_rate: float, lr_threshold: float,
-            posterior_threshold: float, prior_value: float | None, block_families: int) -> None:
+            posterior_threshold: float, prior_value: float | None, block_families: int,
+            incremental: bool) -> None:
     """Start a search run and wait for it (progress on stderr)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
     from dnacase.services import search
@@ -100,7 +103,7 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
             async with unit_of_work(create_sessionmaker(engine)) as s:
                 run = await search.create_run(
                     s, params, missing_person_id=family_id, remains_id=remains_id,
-                    executor=settings.dask_scheduler or "local")
+                    executor=settings.dask_scheduler or "local", incremental=incremental)
                 return int(run.id)  # type: ignore[arg-type]
         finally:
             await engine.dispose()

@@ -177,30 +177,34 @@ async def _items(session: AsyncSession, cases: list[ReviewCase]) -> list[QueueIt
     run_ids = {r.run_id for r in results.values()}
     rids = {c.remains_id for c in cases}
     mids = {c.missing_person_id for c in cases}
-    comp = list((await session.execute(select(SearchResult).where(
+    comp = list((await session.execute(select(
+        SearchResult.run_id, SearchResult.remains_id, SearchResult.missing_person_id,
+        SearchResult.log10_lr, SearchResult.posterior).where(
         SearchResult.run_id.in_(run_ids),
         or_(SearchResult.remains_id.in_(rids), SearchResult.missing_person_id.in_(mids))))
-    ).scalars())
+    ).all())
     names = {m.id: m.full_name for m in mps.values()}
-    extra = {c.missing_person_id for c in comp} - set(names)
+    extra = {x[2] for x in comp} - set(names)
     if extra:
         for mid, nm in await session.execute(select(MissingPerson.id, MissingPerson.full_name)
                                              .where(MissingPerson.id.in_(extra))):
             names[mid] = nm
+    by_remains: dict[tuple[int, int], list[Competitor]] = {}
+    by_family: dict[tuple[int, int], list[Competitor]] = {}
+    for run_id, rid, mid, lr, post in comp:
+        comp_item = Competitor(rid, mid, lr, post, names.get(mid, ""))
+        by_remains.setdefault((run_id, rid), []).append(comp_item)
+        by_family.setdefault((run_id, mid), []).append(comp_item)
     items = []
     for c in cases:
         res = results[c.result_id]
         r = rem[c.remains_id]
         g = graves.get(r.grave_id) if r.grave_id else None
-        fams = sorted((Competitor(x.remains_id, x.missing_person_id, x.log10_lr, x.posterior,
-                                  names.get(x.missing_person_id, ""))
-                       for x in comp if x.run_id == res.run_id and x.remains_id == c.remains_id
-                       and x.missing_person_id != c.missing_person_id),
+        fams = sorted((x for x in by_remains.get((res.run_id, c.remains_id), [])
+                       if x.missing_person_id != c.missing_person_id),
                       key=lambda x: -x.log10_lr)
-        rems = sorted((Competitor(x.remains_id, x.missing_person_id, x.log10_lr, x.posterior)
-                       for x in comp if x.run_id == res.run_id
-                       and x.missing_person_id == c.missing_person_id
-                       and x.remains_id != c.remains_id), key=lambda x: -x.log10_lr)
+        rems = sorted((x for x in by_family.get((res.run_id, c.missing_person_id), [])
+                       if x.remains_id != c.remains_id), key=lambda x: -x.log10_lr)
         items.append(QueueItem(c, res, mps[c.missing_person_id], r, g,
                                cems.get(g.cemetery_id) if g else None, fams[:5], rems[:5]))
     return items
