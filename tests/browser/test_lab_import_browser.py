@@ -1,0 +1,118 @@
+"""Browser test: a lab user uploads a GeneMapper export, reads the validation report, commits,
+and finds the profiles on the samples' (kits') pages. Headless Chromium through Playwright, on
+the demo database (kits checked in by the demo lab)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.services.test_profile_import import genemapper
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "browser-lab-secret-" + "q" * 40
+DEMO_LAB = "Phòng xét nghiệm ADN (demo)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("lab-live")
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'live.sqlite3'}",
+           "DNACASE_VAR_DIR": str(work / "var"), "DNACASE_SECRET_KEY": SECRET,
+           "DNACASE_ENV": "development"}
+    exe = str(Path(sys.executable).parent / "dnacase")
+    subprocess.run([exe, "demo"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = (work / "server.log").open("w")
+    proc = subprocess.Popen([exe, "serve", "--dev", "--no-migrate", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError((work / "server.log").read_text(errors="replace"))
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start within 30 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _demo_export(n: int) -> tuple[bytes, dict[str, dict[str, list[str]]]]:
+    """The first ``n`` demo genotypes as a GeneMapper ID-X export."""
+    text = (ROOT / "fixtures" / "demo" / "genotypes_globalfiler.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))[:n]
+    samples, amel = {}, {}
+    for row in rows:
+        name = row.pop("SampleName")
+        row.pop("Kit", None)
+        amel[name] = row.pop("AMEL").split(",")
+        samples[name] = {k: v.split(",") for k, v in row.items() if v}
+    return genemapper(samples, amel=amel), samples
+
+
+def test_lab_user_imports_and_sees_profiles(browser, lab_server, tmp_path) -> None:
+    data, samples = _demo_export(3)
+    path = tmp_path / "GlobalFiler_run_2024-09-17.txt"
+    path.write_bytes(data)
+    ctx = browser.new_context(base_url=lab_server, locale="vi-VN")
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto("/login")
+        page.fill("input[name=username]", "lab")
+        page.fill("input[name=password]", "lab-demo-pass")
+        page.click("form[action=\"/login\"] button[type=submit]")
+        page.wait_for_load_state()
+        assert "/login" not in page.url
+        page.goto("/imports/profiles")
+        page.fill("#upload-form input[name=lab]", DEMO_LAB)
+        page.set_input_files("#upload-form input[type=file]", str(path))
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_selector("#report-summary")
+        assert page.locator("#report-summary").get_attribute("data-ok") == "yes"
+        assert page.locator("#count-samples").inner_text().strip() == "3"
+        assert page.locator("#samples tbody tr").count() == 3
+        assert page.locator("#issues").is_visible()
+        page.click("#commit-button")
+        page.wait_for_selector("#import-profiles")
+        assert page.locator("#import-profiles tbody tr").count() == 3
+        for barcode, prof in samples.items():
+            page.goto(f"/kits/{barcode}")
+            page.wait_for_selector("#profiles[data-loaded=yes]")
+            section = page.locator("#profiles")
+            assert section.locator(".profile-card").count() == 1
+            row = section.locator("tr[data-locus=D3S1358] td.alleles")
+            assert row.inner_text().replace(" ", "") == ",".join(
+                sorted(set(prof["D3S1358"]), key=float))
+    finally:
+        ctx.close()
