@@ -190,7 +190,8 @@ class _PgDatabase:
             await conn.close()
 
     async def reset(self) -> None:
-        """Empty every table, restore the migration-seeded rows and the sequences."""
+        """Empty every table, restore the migration-seeded rows and restart the sequences: one
+        server-side function call (DELETE with triggers off is much faster than TRUNCATE here)."""
         import asyncpg
 
         if not self.tables:
@@ -198,20 +199,40 @@ class _PgDatabase:
         conn = await asyncpg.connect(_asyncpg_dsn(self.url))
         try:
             async with conn.transaction():
-                names = ", ".join(f'"{t}"' for t in self.tables)
-                await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-                if self.seed:
-                    await conn.execute("SET LOCAL session_replication_role = replica")
-                    for t, (cols, rows) in self.seed.items():
-                        await conn.copy_records_to_table(t, records=rows, columns=cols)
-                    for t, c in self.serials:
-                        if t in self.seed:
-                            await conn.execute(
-                                f"SELECT setval(pg_get_serial_sequence('\"{t}\"', '{c}'), "
-                                f'COALESCE(MAX("{c}"), 1), MAX("{c}") IS NOT NULL) FROM "{t}"'
-                            )
+                await conn.execute(_RESET_SQL)
+                for t, (cols, rows) in self.seed.items():
+                    await conn.copy_records_to_table(t, records=rows, columns=cols)
+                await conn.execute(_RESEQUENCE_SQL)
         finally:
             await conn.close()
+
+
+# Both run with session_replication_role = replica: no FK checks, no user triggers (the
+# audit_log append-only trigger), so the order of the tables does not matter.
+_RESET_SQL = """
+SET LOCAL session_replication_role = replica;
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables
+           WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
+    EXECUTE format('DELETE FROM %I', t);
+  END LOOP;
+END $$;
+"""
+_RESEQUENCE_SQL = """
+DO $$
+DECLARE r record; m bigint;
+BEGIN
+  FOR r IN SELECT table_name, column_name FROM information_schema.columns
+           WHERE table_schema = 'public'
+             AND (column_default LIKE 'nextval(%' OR is_identity = 'YES') LOOP
+    EXECUTE format('SELECT MAX(%I) FROM %I', r.column_name, r.table_name) INTO m;
+    PERFORM setval(pg_get_serial_sequence(quote_ident(r.table_name), r.column_name),
+                   COALESCE(m, 1), m IS NOT NULL);
+  END LOOP;
+END $$;
+"""
 
 
 @pytest.fixture(scope="session")
