@@ -9,6 +9,11 @@ Header names are matched ignoring case, diacritics, spaces and underscores, in E
 Vietnamese (see ``MISSING_PERSON_COLUMNS`` and ``GRAVE_COLUMNS``); unknown columns are ignored
 and reported as warnings.
 
+Messages are English templates with ``%(name)s`` placeholders, marked with ``N_`` for the
+message catalogue, and their parameters (:class:`Message`); ``str()`` gives English and
+``translated(gettext)`` the user's language, like :class:`dnacase.domain.errors.DomainError`.
+This layer never translates by itself (it imports neither the web nor the service layer).
+
 Dates of death may be partial and are normalised to ISO ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``;
 ``DD/MM/YYYY`` and ``MM/YYYY`` (the Vietnamese order) are accepted.
 """
@@ -20,10 +25,11 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from dnacase.domain.errors import N_
 from dnacase.domain.names import clean_text, name_key
 
 MAX_ERRORS = 200
@@ -80,20 +86,74 @@ GRAVE_COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
 }
 
 
+Gettext = Callable[[str], str]
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    return template % dict(params) if params else template
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A user-facing message: an English catalogue message id and its ``%(name)s`` parameters.
+
+    ``str(message)`` is English; :meth:`translated` renders it with a one-argument gettext.
+    """
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return _fill(self.template, self.params)
+
+    def translated(self, gettext: Gettext) -> str:
+        """The message in the language of *gettext*."""
+        return _fill(gettext(self.template), self.params)
+
+
+Report = Callable[[str, Message], None]
+"""How a row builder reports a problem: ``report(column, message)``."""
+
+
+class DateError(ValueError):
+    """A date in an input file is not a valid full or partial date (carries a :class:`Message`)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.msg = Message(template, params)
+        super().__init__(str(self.msg))
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem in an input file. ``line`` counts from 1 (the header line)."""
+    """One problem in an input file. ``line`` counts from 1 (the header line).
+
+    ``message`` is the English catalogue message id (with ``%(name)s`` placeholders when
+    ``params`` is not empty); :attr:`text` is it filled in, :meth:`translated` in the
+    language of a gettext function.
+    """
 
     file: str
     line: int
     column: str
     message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The message (without the place) in English."""
+        return _fill(self.message, self.params)
+
+    def translated(self, gettext: Gettext) -> str:
+        """``file, line N, column C: message`` in the language of *gettext*."""
+        text = _fill(gettext(self.message), self.params)
+        if self.column:
+            return gettext(N_("%(file)s, line %(line)d, column %(column)s: %(message)s")) % {
+                "file": self.file, "line": self.line, "column": self.column, "message": text}
+        return gettext(N_("%(file)s, line %(line)d: %(message)s")) % {
+            "file": self.file, "line": self.line, "message": text}
 
     def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
+        return self.translated(lambda message: message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +225,11 @@ class _Errors:
     def __init__(self, result: ParseResult[T]) -> None:  # type: ignore[type-var]
         self.result = result
 
-    def add(self, line: int, column: str, message: str) -> None:
+    def add(self, line: int, column: str, message: str, **params: Any) -> None:
         if len(self.result.errors) >= MAX_ERRORS:
             self.result.truncated = True
             return
-        self.result.errors.append(RowError(self.result.file, line, column, message))
+        self.result.errors.append(RowError(self.result.file, line, column, message, params))
 
 
 def _header_key(text: str) -> str:
@@ -183,8 +243,8 @@ def _decode(data: bytes | str, file: str, errors: _Errors) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        errors.add(line, "", f"the file is not UTF-8 text (byte {exc.start}); save it as "
-                             "'CSV UTF-8' and import it again")
+        errors.add(line, "", N_("the file is not UTF-8 text (byte %(byte)d); save it as "
+                                "'CSV UTF-8' and import it again"), byte=exc.start)
         return None
 
 
@@ -198,7 +258,7 @@ def _read(
     data: bytes | str,
     file: str,
     columns: dict[str, tuple[bool, tuple[str, ...]]],
-    make: Callable[[int, dict[str, str], Callable[[str, str], None]], T | None],
+    make: Callable[[int, dict[str, str], Report], T | None],
 ) -> ParseResult[T]:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     result: ParseResult[T] = ParseResult(file=file, sha256=hashlib.sha256(raw).hexdigest())
@@ -210,10 +270,10 @@ def _read(
     try:
         header = next(reader)
     except StopIteration:
-        errors.add(1, "", "the file is empty: a header line is expected")
+        errors.add(1, "", N_("the file is empty: a header line is expected"))
         return result
     except csv.Error as exc:
-        errors.add(1, "", f"cannot read the header line: {exc}")
+        errors.add(1, "", N_("cannot read the header line: %(error)s"), error=str(exc))
         return result
 
     spelling = {_header_key(alias): name for name, (_, aliases) in columns.items()
@@ -225,17 +285,19 @@ def _read(
         name = spelling.get(key)
         if name is None:
             if key:
-                result.warnings.append(RowError(file, 1, title, "unknown column ignored"))
+                result.warnings.append(RowError(file, 1, title, N_("unknown column ignored")))
             continue
         if name in index:
-            errors.add(1, title, f"column {name} appears twice (also as {shown[name]!r})")
+            errors.add(1, title, N_("column %(name)s appears twice (also as %(other)r)"),
+                       name=name, other=shown[name])
             continue
         index[name] = pos
         shown[name] = title.strip()
     missing = [name for name, (required, _) in columns.items() if required and name not in index]
     for name in missing:
-        errors.add(1, name, f"required column {name} is missing; the header line has: "
-                            f"{', '.join(h.strip() for h in header)}")
+        errors.add(1, name, N_("required column %(name)s is missing; the header line has: "
+                               "%(header)s"), name=name,
+                   header=", ".join(h.strip() for h in header))
     if missing or result.errors:
         return result
 
@@ -245,19 +307,20 @@ def _read(
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-                errors.add(line, "", f"{len(row)} fields but the header has {len(header)}")
+                errors.add(line, "", N_("%(n)d fields but the header has %(m)d"), n=len(row),
+                           m=len(header))
                 continue
             values = {name: clean_text(row[pos]) if pos < len(row) else ""
                       for name, pos in index.items()}
 
-            def report(column: str, message: str, line: int = line) -> None:
-                errors.add(line, shown.get(column, column), message)
+            def report(column: str, message: Message, line: int = line) -> None:
+                errors.add(line, shown.get(column, column), message.template, **message.params)
 
             record = make(line, values, report)
             if record is not None:
                 result.rows.append(record)
     except csv.Error as exc:
-        errors.add(reader.line_num, "", f"malformed CSV: {exc}")
+        errors.add(reader.line_num, "", N_("malformed CSV: %(error)s"), error=str(exc))
     return result
 
 
@@ -265,7 +328,7 @@ def parse_partial_date(text: str) -> str:
     """Normalise a full or partial date to ISO ``YYYY[-MM[-DD]]``; raise ValueError if invalid.
 
     Accepts ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, ``MM/YYYY``, ``DD/MM/YYYY`` (also with ``-``
-    or ``.`` between day, month and year).
+    or ``.`` between day, month and year). The error is a :class:`DateError` (a ValueError).
     """
     text = text.strip()
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
@@ -274,64 +337,67 @@ def parse_partial_date(text: str) -> str:
     else:
         m = re.fullmatch(r"(?:(\d{1,2})[/.-])?(\d{1,2})[/.-](\d{4})", text)
         if not m:
-            raise ValueError(
-                f"{text!r} is not a date (use YYYY-MM-DD, DD/MM/YYYY, MM/YYYY or YYYY)"
-            )
+            raise DateError(
+                N_("%(text)r is not a date (use YYYY-MM-DD, DD/MM/YYYY, MM/YYYY or YYYY)"),
+                text=text)
         day, month, year = m.groups()
     y = int(year)
     if not 1850 <= y <= dt.date.today().year:
-        raise ValueError(f"year {y} is out of range")
+        raise DateError(N_("year %(year)d is out of range"), year=y)
     if month is None:
         return f"{y:04d}"
     mo = int(month)
     if not 1 <= mo <= 12:
-        raise ValueError(f"month {mo} of {text!r} is not 1-12")
+        raise DateError(N_("month %(month)d of %(text)r is not 1-12"), month=mo, text=text)
     if day is None:
         return f"{y:04d}-{mo:02d}"
     try:
         return dt.date(y, mo, int(day)).isoformat()
     except ValueError:
-        raise ValueError(f"{text!r} is not a valid day of the calendar") from None
+        raise DateError(N_("%(text)r is not a valid day of the calendar"), text=text) from None
 
 
-def _missing_person(
-    line: int, v: dict[str, str], report: Callable[[str, str], None]
-) -> MissingPersonRow | None:
+def _m(template: str, **params: Any) -> Message:
+    return Message(template, params)
+
+
+def _missing_person(line: int, v: dict[str, str], report: Report) -> MissingPersonRow | None:
     bad = False
     if not v["registry_number"]:
-        report("registry_number", "registry number is empty")
+        report("registry_number", _m(N_("registry number is empty")))
         bad = True
     if not v["full_name"]:
-        report("full_name", "full name is empty")
+        report("full_name", _m(N_("full name is empty")))
         bad = True
     sex = SEX_VALUES.get(name_key(v.get("sex", "")))
     if sex is None:
-        report("sex", f"sex {v['sex']!r} is not M, F or U (nam/nữ)")
+        report("sex", _m(N_("sex %(sex)r is not M, F or U (nam/nữ)"), sex=v["sex"]))
         bad = True
     birth_year = None
     if v.get("birth_year"):
         if re.fullmatch(r"\d{4}", v["birth_year"]) and 1850 <= int(v["birth_year"]) <= 2010:
             birth_year = int(v["birth_year"])
         else:
-            report("birth_year", f"birth year {v['birth_year']!r} is not a year between 1850 "
-                                 "and 2010")
+            report("birth_year", _m(N_("birth year %(year)r is not a year between 1850 and 2010"),
+                                    year=v["birth_year"]))
             bad = True
     death_date = ""
     if v.get("death_date"):
         try:
             death_date = parse_partial_date(v["death_date"])
-        except ValueError as exc:
-            report("death_date", str(exc))
+        except DateError as exc:
+            report("death_date", exc.msg)
             bad = True
     if birth_year and death_date and int(death_date[:4]) < birth_year:
-        report("death_date", f"date of death {death_date} is before the birth year {birth_year}")
+        report("death_date", _m(N_("date of death %(date)s is before the birth year %(year)d"),
+                                date=death_date, year=birth_year))
         bad = True
     status = "missing"
     if v.get("status"):
         status = _STATUS_MP.get(name_key(v["status"]), "")
         if not status:
-            report("status", f"status {v['status']!r} is not one of: "
-                             f"{', '.join(MISSING_PERSON_STATUSES)}")
+            report("status", _m(N_("status %(status)r is not one of: %(known)s"),
+                                status=v["status"], known=", ".join(MISSING_PERSON_STATUSES)))
             bad = True
     if bad:
         return None
@@ -349,32 +415,33 @@ def _missing_person(
 def _validate_values(
     values: dict[str, str],
     columns: dict[str, tuple[bool, tuple[str, ...]]],
-    make: Callable[[int, dict[str, str], Callable[[str, str], None]], T | None],
-) -> tuple[T | None, dict[str, str]]:
-    errors: dict[str, str] = {}
+    make: Callable[[int, dict[str, str], Report], T | None],
+) -> tuple[T | None, dict[str, Message]]:
+    errors: dict[str, Message] = {}
     cleaned = {name: clean_text(values.get(name) or "") for name in columns}
 
-    def report(column: str, message: str) -> None:
+    def report(column: str, message: Message) -> None:
         errors.setdefault(column, message)
 
     for name, (required, _) in columns.items():
         if required and not cleaned[name]:
-            report(name, f"{name.replace('_', ' ')} is required")
+            report(name, _m(N_("This field is required.")))
     record = make(0, cleaned, report)
     return (record if not errors else None), errors
 
 
 def validate_missing_person(
     values: dict[str, str],
-) -> tuple[MissingPersonRow | None, dict[str, str]]:
+) -> tuple[MissingPersonRow | None, dict[str, Message]]:
     """Check one missing person given as form values (same rules as a registry file row).
 
-    Returns the row, or ``None`` and the messages per field.
+    Returns the row, or ``None`` and the messages per field (translate with
+    :meth:`Message.translated`).
     """
     return _validate_values(values, MISSING_PERSON_COLUMNS, _missing_person)
 
 
-def validate_grave(values: dict[str, str]) -> tuple[GraveRow | None, dict[str, str]]:
+def validate_grave(values: dict[str, str]) -> tuple[GraveRow | None, dict[str, Message]]:
     """Check one grave given as form values (same rules as a grave-list row)."""
     return _validate_values(values, GRAVE_COLUMNS, _grave)
 
@@ -389,32 +456,35 @@ def parse_missing_persons(data: bytes | str, *, file: str = "registry.csv") -> P
     for row in result.rows:
         if row.registry_number in first:
             errors.add(row.line, "registry_number",
-                       f"registry number {row.registry_number} already appears on line "
-                       f"{first[row.registry_number]}")
+                       N_("registry number %(number)s already appears on line %(first)d"),
+                       number=row.registry_number, first=first[row.registry_number])
         else:
             first[row.registry_number] = row.line
     return result
 
 
-def _grave(line: int, v: dict[str, str], report: Callable[[str, str], None]) -> GraveRow | None:
+def _grave(line: int, v: dict[str, str], report: Report) -> GraveRow | None:
     bad = False
     if not v["number"]:
-        report("number", "grave number is empty")
+        report("number", _m(N_("grave number is empty")))
         bad = True
     inscription = v.get("inscription", "")
     if v.get("status"):
         status = _STATUS_GRAVE.get(name_key(v["status"]), "")
         if not status:
-            report("status", f"status {v['status']!r} is not one of: {', '.join(GRAVE_STATUSES)}")
+            report("status", _m(N_("status %(status)r is not one of: %(known)s"),
+                                status=v["status"], known=", ".join(GRAVE_STATUSES)))
             bad = True
     else:
         status = "named_unconfirmed" if inscription and "vo danh" not in name_key(inscription) \
             else "unnamed"
     if status in ("named_unconfirmed", "identified") and not inscription:
-        report("inscription", f"a grave with status {status} needs the name on its headstone")
+        report("inscription", _m(N_("a grave with status %(status)s needs the name on its "
+                                    "headstone"), status=status))
         bad = True
     if status == "identified" and not v.get("registry_number"):
-        report("registry_number", "an identified grave needs the registry number of the person")
+        report("registry_number",
+               _m(N_("an identified grave needs the registry number of the person")))
         bad = True
     if bad:
         return None
@@ -433,8 +503,8 @@ def parse_grave_list(data: bytes | str, *, file: str = "graves.csv") -> ParseRes
     errors = _Errors(result)
     for row in result.rows:
         if row.place in first:
-            errors.add(row.line, "number",
-                       f"grave {row.label} already appears on line {first[row.place]}")
+            errors.add(row.line, "number", N_("grave %(grave)s already appears on line %(first)d"),
+                       grave=row.label, first=first[row.place])
         else:
             first[row.place] = row.line
     return result

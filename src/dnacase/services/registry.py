@@ -22,6 +22,7 @@ from dnacase.domain.errors import DomainError as PureDomainError
 from dnacase.domain.names import clean_text, like_pattern, name_key
 from dnacase.formats.registry_csv import (
     GraveRow,
+    Message,
     MissingPersonRow,
     ParseResult,
     RowError,
@@ -30,6 +31,7 @@ from dnacase.formats.registry_csv import (
     validate_grave,
     validate_missing_person,
 )
+from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.models.registry import Cemetery, Grave, MissingPerson, RegistryImport, Remains
 from dnacase.services import audit
@@ -51,8 +53,8 @@ def refuse(exc: PureDomainError, *, conflict: bool = False) -> ValidationFailed 
     return cls(message, field_errors=fields)
 
 
-def _translate_fields(errors: dict[str, str]) -> dict[str, str]:
-    return {k: _(v) for k, v in errors.items()}
+def _translate_fields(errors: dict[str, Message]) -> dict[str, str]:
+    return {k: v.translated(_) for k, v in errors.items()}
 
 
 # --------------------------------------------------------------------------- missing persons
@@ -187,7 +189,8 @@ class ImportReport:
 def _report(kind: str, parsed: ParseResult[Any], dry_run: bool) -> ImportReport:
     return ImportReport(
         kind=kind, filename=parsed.file, sha256=parsed.sha256, rows=len(parsed.rows),
-        errors=[str(e) for e in parsed.errors], warnings=[str(w) for w in parsed.warnings],
+        errors=[e.translated(_) for e in parsed.errors],
+        warnings=[w.translated(_) for w in parsed.warnings],
         truncated=parsed.truncated, dry_run=dry_run,
     )
 
@@ -243,11 +246,11 @@ async def import_registry(
             continue
         diffs = [name for name in _MP_FIELDS if getattr(old, name) != getattr(row, name)]
         if diffs:
-            report.errors.append(str(RowError(
+            report.errors.append(RowError(
                 filename, row.line, diffs[0],
-                _("registry number %(n)s is already registered with different data "
-                  "(%(fields)s); correct the registry record instead",
-                  n=row.registry_number, fields=", ".join(diffs)))))
+                N_("registry number %(n)s is already registered with different data "
+                   "(%(fields)s); correct the registry record instead"),
+                {"n": row.registry_number, "fields": ", ".join(diffs)}).translated(_))
         else:
             report.unchanged += 1
     report.created = len(new)
@@ -462,8 +465,10 @@ async def import_graves(
     new: list[dict[str, Any]] = []
     for row in parsed.rows:
         if row.registry_number and row.registry_number not in reg_ids:
-            report.errors.append(str(RowError(filename, row.line, "registry_number", _(
-                "registry number %(n)s is not in the registry", n=row.registry_number))))
+            report.errors.append(RowError(
+                filename, row.line, "registry_number",
+                N_("registry number %(n)s is not in the registry"),
+                {"n": row.registry_number}).translated(_))
             continue
         v = _grave_values(row)
         key = (v["plot"], v["row"], v["number"])
@@ -473,10 +478,11 @@ async def import_graves(
                         "missing_person_id": reg_ids.get(row.registry_number),
                         "created_at": now, "updated_at": now})
         elif old != tuple(v[f] for f in _GRAVE_FIELDS):
-            report.errors.append(str(RowError(filename, row.line, "inscription", _(
-                "grave %(g)s already exists with other data (%(old)s); the file says %(new)s",
-                g=row.label, old=" / ".join(str(x) for x in old if x),
-                new=" / ".join(str(v[f]) for f in _GRAVE_FIELDS if v[f])))))
+            report.errors.append(RowError(
+                filename, row.line, "inscription",
+                N_("grave %(g)s already exists with other data (%(old)s); the file says %(new)s"),
+                {"g": row.label, "old": " / ".join(str(x) for x in old if x),
+                 "new": " / ".join(str(v[f]) for f in _GRAVE_FIELDS if v[f])}).translated(_))
         else:
             report.unchanged += 1
         if len(report.errors) >= 200:
