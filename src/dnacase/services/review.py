@@ -30,6 +30,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dnacase.db import utcnow
+from dnacase.i18n import N_
+from dnacase.i18n import gettext as _
 from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.registry import Cemetery, Grave, MissingPerson, Remains
 from dnacase.models.review import DECISIONS, ReviewCase, ReviewDecision
@@ -68,9 +70,18 @@ def _roles(actor: Any) -> frozenset[str]:
     return frozenset(getattr(r, "role", r) for r in roles)
 
 
+#: Case statuses, decisions and search-run statuses are shown translated (``_(code)``).
+STATUS_LABELS: tuple[str, ...] = (
+    N_("open"), N_("confirmed"), N_("rejected"), N_("more_references"), N_("withdrawn"),
+    N_("confirm"), N_("reject"),
+    N_("queued"), N_("running"), N_("done"), N_("failed"), N_("interrupted"),
+)
+
+
 def _require(actor: Any, *roles: str) -> None:
     if not (_roles(actor) & set(roles)):
-        raise PermissionDenied(f"this action needs one of the roles: {', '.join(roles)}")
+        raise PermissionDenied(_("This action needs one of the roles: %(roles)s.",
+                                 roles=", ".join(_(r) for r in roles)))
 
 
 async def enqueue_candidates(session: AsyncSession, run: SearchRun) -> int:
@@ -224,7 +235,7 @@ async def list_queue(
 async def get_case(session: AsyncSession, case_id: int) -> QueueItem:
     case = await session.get(ReviewCase, case_id)
     if case is None:
-        raise NotFound(f"review case {case_id} not found")
+        raise NotFound(_("Review case %(id)s not found.", id=case_id))
     return (await _items(session, [case]))[0]
 
 
@@ -259,20 +270,22 @@ async def decide(
     """Record a reviewer's decision (see module doc for the rules); returns the case."""
     _require(reviewer, *REVIEW_ROLES)
     if decision not in DECISIONS:
-        raise ValidationFailed("unknown decision", field_errors={
-            "decision": f"choose one of: {', '.join(DECISIONS)}"})
+        raise ValidationFailed(_("Unknown decision."), field_errors={
+            "decision": _("Choose one of: %(choices)s.",
+                          choices=", ".join(_(d) for d in DECISIONS))})
     if not reason or not reason.strip():
-        raise ValidationFailed("a reason is required", field_errors={
-            "reason": "give the reason for the decision"})
+        raise ValidationFailed(_("A reason is required."), field_errors={
+            "reason": _("Give the reason for the decision.")})
     case = await session.get(ReviewCase, case_id, with_for_update=True)
     if case is None:
-        raise NotFound(f"review case {case_id} not found")
+        raise NotFound(_("Review case %(id)s not found.", id=case_id))
     if case.status != "open":
-        raise Conflict(f"the case is {case.status}; no decision can be added")
+        raise Conflict(_("The case is %(status)s; no decision can be added.",
+                         status=_(case.status)))
     prior = [d for d in await decisions_of(session, case) if d.round == case.round]
     if any(d.reviewer_id == reviewer.id for d in prior):
-        raise Conflict("you have already decided on this case; a second, different reviewer "
-                       "must decide")
+        raise Conflict(_("You have already decided on this case; a second, different reviewer "
+                         "must decide."))
     d = ReviewDecision(case_id=case.id, round=case.round, reviewer_id=reviewer.id,
                        decision=decision, reason=reason.strip(),
                        suggested_relative=suggested_relative.strip(), result_id=case.result_id)
@@ -327,13 +340,13 @@ async def withdraw(
     """Withdraw a confirmed identification (admin only, reason required)."""
     _require(admin, "admin")
     if not reason or not reason.strip():
-        raise ValidationFailed("a reason is required", field_errors={
-            "reason": "give the reason for the withdrawal"})
+        raise ValidationFailed(_("A reason is required."), field_errors={
+            "reason": _("Give the reason for the withdrawal.")})
     case = await session.get(ReviewCase, case_id, with_for_update=True)
     if case is None:
-        raise NotFound(f"review case {case_id} not found")
+        raise NotFound(_("Review case %(id)s not found.", id=case_id))
     if case.status != "confirmed":
-        raise Conflict("only a confirmed identification can be withdrawn")
+        raise Conflict(_("Only a confirmed identification can be withdrawn."))
     before = audit.snapshot(case)
     case.status = "withdrawn"
     case.withdrawn_at = utcnow()

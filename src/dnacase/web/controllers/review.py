@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
+from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.services import report as report_service
 from dnacase.services import review as service
@@ -172,5 +173,5 @@ class ReviewApi(Controller):
 
 
 ROUTE_HANDLERS = [ReviewPages, ReviewApi]
-NAV_ITEMS = [NavItem("Review queue", "/review/", ("reviewer", "admin"),
-                     "Candidates waiting for two reviewers", order=61)]
+NAV_ITEMS = [NavItem(N_("Review queue"), "/review/", ("reviewer", "admin"),
+                     N_("Candidates waiting for two reviewers"), order=61)]
