@@ -462,9 +462,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium through Playwright (Debian's /usr/bin/chromium)."""
+    """Headless Chromium through Playwright (Debian's /usr/bin/chromium). Module-scoped: the
+    sync Playwright API keeps an event loop running in the main thread while it is open, which
+    would break the async tests collected after the browser tests."""
     if not Path(CHROMIUM).exists():
         msg = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if IN_CI:
