@@ -8,6 +8,7 @@ QC, web and browser tests.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from dnacase.formats import find_kit, load_frequency_table
+from dnacase.i18n import use_locale
 from dnacase.models.audit import AuditEntry
 from dnacase.models.custody import CustodyEvent
 from dnacase.models.kits import Kit
@@ -23,6 +25,14 @@ from dnacase.models.profiles import Profile
 from dnacase.services import audit, custody, families, kits, registry
 from dnacase.services import profile_import as pi
 from dnacase.services.errors import ValidationFailed
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the catalogue would give Vietnamese, the default locale)."""
+    with use_locale("en"):
+        yield
+
 
 ACTOR = audit.SYSTEM
 LAB = "Phòng xét nghiệm ADN A"

@@ -60,7 +60,7 @@ async def test_cli_validate_commit_and_refuse(db_session, database_url, tmp_path
     res = await _invoke(["import", "profiles", str(bad), "--lab", LAB, "--commit"], database_url,
                   tmp_path)
     assert res.exit_code == 1
-    assert "nothing was imported" in res.output and "line 2" in res.output
+    assert "không nhập gì" in res.output and "dòng 2" in res.output  # the default locale, vi
     assert await count() == 8
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -24,11 +25,19 @@ from dnacase.domain.family import (
     RecordedRelationship,
     build_family_pedigree,
 )
+from dnacase.i18n import use_locale
 from dnacase.models.profiles import Profile, ProfileQCFlag
 from dnacase.services import profile_import as pi
 from dnacase.services import profiles as profiles_service
 from dnacase.services import qc
 from dnacase.services.errors import Conflict, ValidationFailed
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English (the catalogue would give Vietnamese, the default locale)."""
+    with use_locale("en"):
+        yield
 
 
 @pytest.fixture

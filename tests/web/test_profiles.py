@@ -104,7 +104,7 @@ async def test_api_two_steps_refusals_and_idempotence(client_as, lab, sessionmak
                      data={"lab": LAB}, headers=h)
     assert r.status_code == 400
     err = r.json()
-    assert err["error"] == "validation_failed" and "nothing was imported" in err["detail"]
+    assert err["error"] == "validation_failed" and "không nhập gì" in err["detail"]  # vi
     assert err["details"]["issues"][0]["code"] == "kit_wrong_lab"
     assert err["details"]["issues"][0]["sample"] == lab.other_lab
     assert await counts(sessionmaker) == before

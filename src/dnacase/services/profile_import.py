@@ -802,9 +802,9 @@ async def commit_import(
 
 
 def _describe(issue: ReportIssue) -> str:
-    where = [w for w in (f"line {issue.line}" if issue.line else None,
-                         f"sample {issue.sample}" if issue.sample else None,
-                         f"locus {issue.locus}" if issue.locus else None) if w]
+    where = [w for w in (_("line %(n)s", n=issue.line) if issue.line else None,
+                         _("sample %(s)s", s=issue.sample) if issue.sample else None,
+                         _("locus %(l)s", l=issue.locus) if issue.locus else None) if w]
     return f"{', '.join(where)}: {issue.message}" if where else issue.message
 
 
