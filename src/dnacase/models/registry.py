@@ -50,7 +50,11 @@ class Cemetery(SQLModel, table=True):
     """A cemetery (nghĩa trang liệt sĩ) with its administrative location and coordinates."""
 
     __tablename__ = "cemeteries"
-    __table_args__ = (UniqueConstraint("name", "province"),)
+    __table_args__ = (
+        UniqueConstraint("name", "province"),
+        CheckConstraint("candidate_pool_size IS NULL OR candidate_pool_size >= 2",
+                        name="candidate_pool_positive"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -60,6 +64,9 @@ class Cemetery(SQLModel, table=True):
     province: str = Field(default="", max_length=200)
     latitude: float | None = Field(default=None)
     longitude: float | None = Field(default=None)
+    #: number of missing persons who could be buried here (the search's ``area`` prior is
+    #: ``1 / candidate_pool_size`` for remains from its graves); None: the flat default
+    candidate_pool_size: int | None = Field(default=None)
     notes: str = Field(default="", sa_type=Text)
     created_at: dt.datetime = utc_field()
     updated_at: dt.datetime = utc_field()

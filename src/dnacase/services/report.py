@@ -57,6 +57,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "prior": "Prior probability",
         "prior_flat": "1/{n}: every missing person of the registry equally likely (flat prior)",
         "prior_fixed": "{p} (set by the laboratory)",
+        "prior_area": "1/{n}: the missing persons who could be buried in {cemetery}, equally "
+                      "likely (prior by area)",
         "posterior": "Posterior probability of H1",
         "loci": "Loci compared",
         "inconsistent": "Loci inconsistent without a mutation",
@@ -94,6 +96,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "prior": "Xác suất tiên nghiệm",
         "prior_flat": "1/{n}: mọi người mất tích trong sổ đăng ký có khả năng như nhau",
         "prior_fixed": "{p} (do phòng xét nghiệm ấn định)",
+        "prior_area": "1/{n}: những người mất tích có thể được an táng tại {cemetery} có khả "
+                      "năng như nhau (tiên nghiệm theo khu vực)",
         "posterior": "Xác suất hậu nghiệm của H1",
         "loci": "Số locus được so sánh",
         "inconsistent": "Locus không tương thích nếu không có đột biến",
@@ -256,7 +260,11 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
     t = TEXTS["vi" if lang == "vi" else "en"]
     it = detail.item
     run = detail.run
-    if run.prior_mode == "flat":
+    area = ((run.notes or {}).get("prior_area") or {}).get("cemeteries") or {}
+    if (run.prior_mode == "area" and it.cemetery is not None
+            and str(it.cemetery.id) in area):
+        prior = t["prior_area"].format(n=round(1 / it.result.prior), cemetery=it.cemetery.name)
+    elif run.prior_mode in ("flat", "area"):
         prior = t["prior_flat"].format(n=round(1 / it.result.prior))
     else:
         prior = t["prior_fixed"].format(p=f"{it.result.prior:.6g}")

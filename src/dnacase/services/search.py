@@ -6,8 +6,12 @@ the per-locus log10 LRs (markers unlinked), read from the kinship engine's per-f
 (:func:`dnacase.kinship.build_family_tables`), which equal :func:`missing_person_lr` exactly.
 
 Prior and posterior (per pair): ``prior = 1 / N`` with ``N`` the number of missing persons who
-could be in the remains' cemetery or area; the flat default takes every missing person of the
-registry (status ``missing``), ``prior_mode="fixed"`` uses a given value. Posterior, in log
+could be in the remains' cemetery or area. ``prior_mode="flat"`` (the default) takes every
+missing person of the registry (status ``missing``); ``prior_mode="area"`` takes, for remains
+from a grave of a cemetery whose ``candidate_pool_size`` is set (staff configure it per
+cemetery), ``N = candidate_pool_size``, and the flat default for every other remains (no grave,
+or no pool size set); the pool sizes used are recorded in ``run.notes["prior_area"]``;
+``prior_mode="fixed"`` uses a given value. Each stored pair keeps its own prior. Posterior, in log
 space: ``log10 odds = log10 LR + log10 prior - log10(1 - prior)``, ``posterior = 1 / (1 +
 10^-odds)`` (equal to ``LR p / (LR p + 1 - p)``).
 
@@ -67,6 +71,7 @@ __all__ = [
     "Panel",
     "RunInterrupted",
     "SearchParameters",
+    "area_priors",
     "build_panel",
     "create_run",
     "execute_run",
@@ -79,7 +84,7 @@ __all__ = [
     "score_block",
 ]
 
-PRIOR_MODES = ("flat", "fixed")
+PRIOR_MODES = ("flat", "fixed", "area")
 MUTATION_MODELS = ("none", "equal", "proportional", "stepwise", "onestep")
 
 
@@ -101,6 +106,7 @@ class SearchParameters:
     prior_mode: str = "flat"
     prior_value: float | None = None
     block_families: int = 512
+    lineage_filter: bool = False
 
     def validate(self) -> None:
         errors: dict[str, str] = {}
@@ -350,7 +356,7 @@ async def list_runs(session: AsyncSession, *, limit: int = 50) -> list[SearchRun
 def run_progress(run: SearchRun) -> dict[str, Any]:
     """JSON view of a run's progress."""
     return {
-        "id": run.id, "status": run.status, "scope": run.scope,
+        "id": run.id, "status": run.status, "scope": run.scope, "prior_mode": run.prior_mode,
         "pairs_total": run.pairs_total, "pairs_done": run.pairs_done,
         "blocks_total": run.blocks_total, "blocks_done": run.blocks_done,
         "rate_pairs_per_s": run.rate_pairs_per_s, "seconds_left": run.seconds_left,
@@ -359,6 +365,33 @@ def run_progress(run: SearchRun) -> dict[str, Any]:
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
     }
+
+
+async def _area_pools(session: AsyncSession) -> dict[int, int]:
+    """``{cemetery id: candidate_pool_size}`` of the cemeteries that have one."""
+    from dnacase.models.registry import Cemetery
+
+    return {int(c): int(n) for c, n in await session.execute(select(
+        Cemetery.id, Cemetery.candidate_pool_size).where(
+        Cemetery.candidate_pool_size.is_not(None)))}
+
+
+async def area_priors(session: AsyncSession, remains_ids: Sequence[int],
+                      pools: dict[int, int]) -> dict[int, float]:
+    """``{remains id: 1 / pool size}`` for remains from a grave of a cemetery in ``pools``
+    (``{cemetery id: number of missing persons who could be there}``); other remains are left
+    out (they take the flat default)."""
+    from dnacase.models.registry import Grave, Remains
+
+    if not pools:
+        return {}
+    wanted = set(remains_ids)
+    out: dict[int, float] = {}
+    for rid, cid in await session.execute(select(Remains.id, Grave.cemetery_id).join(
+            Grave, Grave.id == Remains.grave_id)):
+        if rid in wanted and cid in pools:
+            out[int(rid)] = 1.0 / max(int(pools[cid]), 2)
+    return out
 
 
 async def _prior(session: AsyncSession, params: SearchParameters) -> float:
@@ -428,8 +461,11 @@ def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache) 
 def _pair_rows(
     prep: _Prepared, run: SearchRun, block_no: int, f0: int,
     hits: tuple[np.ndarray, np.ndarray, np.ndarray], prior: float, params: SearchParameters,
+    prior_by_remains: dict[int, float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Result rows of a block's hits (per-locus LRs, loci compared, inconsistent loci)."""
+    """Result rows of a block's hits (per-locus LRs, loci compared, inconsistent loci);
+    ``prior_by_remains`` overrides the run's ``prior`` per remains id (area prior)."""
+    by_remains = prior_by_remains or {}
     r_idx, f_loc, vals = hits
     if r_idx.size == 0:
         return []
@@ -453,14 +489,15 @@ def _pair_rows(
         if fi in plain_tables:
             pt = plain_tables[fi][idx]
             inconsistent = [names[j] for j in np.flatnonzero(np.isneginf(pt) & r_typed)]
-        odds, post = posterior_from_log10(v, prior)
+        p = by_remains.get(prep.remains_ids[r], prior)
+        odds, post = posterior_from_log10(v, p)
         rows.append({
             "run_id": run.id, "block_no": block_no,
             "remains_id": prep.remains_ids[r], "missing_person_id": prep.fam_ids[fi],
             "log10_lr": float(v),
             "per_locus": {names[j]: float(per[j]) for j in np.flatnonzero(r_typed)},
             "loci_compared": int(compared.sum()), "inconsistent": inconsistent,
-            "prior": prior, "log10_posterior_odds": float(odds), "posterior": float(post),
+            "prior": p, "log10_posterior_odds": float(odds), "posterior": float(post),
             "candidate": bool(v >= lr_min and post >= params.posterior_threshold),
             "created_at": utcnow(),
         })
@@ -531,6 +568,14 @@ async def execute_run(
                                      remains_id=run.remains_id)
         prior = run.prior_value if (run.prior_value and run.status != "queued") else (
             await _prior(session, params))
+        area_pools: dict[int, int] = {}
+        prior_by_remains: dict[int, float] = {}
+        if params.prior_mode == "area":
+            recorded = (run.notes or {}).get("prior_area")
+            area_pools = ({int(k): int(v) for k, v in recorded["cemeteries"].items()}
+                          if recorded and run.status != "queued" else await _area_pools(session))
+            prior_by_remains = await area_priors(
+                session, [r.remains_id for r in inputs.remains], area_pools)
     if not inputs.families or not inputs.remains:
         async with sessionmaker() as session, session.begin():
             run = await get_run(session, run_id)
@@ -609,6 +654,10 @@ async def execute_run(
                      "source": spec() if callable(spec) else None,
                      "frequency_notes": prep.panel.notes, "families_skipped": skipped,
                      "population": prep.panel.population}
+        if params.prior_mode == "area":
+            run.notes = {**run.notes, "prior_area": {
+                "default": prior, "cemeteries": {str(k): v for k, v in area_pools.items()},
+                "remains_with_area_prior": len(prior_by_remains)}}
         run.started_at = run.started_at or dt.datetime.now(dt.UTC)
         run.heartbeat_at = dt.datetime.now(dt.UTC)
         run.error = ""
@@ -629,7 +678,7 @@ async def execute_run(
             ).with_for_update())).scalar_one()
             if blk.done:
                 return
-            rows = _pair_rows(prep, run, block_no, f0, hits, prior, params)
+            rows = _pair_rows(prep, run, block_no, f0, hits, prior, params, prior_by_remains)
             await session.execute(delete(SearchResult).where(
                 SearchResult.run_id == run_id, SearchResult.block_no == block_no))
             if rows:

@@ -16,6 +16,7 @@ from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Response, Template
 
+from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.services import search as service
 from dnacase.services.errors import DomainError, ValidationFailed
@@ -51,30 +52,48 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
                                    field_errors={name: _("Enter a number.")}) from exc
 
     prior = values.get("prior_value")
+    mode = str(values.get("prior_mode") or "")
+    if mode not in service.PRIOR_MODES:
+        mode = "fixed" if prior not in (None, "") else "flat"
     return service.SearchParameters(
         frequency_table=str(values.get("frequency_table") or "nist1036_asian"),
         mutation_model=str(values.get("mutation_model") or "stepwise"),
         mutation_rate=num("mutation_rate", 0.001),
         lr_threshold=num("lr_threshold", 10_000.0),
         posterior_threshold=num("posterior_threshold", 0.999),
-        prior_mode="fixed" if prior not in (None, "") else "flat",
-        prior_value=num("prior_value", 0.0) if prior not in (None, "") else None,
+        prior_mode=mode,
+        prior_value=num("prior_value", 0.0) if (prior not in (None, "")
+                                                and mode == "fixed") else None,
+        lineage_filter=_flag(values.get("lineage_filter")),
     )
+
+
+def _flag(value: Any) -> bool:
+    """A checkbox or JSON boolean: true for ``on``/``true``/``1``/``yes`` and True."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("on", "true", "1", "yes")
 
 
 async def _start(request: Request[Any, Any, Any], db_session: Any, user: Any,
                  values: dict[str, Any]) -> tuple[Any, BackgroundTask]:
     settings: Settings = request.app.state["settings"]
-    source = default_source(settings)
     run = await service.create_run(
         db_session, _params(values), actor=user,
         missing_person_id=_int(values.get("family_id")), remains_id=_int(values.get("remains_id")),
-        executor=settings.dask_scheduler or "local")
+        executor=settings.dask_scheduler or "local",
+        incremental=_flag(values.get("incremental")))
     await db_session.commit()
-    task = BackgroundTask(
-        service.execute_run, request.app.state["sessionmaker"], run.id, source,
+    return run, _task(request, int(run.id))  # type: ignore[arg-type]
+
+
+def _task(request: Request[Any, Any, Any], run_id: int) -> BackgroundTask:
+    """Execute (or resume) run ``run_id`` after the response, off the event loop."""
+    settings: Settings = request.app.state["settings"]
+    source = default_source(settings)
+    return BackgroundTask(
+        service.execute_run, request.app.state["sessionmaker"], run_id, source,
         cache_dir=settings.var_dir / "search_tables", dask_scheduler=settings.dask_scheduler)
-    return run, task
 
 
 @dataclass
@@ -87,6 +106,9 @@ class RunWrite:
     lr_threshold: float = 10_000.0
     posterior_threshold: float = 0.999
     prior_value: float | None = None
+    prior_mode: str | None = None
+    incremental: bool = False
+    lineage_filter: bool = False
 
 
 class SearchPages(Controller):
@@ -117,6 +139,18 @@ class SearchPages(Controller):
         run = await service.get_run(db_session, run_id)
         return page("search/run.html", run=run, progress=service.run_progress(run))
 
+    @post("/runs/{run_id:int}/execute", name="search_execute", guards=[RUN])
+    async def execute(self, request: Request[Any, Any, Any], db_session: DbSession,
+                      run_id: FromPath[int]) -> Redirect:
+        """Execute a queued run (e.g. the incremental run queued by a profile import) or
+        resume an interrupted one, in the background."""
+        run = await service.get_run(db_session, run_id)
+        resp = redirect(f"/search/runs/{run.id}")
+        if run.status in ("queued", "interrupted"):
+            flash(request, _("Search run %(id)d started.", id=run.id))
+            resp.background = _task(request, int(run.id))  # type: ignore[arg-type]
+        return resp
+
 
 class SearchApi(Controller):
     path = "/api/search"
@@ -131,7 +165,8 @@ class SearchApi(Controller):
         run = await service.get_run(db_session, run_id)
         return {**service.run_progress(run), "parameters": run.parameters,
                 "engine_version": run.engine_version, "software_version": run.software_version,
-                "profile_versions": run.profile_versions, "prior": run.prior_value}
+                "profile_versions": run.profile_versions, "prior": run.prior_value,
+                "prior_mode": run.prior_mode}
 
     @post("/runs", guards=[RUN], summary="Start a search run (blind, one family or one remains)",
           status_code=202)
@@ -141,7 +176,17 @@ class SearchApi(Controller):
             k: v for k, v in data.__dict__.items()})
         return Response(service.run_progress(run), status_code=202, background=task)
 
+    @post("/runs/{run_id:int}/execute", guards=[RUN], status_code=202,
+          summary="Execute a queued run (e.g. queued by a profile import) or resume one")
+    async def execute(self, request: Request[Any, Any, Any], db_session: DbSession,
+                      run_id: FromPath[int]) -> Response[dict[str, Any]]:
+        run = await service.get_run(db_session, run_id)
+        if run.status not in ("queued", "interrupted"):
+            return Response(service.run_progress(run), status_code=200)
+        return Response(service.run_progress(run), status_code=202,
+                        background=_task(request, int(run.id)))  # type: ignore[arg-type]
+
 
 ROUTE_HANDLERS = [SearchPages, SearchApi]
-NAV_ITEMS = [NavItem("Search", "/search/", ("lab", "reviewer", "admin"),
-                     "Search every remains profile against every family", order=60)]
+NAV_ITEMS = [NavItem(N_("Search"), "/search/", ("lab", "reviewer", "admin"),
+                     N_("Search every remains profile against every family"), order=60)]
