@@ -106,7 +106,7 @@ def test_reviewer_confirms_and_opens_the_pdf(browser, demo_server) -> None:
     assert p2.locator("#case-status").inner_text().strip() != ""
     p2.click("text=HTML (vi)")
     p2.wait_for_selector("#report-lr")
-    assert "Tỷ số khả dĩ" in p2.content()
+    assert "Tỷ số khả năng (LR)" in p2.content()
     href = p2.locator("a:has-text('PDF')").first.get_attribute("href")
     pdf = ctx2.request.get(base + href if href.startswith("/") else href)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"

@@ -58,7 +58,7 @@ async def test_reviewers_confirm_blind_and_open_the_report(sessionmaker, tmp_pat
     html = await rev.get(f"/review/{case_id}/report?lang=en")
     assert html.status_code == 200 and "H1: the remains are those of" in html.text
     vi = await rev.get(f"/review/{case_id}/report?lang=vi")
-    assert "Tỷ số khả dĩ" in vi.text
+    assert "Tỷ số khả năng (LR)" in vi.text
     pdf = await rev.get(f"/review/{case_id}/report.pdf?lang=vi")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")

@@ -11,13 +11,15 @@ in ``dnacase/data/fonts`` (covers Vietnamese; Bitstream Vera licence, see the LI
 there). Statistics are stated the way forensic reports state them: the two hypotheses, the
 likelihood ratio (and its log10), the prior and how it was chosen, the posterior probability,
 the loci and kits, the frequency database, the mutation model and the software versions.
-Report texts exist in Vietnamese (``vi``) and English (``en``) whatever the user's locale.
+Report texts exist in Vietnamese (``vi``) and English (``en``) whatever the user's locale: they
+are message-catalogue ids (:data:`TEXTS`), translated in the report's language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dnacase import i18n
 from dnacase.domain.family import FamilyPedigree
 from dnacase.domain.pedigree_svg import draw_pedigree_svg
+from dnacase.i18n import N_
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.search import SearchRun
 from dnacase.models.users import User
@@ -36,86 +40,74 @@ from dnacase.settings import package_dir
 
 __all__ = ["TEXTS", "CandidateDetail", "LocusRow", "candidate_detail", "lr_words", "report_pdf"]
 
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "DNA identification report",
-        "case": "Case",
-        "date": "Date",
-        "status": "Status",
-        "missing": "Missing person",
-        "registry": "Registry number",
-        "unit": "Unit",
-        "death": "Date and place of death",
-        "remains": "Remains",
-        "grave": "Grave",
-        "cemetery": "Cemetery",
-        "hypotheses": "Hypotheses",
-        "h1": "H1: the remains are those of {name}, the missing person of the family pedigree.",
-        "h2": "H2: the remains are those of a person unrelated to the family.",
-        "lr": "Likelihood ratio (LR)",
-        "lr_sentence": "The DNA results are {lr} times more probable under H1 than under H2.",
-        "prior": "Prior probability",
-        "prior_flat": "1/{n}: every missing person of the registry equally likely (flat prior)",
-        "prior_fixed": "{p} (set by the laboratory)",
-        "prior_area": "1/{n}: the missing persons who could be buried in {cemetery}, equally "
-                      "likely (prior by area)",
-        "posterior": "Posterior probability of H1",
-        "loci": "Loci compared",
-        "inconsistent": "Loci inconsistent without a mutation",
-        "none": "none",
-        "kits": "Kits",
-        "freq": "Allele frequency database",
-        "mutation": "Mutation model",
-        "software": "Software",
-        "relatives": "Reference relatives typed",
-        "locus": "Locus",
-        "remains_gt": "Remains",
-        "log10": "log10 LR",
-        "reviewers": "Confirmed by",
-        "note": "Markers treated as unlinked: the LR is the product of the per-locus LRs. "
-                "Synthetic demo data: not a real case.",
-        "withdrawn": "WITHDRAWN",
-    },
-    "vi": {
-        "title": "Báo cáo giám định ADN xác định danh tính",
-        "case": "Hồ sơ",
-        "date": "Ngày",
-        "status": "Trạng thái",
-        "missing": "Liệt sĩ / người mất tích",
-        "registry": "Số hồ sơ",
-        "unit": "Đơn vị",
-        "death": "Ngày và nơi hy sinh",
-        "remains": "Hài cốt",
-        "grave": "Mộ",
-        "cemetery": "Nghĩa trang",
-        "hypotheses": "Giả thuyết",
-        "h1": "H1: hài cốt là của {name}, người mất tích trong phả hệ gia đình.",
-        "h2": "H2: hài cốt là của một người không có quan hệ huyết thống với gia đình.",
-        "lr": "Tỷ số khả dĩ (LR)",
-        "lr_sentence": "Kết quả ADN có khả năng xảy ra theo H1 cao gấp {lr} lần so với H2.",
-        "prior": "Xác suất tiên nghiệm",
-        "prior_flat": "1/{n}: mọi người mất tích trong sổ đăng ký có khả năng như nhau",
-        "prior_fixed": "{p} (do phòng xét nghiệm ấn định)",
-        "prior_area": "1/{n}: những người mất tích có thể được an táng tại {cemetery} có khả "
-                      "năng như nhau (tiên nghiệm theo khu vực)",
-        "posterior": "Xác suất hậu nghiệm của H1",
-        "loci": "Số locus được so sánh",
-        "inconsistent": "Locus không tương thích nếu không có đột biến",
-        "none": "không có",
-        "kits": "Bộ kit",
-        "freq": "Cơ sở dữ liệu tần số alen",
-        "mutation": "Mô hình đột biến",
-        "software": "Phần mềm",
-        "relatives": "Người thân tham chiếu đã phân tích",
-        "locus": "Locus",
-        "remains_gt": "Hài cốt",
-        "log10": "log10 LR",
-        "reviewers": "Xác nhận bởi",
-        "note": "Các marker được coi là không liên kết: LR là tích của LR từng locus. "
-                "Dữ liệu demo giả lập: không phải hồ sơ thật.",
-        "withdrawn": "ĐÃ THU HỒI",
-    },
+#: The report's texts as English catalogue message ids (``{name}`` placeholders are filled with
+#: ``str.format``); the Vietnamese is in the ``vi`` catalogue. :data:`TEXTS` gives them per
+#: language.
+_TEXT_IDS: dict[str, str] = {
+    "title": N_("DNA identification report"),
+    "case": N_("Case"),
+    "date": N_("Date"),
+    "status": N_("Status"),
+    "missing": N_("Missing person"),
+    "registry": N_("Registry number"),
+    "unit": N_("Unit"),
+    "death": N_("Date and place of death"),
+    "remains": N_("Remains"),
+    "grave": N_("Grave"),
+    "cemetery": N_("Cemetery"),
+    "hypotheses": N_("Hypotheses"),
+    "h1": N_("H1: the remains are those of {name}, the missing person of the family pedigree."),
+    "h2": N_("H2: the remains are those of a person unrelated to the family."),
+    "lr": N_("Likelihood ratio (LR)"),
+    "lr_sentence": N_("The DNA results are {lr} times more probable under H1 than under H2."),
+    "prior": N_("Prior probability"),
+    "prior_flat": N_("1/{n}: every missing person of the registry equally likely (flat prior)"),
+    "prior_fixed": N_("{p} (set by the laboratory)"),
+    "prior_area": N_("1/{n}: the missing persons who could be buried in {cemetery}, equally "
+                        "likely (prior by area)"),
+    "posterior": N_("Posterior probability of H1"),
+    "loci": N_("Loci compared"),
+    "inconsistent": N_("Loci inconsistent without a mutation"),
+    "none": N_("none"),
+    "kits": N_("Kits"),
+    "freq": N_("Allele frequency database"),
+    "mutation": N_("Mutation model"),
+    "software": N_("Software"),
+    "relatives": N_("Reference relatives typed"),
+    "locus": N_("Locus"),
+    "remains_gt": N_("Remains"),
+    "reviewers": N_("Confirmed by"),
+    "note": N_("Markers treated as unlinked: the LR is the product of the per-locus LRs. "
+                "Synthetic demo data: not a real case."),
+    "withdrawn": N_("WITHDRAWN"),
 }
+_SAME_TEXTS = {"log10": "log10 LR"}  # not translated
+
+
+class _Texts(Mapping[str, dict[str, str]]):
+    """``TEXTS["vi"]`` / ``TEXTS["en"]``: the report texts in that language, from the catalogue."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], dict[str, str]] = {}
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        if lang not in i18n.LOCALES:
+            raise KeyError(lang)
+        key = (lang, id(i18n.get_translations(lang)))
+        if key not in self._cache:
+            with i18n.use_locale(lang):
+                self._cache[key] = {k: i18n.gettext(v) for k, v in _TEXT_IDS.items()}
+            self._cache[key].update(_SAME_TEXTS)
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(i18n.LOCALES)
+
+    def __len__(self) -> int:
+        return len(i18n.LOCALES)
+
+
+TEXTS: Mapping[str, dict[str, str]] = _Texts()
 
 
 def lr_words(log10_lr: float) -> str:
@@ -255,6 +247,11 @@ async def candidate_detail(
                            confirmed_by, source is not None, sorted(set(typing)))
 
 
+def _in(lang: str, message: str) -> str:
+    with i18n.use_locale(lang):
+        return i18n.gettext(message)
+
+
 def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
     """Values of the report in ``lang`` (``vi`` or ``en``) for the HTML and the PDF."""
     t = TEXTS["vi" if lang == "vi" else "en"]
@@ -274,7 +271,7 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
         "t": t,
         "lang": lang,
         "case_id": it.case.id,
-        "status": it.case.status,
+        "status": _in(lang, it.case.status),
         "withdrawn": it.case.status == "withdrawn",
         "date": dt.date.today().isoformat(),
         "missing_name": it.missing.full_name,
