@@ -76,14 +76,20 @@ def command() -> None:
 @click.option("--posterior-threshold", type=float, default=0.999, show_default=True)
 @click.option("--prior", "prior_value", type=float, default=None,
               help="Fixed prior (default: flat, 1 / number of missing persons).")
+@click.option("--prior-mode", type=click.Choice(["flat", "area", "fixed"]), default=None,
+              help="flat: 1 / missing persons; area: 1 / the cemetery's candidate pool size "
+              "(flat where not set); fixed: --prior. Default: fixed with --prior, else flat.")
+@click.option("--lineage-filter", is_flag=True,
+              help="Skip the autosomal comparison of pairs whose mtDNA/Y haplotypes exclude a "
+              "common lineage.")
 @click.option("--block", "block_families", type=int, default=512, show_default=True,
               help="Families per block.")
 @click.option("--incremental", is_flag=True,
               help="Only new remains profiles and families with new or changed references.")
 def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | None,
             frequencies: str, mutation_model: str, mutation_rate: float, lr_threshold: float,
-            posterior_threshold: float, prior_value: float | None, block_families: int,
-            incremental: bool) -> None:
+            posterior_threshold: float, prior_value: float | None, prior_mode: str | None,
+            lineage_filter: bool, block_families: int, incremental: bool) -> None:
     """Start a search run and wait for it (progress on stderr)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
     from dnacase.services import search
@@ -94,8 +100,8 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
     params = search.SearchParameters(
         frequency_table=frequencies, mutation_model=mutation_model, mutation_rate=mutation_rate,
         lr_threshold=lr_threshold, posterior_threshold=posterior_threshold,
-        prior_mode="fixed" if prior_value is not None else "flat", prior_value=prior_value,
-        block_families=block_families)
+        prior_mode=prior_mode or ("fixed" if prior_value is not None else "flat"),
+        prior_value=prior_value, block_families=block_families, lineage_filter=lineage_filter)
 
     async def create() -> int:
         engine = create_engine(settings.database_url)
@@ -125,7 +131,8 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
 @click.option("--stale", type=float, default=120.0, show_default=True,
               help="Seconds without a heartbeat after which a running run is interrupted.")
 def resume_cmd(genotypes: Path | None, stale: float) -> None:
-    """Resume runs whose process died (no duplicate or lost results)."""
+    """Resume runs whose process died (no duplicate or lost results) and execute queued runs
+    (e.g. the incremental search a profile import queues)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
     from dnacase.services import search
 

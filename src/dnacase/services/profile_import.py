@@ -182,6 +182,7 @@ class ImportReport:
     already: ProfileImport | None = None
     import_id: int | None = None
     seconds: float = 0.0
+    search_run_id: int | None = None  # the incremental search queued by the commit
 
     @property
     def errors(self) -> list[ReportIssue]:
@@ -797,6 +798,11 @@ async def commit_import(
                                          if s.override},
                        }, request_meta=meta)
     report.import_id = imp.id
+    if purpose != "elimination" and (counts["new"] or counts["new_version"]):
+        from dnacase.services import search  # new profiles: queue an incremental search
+
+        report.search_run_id = (await search.queue_incremental_after_import(
+            session, int(imp.id), actor=actor)).id  # type: ignore[arg-type]
     report.seconds += time.perf_counter() - started
     return report
 

@@ -79,6 +79,7 @@ __all__ = [
     "get_run",
     "list_runs",
     "posterior_from_log10",
+    "queue_incremental_after_import",
     "recover_interrupted",
     "run_progress",
     "score_block",
@@ -331,6 +332,42 @@ async def create_run(
     await session.flush()
     await audit.record(session, actor or audit.SYSTEM, "search.run.create", run,
                        after=audit.snapshot(run))
+    return run
+
+
+async def queue_incremental_after_import(
+    session: AsyncSession, import_id: int, *, actor: audit.ActorLike | None = None,
+) -> SearchRun:
+    """Queue an incremental search for what a committed profile import changed (called in the
+    import's transaction, so the run exists exactly when the import does).
+
+    The run takes the parameters of the latest blind or incremental run (the defaults when
+    there is none), so new profiles are searched the way the rest were. If an incremental run
+    is already queued it is reused (it covers every change up to the moment it executes, see
+    :func:`execute_run`) and the import is added to its ``notes["imports"]``. Execute it with
+    :func:`execute_run` (the web app starts it in the background, ``dnacase search resume``
+    runs queued runs)."""
+    queued = (await session.execute(select(SearchRun).where(
+        SearchRun.status == "queued", SearchRun.scope == "incremental").order_by(
+        SearchRun.id.desc()).limit(1))).scalar_one_or_none()
+    if queued is not None:
+        notes = dict(queued.notes or {})
+        notes["imports"] = [*notes.get("imports", []), import_id]
+        queued.notes = notes
+        await session.flush()
+        return queued
+    last = (await session.execute(select(SearchRun).where(
+        SearchRun.scope.in_(("all", "incremental"))).order_by(
+        SearchRun.id.desc()).limit(1))).scalar_one_or_none()
+    params = run_parameters(last) if last is not None else SearchParameters()
+    try:
+        params.validate()
+        load_frequency_table(params.frequency_table)
+    except (ValidationFailed, ValueError, KeyError, OSError):
+        params = SearchParameters()
+    run = await create_run(session, params, actor=actor, incremental=True)
+    run.notes = {"imports": [import_id], "trigger": "profile import"}
+    await session.flush()
     return run
 
 
