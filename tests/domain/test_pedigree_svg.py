@@ -106,3 +106,20 @@ def test_translate_is_applied_to_labels_and_legend() -> None:
 
 def test_drawing_is_deterministic() -> None:
     assert draw_pedigree_svg(family()) == draw_pedigree_svg(family())
+
+
+def test_legend_fits_inside_a_small_drawing():
+    """A two-person family is narrower than the legend: the drawing widens so no caption is cut."""
+    mp = MissingPersonInfo("1", "Bùi Thế Lâm", "M")
+    ped = build_family_pedigree(
+        mp,
+        [FamilyMember("m", "Lê Thị Huệ", "F", typed=True)],
+        [RecordedRelationship("m", "mother")],
+    )
+    root = ET.fromstring(draw_pedigree_svg(ped))
+    width = float(root.get("width"))
+    legend = next(g for g in root.iter(f"{{{NS['s']}}}g") if g.get("class") == "legend")
+    texts = legend.findall("s:text", NS)
+    assert texts
+    last = texts[-1]
+    assert float(last.get("x")) + 6.2 * len(last.text) <= width

@@ -165,6 +165,11 @@ class _Layout:
                         self.pos[node_id] += want - have
 
 
+def _legend_step(caption: str) -> float:
+    """Horizontal space (px) one legend entry takes: symbol, gap and its caption."""
+    return 34 + 6.2 * len(caption)
+
+
 def _symbol(node: PedigreeNode, x: float, y: float, size: float = SIZE) -> str:
     half = size / 2
     if node.missing:
@@ -223,6 +228,8 @@ def draw_pedigree_svg(
         return MARGIN + SIZE / 2 + (layout.nodes[node_id].generation - top) * ROW
 
     width = MARGIN * 2 + SIZE * 2 + max(xs.values()) * UNIT + UNIT / 2
+    if legend:  # the legend is one row: the drawing is at least as wide as it
+        width = max(width, MARGIN * 2 + sum(_legend_step(translate(t)) for _, t in LEGEND))
     height = MARGIN * 2 + (gens[-1] - top) * ROW + SIZE + 40 + (34 if legend else 0)
     label = title or translate("Family pedigree")
     parts: list[str] = [
@@ -334,7 +341,7 @@ def draw_pedigree_svg(
             parts.append(
                 f'<text x="{lx + 20:.1f}" y="{ly + 4:.1f}">{escape(caption)}</text>'
             )
-            lx += 34 + 6.2 * len(caption)
+            lx += _legend_step(caption)
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts)
