@@ -23,6 +23,22 @@ run (process killed) is resumed by calling :func:`execute_run` again; if its inp
 meantime it restarts from scratch. Progress (pairs done, rate, seconds left) is written to the
 run after every block.
 
+Lineage filter (``lineage_filter=True``, off by default): before the results of a block are
+stored, pairs whose lineage haplotypes exclude a common lineage are dropped. A family's lineage
+references are its typed relatives in the missing person's maternal line (mtDNA,
+:func:`~dnacase.kinship.lineage.mtdna_references`) and, for a male missing person, his paternal
+line (Y-STR); references outside the line are not used. For one marker a pair is *comparable*
+when the remains and at least one in-line reference carry that haplotype, and *not excluded*
+when some in-line reference is not excluded (cannot exclude or inconclusive; mtDNA ranges too
+short to compare count as inconclusive), computed exactly by
+:func:`~dnacase.kinship.lineage.mtdna_candidate_pairs` / ``ystr_candidate_pairs``. A pair is
+excluded when at least one marker is comparable and every comparable marker excludes (so the
+autosomal data are compared for pairs whose mtDNA *or* Y cannot be excluded); pairs without
+lineage data on either side are compared as usual. The count of pairs excluded (over the whole
+remains x family grid) is in ``run.notes["lineage_filter"]``. The filter is applied to each
+block's screened pairs, so it removes them from the results and the review queue; it does not
+yet shorten the autosomal screen itself.
+
 Stored pairs: every pair with ``log10 LR >= store_min_log10`` (default 2); pairs below are
 counted, not stored. Family tables are cached on disk by the digest of the data they were built
 from (pedigree, reference genotypes, loci, frequencies, mutation model) and rebuilt only when
@@ -65,13 +81,20 @@ from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
 from dnacase.services import audit
 from dnacase.services.errors import NotFound, ValidationFailed
-from dnacase.services.search_inputs import FamilyInput, ProfileSource, SearchInputs, gather_inputs
+from dnacase.services.search_inputs import (
+    FamilyInput,
+    LineageInput,
+    ProfileSource,
+    SearchInputs,
+    gather_inputs,
+)
 
 __all__ = [
     "Panel",
     "RunInterrupted",
     "SearchParameters",
     "area_priors",
+    "build_lineage_filter",
     "build_panel",
     "create_run",
     "execute_run",
@@ -288,6 +311,87 @@ def score_block(
     v = np.concatenate([p[2] for p in parts])
     o = np.lexsort((f, r))
     return r[o], f[o], v[o]
+
+
+# --------------------------------------------------------------------------- lineage filter
+@dataclass(slots=True)
+class LineageFilter:
+    """Which (remains index, family index) pairs of a run the lineage markers exclude (see
+    the module doc). ``kept`` holds ``r * F + f`` of the comparable pairs not excluded."""
+
+    n_families: int
+    rem_mt: np.ndarray
+    rem_y: np.ndarray
+    fam_mt: np.ndarray
+    fam_y: np.ndarray
+    kept: np.ndarray
+
+    def excluded(self, r: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """Bool per pair (remains indices ``r``, family indices ``f``): excluded."""
+        r = np.asarray(r, np.int64)
+        f = np.asarray(f, np.int64)
+        has = (self.rem_mt[r] & self.fam_mt[f]) | (self.rem_y[r] & self.fam_y[f])
+        return has & ~np.isin(r * self.n_families + f, self.kept)
+
+    def pairs_excluded(self) -> int:
+        """Number of excluded pairs over the whole remains x family grid."""
+        n_mt, n_y = int(self.rem_mt.sum()), int(self.rem_y.sum())
+        n_both = int((self.rem_mt & self.rem_y).sum())
+        has = (self.fam_mt & self.fam_y) * (n_mt + n_y - n_both) + (
+            self.fam_mt & ~self.fam_y) * n_mt + (~self.fam_mt & self.fam_y) * n_y
+        return int(has.sum()) - int(self.kept.size)
+
+
+def build_lineage_filter(
+    inputs: SearchInputs,
+    remains_lineage: dict[int, LineageInput],
+    relative_lineage: dict[int, LineageInput],
+) -> LineageFilter:
+    """The lineage filter of a run's families and remains (module doc)."""
+    from dnacase.kinship.lineage import mtdna_candidate_pairs, mtdna_references, ystr_references
+    from dnacase.kinship.lineage.search import ystr_candidate_pairs
+
+    nf = len(inputs.families)
+    rem = [remains_lineage.get(r.remains_id) for r in inputs.remains]
+    rem_mt = np.array([x is not None and x.mt is not None for x in rem], bool)
+    rem_y = np.array([x is not None and x.y is not None for x in rem], bool)
+    fam_mt = np.zeros(nf, bool)
+    fam_y = np.zeros(nf, bool)
+    mt_haps: list[Any] = []
+    mt_owner: list[int] = []
+    y_haps: list[Any] = []
+    y_owner: list[int] = []
+    for fi, fam in enumerate(inputs.families):
+        lin = {node: relative_lineage[rid] for node, rid in fam.relative_ids.items()
+               if rid in relative_lineage}
+        if not lin:
+            continue
+        ped = fam.pedigree.to_kinship()
+        mt_nodes = [n for n, x in lin.items() if x.mt is not None]
+        y_nodes = [n for n, x in lin.items() if x.y is not None]
+        for ref in mtdna_references(ped, fam.missing_node, mt_nodes).in_line:
+            mt_haps.append(lin[ref.id].mt)
+            mt_owner.append(fi)
+            fam_mt[fi] = True
+        for ref in ystr_references(ped, fam.missing_node, y_nodes).in_line:
+            y_haps.append(lin[ref.id].y)
+            y_owner.append(fi)
+            fam_y[fi] = True
+    kept: list[np.ndarray] = []
+    mt_r = np.flatnonzero(rem_mt)
+    if mt_r.size and mt_haps:
+        pairs = mtdna_candidate_pairs([rem[i].mt for i in mt_r], mt_haps)  # type: ignore[union-attr]
+        owner = np.array(mt_owner, np.int64)
+        kept.append(mt_r[pairs.remains_index] * nf + owner[pairs.family_index])
+        for gr, gf in pairs.uncomparable:  # ranges too short to compare: inconclusive, kept
+            kept.append((mt_r[gr][:, None] * nf + owner[gf][None, :]).ravel())
+    y_r = np.flatnonzero(rem_y)
+    if y_r.size and y_haps:
+        pairs = ystr_candidate_pairs([rem[i].y for i in y_r], y_haps)  # type: ignore[union-attr]
+        owner = np.array(y_owner, np.int64)
+        kept.append(y_r[pairs.remains_index] * nf + owner[pairs.family_index])
+    k = np.unique(np.concatenate(kept)) if kept else np.zeros(0, np.int64)
+    return LineageFilter(nf, rem_mt, rem_y, fam_mt, fam_y, k.astype(np.int64))
 
 
 # --------------------------------------------------------------------------- runs
@@ -613,6 +717,13 @@ async def execute_run(
                           if recorded and run.status != "queued" else await _area_pools(session))
             prior_by_remains = await area_priors(
                 session, [r.remains_id for r in inputs.remains], area_pools)
+        rem_lin: dict[int, LineageInput] = {}
+        rel_lin: dict[int, LineageInput] = {}
+        lineage_fn = getattr(source, "lineage_profiles", None)
+        if params.lineage_filter and lineage_fn is not None:
+            rem_lin = await lineage_fn(session, "remains", [r.remains_id for r in inputs.remains])
+            rel_lin = await lineage_fn(session, "reference", sorted(
+                {rid for f in inputs.families for rid in f.relative_ids.values()}))
     if not inputs.families or not inputs.remains:
         async with sessionmaker() as session, session.begin():
             run = await get_run(session, run_id)
@@ -632,6 +743,8 @@ async def execute_run(
                 status="failed", error=str(getattr(exc, "message", exc)),
                 finished_at=dt.datetime.now(dt.UTC)))
         raise
+    lfilter = (await asyncio.to_thread(build_lineage_filter, inputs, rem_lin, rel_lin)
+               if params.lineage_filter else None)
     bsize = params.block_families
     nf, nr = len(prep.families), len(prep.remains_ids)
     n_blocks = (nf + bsize - 1) // bsize
@@ -691,6 +804,14 @@ async def execute_run(
                      "source": spec() if callable(spec) else None,
                      "frequency_notes": prep.panel.notes, "families_skipped": skipped,
                      "population": prep.panel.population}
+        if lfilter is not None:
+            run.notes = {**run.notes, "lineage_filter": {
+                "pairs_excluded": lfilter.pairs_excluded(),
+                "remains_mtDNA": int(lfilter.rem_mt.sum()), "remains_Y": int(lfilter.rem_y.sum()),
+                "families_mtDNA": int(lfilter.fam_mt.sum()),
+                "families_Y": int(lfilter.fam_y.sum()),
+                "versions": {"remains": {str(k): v.version for k, v in rem_lin.items()},
+                             "relatives": {str(k): v.version for k, v in rel_lin.items()}}}}
         if params.prior_mode == "area":
             run.notes = {**run.notes, "prior_area": {
                 "default": prior, "cemeteries": {str(k): v for k, v in area_pools.items()},
@@ -715,6 +836,9 @@ async def execute_run(
             ).with_for_update())).scalar_one()
             if blk.done:
                 return
+            if lfilter is not None and len(hits[0]):
+                keep = ~lfilter.excluded(hits[0], f0 + np.asarray(hits[1], np.int64))
+                hits = tuple(np.asarray(x)[keep] for x in hits)
             rows = _pair_rows(prep, run, block_no, f0, hits, prior, params, prior_by_remains)
             await session.execute(delete(SearchResult).where(
                 SearchResult.run_id == run_id, SearchResult.block_no == block_no))

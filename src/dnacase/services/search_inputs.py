@@ -14,6 +14,12 @@ This module is the one boundary between the search and where genotypes are store
   import's tables (profile versions) are wired in: the version id is then
   ``"<barcode>@<sha256 of the row>"`` so a changed genotype gives a new version.
 
+Lineage haplotypes (mtDNA, Y-STR) for the search's lineage filter come from the optional
+``lineage_profiles(session, kind, ids)`` method of a source (``kind`` ``"reference"`` or
+``"remains"``), returning ``{subject id: LineageInput}``; a source without it has none.
+:class:`DatabaseProfileSource` reads the current single-source ``mtDNA`` and ``Y_STR`` profile
+versions; :class:`StaticProfileSource` takes ``relative_lineage`` / ``remains_lineage``.
+
 :func:`gather_inputs` builds each missing person's family pedigree (the registry's recorded
 relationships, :func:`dnacase.domain.family.build_family_pedigree`) and keeps the families with
 at least one typed relative. Families whose recorded relationships contradict are skipped and
@@ -41,6 +47,7 @@ from dnacase.domain.family import (
     RecordedRelationship,
     build_family_pedigree,
 )
+from dnacase.kinship.lineage import MtHaplotype, YHaplotype
 from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.registry import MissingPerson, Remains
@@ -48,6 +55,7 @@ from dnacase.models.registry import MissingPerson, Remains
 __all__ = [
     "DatabaseProfileSource",
     "FamilyInput",
+    "LineageInput",
     "ProfileInput",
     "ProfileSource",
     "RemainsInput",
@@ -84,6 +92,30 @@ class ProfileInput:
     qc_flags: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class LineageInput:
+    """Lineage haplotypes of one person or remains (None: not typed); ``version`` lists the
+    profile versions they come from (provenance)."""
+
+    mt: MtHaplotype | None = None
+    y: YHaplotype | None = None
+    version: str = ""
+
+
+def lineage_from_loci(marker_type: str, loci: Mapping[str, Any], sample: str = ""
+                      ) -> MtHaplotype | YHaplotype | None:
+    """Haplotype of a stored ``mtDNA`` or ``Y_STR`` profile version's ``loci`` JSON (see
+    :mod:`dnacase.models.profiles`); raises ``LineageDataError`` naming the sample."""
+    if marker_type == "mtDNA":
+        rng = " ".join(f"{a}-{b}" for a, b in loci.get("ranges") or [])
+        return MtHaplotype.from_notation(list(loci.get("variants") or []), rng, sample=sample)
+    if marker_type == "Y_STR":
+        cells = {locus: list(v.get("alleles") or []) or None for locus, v in loci.items()
+                 if isinstance(v, Mapping) and v.get("type", "Y_STR") == "Y_STR"}
+        return YHaplotype.from_cells(cells, sample=sample)
+    return None
+
+
 class ProfileSource(Protocol):
     """Where current profile versions come from (see module doc)."""
 
@@ -102,6 +134,13 @@ class StaticProfileSource:
 
     relatives: dict[int, ProfileInput] = field(default_factory=dict)
     remains: dict[int, ProfileInput] = field(default_factory=dict)
+    relative_lineage: dict[int, LineageInput] = field(default_factory=dict)
+    remains_lineage: dict[int, LineageInput] = field(default_factory=dict)
+
+    async def lineage_profiles(self, session: AsyncSession, kind: str,
+                               ids: Iterable[int]) -> dict[int, LineageInput]:
+        table = self.relative_lineage if kind == "reference" else self.remains_lineage
+        return {i: table[i] for i in ids if i in table}
 
     async def relative_profiles(
         self, session: AsyncSession, relative_ids: Iterable[int]
@@ -229,6 +268,29 @@ class DatabaseProfileSource:
         self, session: AsyncSession, relative_ids: Iterable[int]
     ) -> dict[int, ProfileInput]:
         return await self._current(session, "reference", set(relative_ids))
+
+    async def lineage_profiles(self, session: AsyncSession, kind: str,
+                               ids: Iterable[int]) -> dict[int, LineageInput]:
+        """Current single-source mtDNA and Y-STR haplotypes of references or remains."""
+        from dnacase.models.profiles import Profile
+
+        wanted = set(ids)
+        col = Sample.relative_id if kind == "reference" else Sample.remains_id
+        q = select(col, Profile).join(Sample, Sample.id == Profile.sample_id).where(
+            Sample.kind == kind, Profile.status == "current",
+            Profile.marker_type.in_(("mtDNA", "Y_STR")), Profile.single_source.is_(True),
+        ).order_by(Profile.id)
+        found: dict[int, dict[str, Any]] = {}
+        for subject, prof in (await session.execute(_where_in(q, col, wanted))).all():
+            if subject not in wanted:
+                continue
+            hap = lineage_from_loci(prof.marker_type, prof.loci or {},
+                                    prof.name_in_file or f"profile {prof.id}")
+            slot = found.setdefault(int(subject), {})
+            slot["mt" if prof.marker_type == "mtDNA" else "y"] = hap
+            slot.setdefault("versions", []).append(f"profile:{prof.id}")
+        return {i: LineageInput(v.get("mt"), v.get("y"), ",".join(v["versions"]))
+                for i, v in found.items()}
 
     async def remains_profiles(
         self, session: AsyncSession, remains_ids: Iterable[int] | None = None

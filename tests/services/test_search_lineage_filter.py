@@ -1,0 +1,142 @@
+"""Lineage filter: with ``lineage_filter`` the stored pairs are exactly the unfiltered pairs
+minus the pairs whose mtDNA / Y haplotypes exclude a common lineage (all-pairs reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select
+from test_search_support import build_world
+
+from dnacase.kinship.lineage import (
+    LineageClass,
+    MtHaplotype,
+    YHaplotype,
+    compare_mtdna,
+    compare_ystr,
+    mtdna_references,
+    ystr_references,
+)
+from dnacase.models.search import SearchResult
+from dnacase.services import search
+from dnacase.services.search_inputs import LineageInput, gather_inputs, lineage_from_loci
+
+RANGE = "16024-16569 1-576"
+POSITIONS = (16093, 16129, 16172, 16223, 16278, 16311, 16362, 73, 150, 152, 195, 263, 489)
+Y_LOCI = ("DYS19", "DYS390", "DYS391", "DYS392", "DYS393", "DYS437", "DYS438", "DYS439")
+
+
+def _mt(rng: np.random.Generator, k: int = 4) -> MtHaplotype:
+    picks = sorted(rng.choice(len(POSITIONS), size=k, replace=False).tolist())
+    return MtHaplotype.from_notation([f"{POSITIONS[i]}{'T' if POSITIONS[i] < 16000 else 'C'}"
+                                      if POSITIONS[i] != 263 else "263G" for i in picks], RANGE)
+
+
+def _mutate(h: MtHaplotype, n: int, rng: np.random.Generator) -> MtHaplotype:
+    have = {v.position for v in h.variants}
+    free = [p for p in POSITIONS if p not in have and p != 263]
+    extra = [f"{p}{'T' if p < 16000 else 'C'}" for p in rng.choice(free, n, replace=False)]
+    return MtHaplotype.from_notation([str(v) for v in h.variants] + extra, RANGE)
+
+
+def _y(rng: np.random.Generator) -> YHaplotype:
+    return YHaplotype.from_cells({loc: str(int(rng.integers(10, 16))) for loc in Y_LOCI})
+
+
+async def _setup(sessionmaker):
+    rng = np.random.default_rng(11)
+    async with sessionmaker() as s, s.begin():
+        world = await build_world(s, n_families=6, n_unrelated=4)
+        inputs = await gather_inputs(s, world.source)
+    src = world.source
+    fam_mt: dict[int, MtHaplotype] = {}
+    fam_y: dict[int, YHaplotype] = {}
+    for fam in inputs.families:
+        ped = fam.pedigree.to_kinship()
+        mt, y = _mt(rng), _y(rng)
+        fam_mt[fam.missing_person_id], fam_y[fam.missing_person_id] = mt, y
+        for node, rid in fam.relative_ids.items():
+            in_mt = bool(mtdna_references(ped, fam.missing_node, [node]).in_line)
+            in_y = bool(ystr_references(ped, fam.missing_node, [node]).in_line)
+            # relatives outside the line carry their own (different) haplotypes
+            src.relative_lineage[rid] = LineageInput(mt if in_mt else _mt(rng),
+                                                     y if in_y else _y(rng), f"lin{rid}")
+    truth_remains = [r for r, m in world.truth.items() if m is not None]
+    for n, r in enumerate(world.remains_ids):
+        mp = world.truth[r]
+        if mp is None:
+            src.remains_lineage[r] = LineageInput(_mt(rng), None, f"linr{r}")
+        elif n == 0:
+            continue  # no lineage data: compared as usual
+        elif r == truth_remains[1]:  # three differences: the true family is excluded by mtDNA
+            src.remains_lineage[r] = LineageInput(_mutate(fam_mt[mp], 3, rng), None, "x")
+        elif r == truth_remains[2]:  # mtDNA excludes, Y cannot exclude: kept
+            src.remains_lineage[r] = LineageInput(_mutate(fam_mt[mp], 3, rng), fam_y[mp], "x")
+        else:
+            src.remains_lineage[r] = LineageInput(fam_mt[mp], fam_y[mp], f"linr{r}")
+    return world, inputs
+
+
+def _excluded(world, inputs) -> set[tuple[int, int]]:
+    """All-pairs reference: comparable markers all exclude."""
+    src = world.source
+    out = set()
+    for fam in inputs.families:
+        ped = fam.pedigree.to_kinship()
+        lin = {n: src.relative_lineage[rid] for n, rid in fam.relative_ids.items()}
+        mt_refs = [lin[x.id].mt for x in mtdna_references(ped, fam.missing_node, list(lin)).in_line]
+        y_refs = [lin[x.id].y for x in ystr_references(ped, fam.missing_node, list(lin)).in_line]
+        for rem in inputs.remains:
+            rl = src.remains_lineage.get(rem.remains_id)
+            if rl is None:
+                continue
+            verdicts = []
+            if rl.mt is not None and mt_refs:
+                verdicts.append(all(compare_mtdna(rl.mt, h).classification
+                                    == LineageClass.EXCLUDED for h in mt_refs))
+            if rl.y is not None and y_refs:
+                verdicts.append(all(compare_ystr(rl.y, h, 1).classification
+                                    == LineageClass.EXCLUDED for h in y_refs))
+            if verdicts and all(verdicts):
+                out.add((rem.remains_id, fam.missing_person_id))
+    return out
+
+
+async def _pairs(sessionmaker, world, tmp_path, **kw):
+    params = search.SearchParameters(block_families=2, store_min_log10=-1000.0, **kw)
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, params)
+    run = await search.execute_run(sessionmaker, run.id, world.source, cache_dir=tmp_path)
+    async with sessionmaker() as s:
+        rows = (await s.execute(select(SearchResult).where(
+            SearchResult.run_id == run.id))).scalars().all()
+    return run, {(r.remains_id, r.missing_person_id): r.log10_lr for r in rows}
+
+
+async def test_filtered_pairs_are_the_unfiltered_minus_the_lineage_excluded(sessionmaker,
+                                                                            tmp_path):
+    world, inputs = await _setup(sessionmaker)
+    plain_run, plain = await _pairs(sessionmaker, world, tmp_path)
+    run, filtered = await _pairs(sessionmaker, world, tmp_path, lineage_filter=True)
+    assert plain_run.parameters["lineage_filter"] is False
+    assert run.parameters["lineage_filter"] is True
+    excluded = _excluded(world, inputs)
+    in_plain = excluded & set(plain)
+    assert len(in_plain) >= 10  # the filter removes real pairs, not only impossible ones
+    assert set(filtered) == set(plain) - excluded
+    assert all(filtered[k] == plain[k] for k in filtered)
+    assert run.notes["lineage_filter"]["pairs_excluded"] == len(excluded)
+    truth = [(r, m) for r, m in world.truth.items() if m is not None]
+    assert truth[1] in excluded and truth[1] not in filtered  # mtDNA excluded the true family
+    assert truth[2] not in excluded  # mtDNA excludes but Y cannot: compared
+    assert truth[0] not in excluded  # no lineage data on the remains: compared as usual
+
+
+def test_haplotypes_from_stored_profile_versions():
+    mt = lineage_from_loci("mtDNA", {"variants": ["16223T", "73G", "263G", "315.1C"],
+                                     "ranges": [[16024, 16569], [1, 576]], "haplogroup": "M"})
+    assert mt == MtHaplotype.from_notation("16223T 73G 263G 315.1C", RANGE)
+    y = lineage_from_loci("Y_STR", {"DYS19": {"type": "Y_STR", "alleles": ["14"]},
+                                    "DYS385": {"type": "Y_STR", "alleles": ["13", "17"]},
+                                    "DYS391": {"type": "Y_STR", "alleles": []}})
+    assert y == YHaplotype.from_cells({"DYS19": "14", "DYS385": "13,17", "DYS391": None})
+    assert lineage_from_loci("autosomal_STR", {}) is None
