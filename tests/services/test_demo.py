@@ -13,6 +13,7 @@ from dnacase.models.audit import AuditEntry
 from dnacase.models.custody import CustodyEvent
 from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.kits import Kit, Sample, Shipment, ShipmentItem
+from dnacase.models.profiles import Profile
 from dnacase.models.registry import Cemetery, Grave, MissingPerson
 from dnacase.services import audit, custody, demo, kits
 
@@ -44,6 +45,31 @@ async def test_demo_loads_every_workflow_and_is_idempotent(sessionmaker, tmp_pat
         assert all(states[s] > 0 for s in ks.STATES), states  # kits in every state
         assert (await custody.verify(session)).ok
         assert (await audit.verify(session)).ok
+        # the lab file went through the profile import, acted by the lab user: every kit of
+        # the file is profiled with its current profile, a custody event and one audit entry
+        barcodes = {line.split(",", 1)[0] for line in (
+            FIXTURES / "demo" / "genotypes_globalfiler.csv").read_text().splitlines()[1:]}
+        assert first.profiles == len(barcodes) == states[ks.PROFILED]
+        profiled = {k.barcode: k for k in (await session.execute(
+            select(Kit).where(Kit.state == ks.PROFILED))).scalars()}
+        assert set(profiled) == barcodes
+        current = (await session.execute(select(Profile).where(
+            Profile.status == "current"))).scalars().all()
+        assert {p.kit_id for p in current} == {k.id for k in profiled.values()}
+        assert all(p.single_source for p in current)  # QC flags, holds nothing
+        events = (await session.execute(select(CustodyEvent).where(
+            CustodyEvent.event == "profiled"))).scalars().all()
+        assert sorted(e.kit_id for e in events) == sorted(k.id for k in profiled.values())
+        assert {e.actor_username for e in events} == {"lab"}
+        imports = (await session.execute(select(AuditEntry).where(
+            AuditEntry.action == "profile.import"))).scalars().all()
+        assert len(imports) == 1 and imports[0].actor_username == "lab"
+        # the two kits left received have their genotypes in the example file for the UI
+        waiting = {k.barcode for k in (await session.execute(
+            select(Kit).where(Kit.state == ks.RECEIVED))).scalars()}
+        example = {line.split(",", 1)[0] for line in (
+            FIXTURES / "demo" / "lab_upload_example.csv").read_text().splitlines()[1:]}
+        assert example and example <= waiting
         flagged = {i.status for i in (await session.execute(select(ShipmentItem))).scalars()}
         assert {"missing", "unexpected", "received", "listed"} <= flagged
     second = await load_demo_data(sessionmaker, tmp_path)
@@ -73,3 +99,18 @@ async def test_demo_family_shapes_build(sessionmaker, tmp_path) -> None:
             select(FamilyRelationship.relative_id, func.count())
             .group_by(FamilyRelationship.relative_id).having(func.count() > 1))).all()
         assert len(shared) == 2
+
+
+async def test_demo_lab_upload_example_is_accepted(sessionmaker, tmp_path) -> None:
+    """The example file for the UI profiles the kits the demo leaves received."""
+    from dnacase.services import profile_import
+
+    await load_demo_data(sessionmaker, tmp_path)
+    path = FIXTURES / "demo" / "lab_upload_example.csv"
+    async with sessionmaker() as session:
+        report = await profile_import.validate_import(
+            session, path.read_bytes(), path.name, lab="Phòng xét nghiệm ADN (demo)")
+    assert report.ok and report.already is None, [i.message for i in report.errors]
+    assert report.counts()["new"] == len(report.samples) == 2
+    assert not any(s.hold for s in report.samples)
+    assert {s.kit_state for s in report.samples} == {ks.RECEIVED}

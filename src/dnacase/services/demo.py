@@ -5,8 +5,12 @@ collections, shipments, check-in, lab outcomes), acted by the demo users (one pe
 audit log and the chain of custody of the demo are real. Each step first looks whether its
 result is already there and then does nothing; a second run writes nothing at all.
 
-The STR genotypes of the profiled kits stay in ``fixtures/demo/genotypes_globalfiler.csv`` (a
-wide lab table) for the lab-import workflow; ``truth.json`` says which remains belong to whom.
+The STR genotypes of the profiled kits (``fixtures/demo/genotypes_globalfiler.csv``, a wide lab
+table) are imported through the lab import (:mod:`dnacase.services.profile_import`, validate
+then commit, by the demo lab user), so the kits go received -> profiled as in real use and the
+search reads current profile versions from the database. Two received kits stay unprofiled:
+their genotypes are in ``lab_upload_example.csv``, to try the lab import in the UI.
+``truth.json`` says which remains belong to whom.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.kits import Kit, ShipmentItem
 from dnacase.models.registry import Cemetery, MissingPerson
 from dnacase.models.users import User
-from dnacase.services import families, kits, registry
+from dnacase.services import families, kits, profile_import, registry
 from dnacase.services import users as users_service
 from dnacase.services.audit import CLI_META
 
@@ -46,13 +50,15 @@ class DemoReport:
     shipments: int = 0
     check_ins: int = 0
     outcomes: int = 0
+    profiles: int = 0
+    qc_flags: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return any(getattr(self, name) for name in (
             "missing_persons", "cemeteries", "graves", "relatives", "relationships", "kits",
-            "collections", "shipments", "check_ins", "outcomes"))
+            "collections", "shipments", "check_ins", "outcomes", "profiles"))
 
 
 def _consent_pdf(name: str) -> bytes:
@@ -184,6 +190,28 @@ async def load_demo(session: AsyncSession, fixtures: Path, *, upload_dir: Path) 
                 "barcodes": "\n".join(ship["receive"]["scanned"]),
                 "received_at": ship["receive"]["at"]}, actor=lab, meta=CLI_META)
             report.check_ins += 1
+    lab_file = spec.get("profiles")
+    if lab_file:
+        # the lab's genotype table, imported as a lab would (validate, then commit): the kits
+        # go received -> profiled with custody and audit; a second run finds the same file
+        # (SHA-256) already imported and writes nothing
+        path = demo / lab_file["file"]
+        data = path.read_bytes()
+        checked = await profile_import.validate_import(session, data, path.name,
+                                                       lab=lab_file["lab"])
+        if checked.already is None:
+            if not checked.ok:
+                raise ValueError(f"{path}: the demo lab file is refused: "
+                                 + "; ".join(i.message for i in checked.errors[:5]))
+            held = [s.name for s in checked.samples if s.hold]
+            if held:
+                raise ValueError(f"{path}: QC holds {', '.join(held)}: they would be left out "
+                                 "of the search")
+            done = await profile_import.commit_import(session, data, path.name,
+                                                      lab=lab_file["lab"], actor=lab,
+                                                      meta=CLI_META)
+            report.profiles = done.counts()["new"]
+            report.qc_flags = done.counts()["flagged"]
     for res in spec["results"]:
         kit = await kits.get_kit(session, res["barcode"])
         if kit.state == ks.RECEIVED:
@@ -201,6 +229,8 @@ def summary(report: DemoReport) -> str:
         out.write("demo data already loaded: nothing changed\n")
         return out.getvalue()
     for name in ("missing_persons", "cemeteries", "graves", "relatives", "relationships",
-                 "kits", "collections", "shipments", "check_ins", "outcomes"):
+                 "kits", "collections", "shipments", "check_ins", "outcomes", "profiles"):
         out.write(f"{name.replace('_', ' ')}: {getattr(report, name)} added\n")
+    if report.qc_flags:
+        out.write(f"profiles flagged by QC (not held): {report.qc_flags}\n")
     return out.getvalue()
