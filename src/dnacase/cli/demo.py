@@ -18,7 +18,8 @@ from dnacase.settings import Settings
 def command(fixtures_dir: Path | None, no_migrate: bool) -> None:
     """Load the synthetic demo data (registry, cemeteries, families, kits, users per role).
 
-    Running it again changes nothing.
+    The lab's genotype table is imported through the profile import (kits go received ->
+    profiled), so ``dnacase search run`` finds candidates. Running it again changes nothing.
     """
     from dnacase.db import create_engine, create_sessionmaker, migrate, unit_of_work
     from dnacase.services import demo
