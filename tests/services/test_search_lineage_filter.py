@@ -140,3 +140,48 @@ def test_haplotypes_from_stored_profile_versions():
                                     "DYS391": {"type": "Y_STR", "alleles": []}})
     assert y == YHaplotype.from_cells({"DYS19": "14", "DYS385": "13,17", "DYS391": None})
     assert lineage_from_loci("autosomal_STR", {}) is None
+
+
+async def test_database_source_reads_imported_mtdna_and_the_filter_uses_it(sessionmaker,
+                                                                           tmp_path):
+    import json
+
+    from test_profile_import import LAB, build_lab, good_file
+
+    from dnacase.i18n import use_locale
+    from dnacase.services import audit
+    from dnacase.services import profile_import as pi
+    from dnacase.services.search_inputs import DatabaseProfileSource
+
+    async with sessionmaker() as s, s.begin():
+        lab = await build_lab(s, tmp_path)
+    data, _samples = good_file(lab)
+    ranges = [[16024, 16569], [1, 576]]
+    same = ["16223T", "16362C", "73G", "263G"]
+    other = ["16129A", "16172C", "16311C", "150T", "263G"]
+    doc = {"format": "dnacase-profile", "version": 1, "profiles": [
+        {"type": "mtdna", "sample": code, "ranges": ranges, "variants": v, "haplogroup": None}
+        for code, v in ((lab.mother, same), (lab.brother, same), (lab.remains[0], same),
+                        (lab.remains[1], other))]}
+    with use_locale("en"):
+        async with sessionmaker() as s, s.begin():
+            await pi.commit_import(s, data, "auto.txt", lab=LAB, actor=audit.SYSTEM)
+            rep = await pi.commit_import(s, json.dumps(doc).encode(), "mt.json", lab=LAB,
+                                         actor=audit.SYSTEM)
+            assert rep.ok, [i.to_dict() for i in rep.errors]
+    source = DatabaseProfileSource()
+    async with sessionmaker() as s:
+        rel = await source.lineage_profiles(s, "reference", [lab.mother_id, lab.brother_id])
+    assert rel[lab.mother_id].mt == MtHaplotype.from_notation(same, "16024-16569 1-576")
+    assert rel[lab.brother_id].y is None and rel[lab.mother_id].version.startswith("profile:")
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, search.SearchParameters(
+            lineage_filter=True, store_min_log10=-1000.0))
+    run = await search.execute_run(sessionmaker, run.id, source, cache_dir=tmp_path / "t")
+    lf = run.notes["lineage_filter"]
+    assert (lf["families_mtDNA"], lf["remains_mtDNA"], lf["pairs_excluded"]) == (1, 2, 1)
+    async with sessionmaker() as s:
+        stored = set((await s.execute(select(SearchResult.remains_id).where(
+            SearchResult.run_id == run.id))).scalars())
+    missing = {int(k) for k in lf["versions"]["remains"]} - stored
+    assert len(stored) == run.n_remains - 1 and len(missing) == 1  # the other mtDNA lineage
