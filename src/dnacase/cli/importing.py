@@ -36,6 +36,15 @@ def _overrides(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _where(line: Any, sample: Any, locus: Any) -> str:
+    """"line 3, sample X, locus TH01" in the current locale (parts that are known)."""
+    from dnacase.i18n import gettext as _
+
+    return ", ".join(w for w in (_("line %(n)s", n=line) if line else "",
+                                 _("sample %(s)s", s=sample) if sample else "",
+                                 _("locus %(l)s", l=locus) if locus else "") if w)
+
+
 def _print_report(report: Any, *, verbose: bool) -> None:
     c = report.counts()
     click.echo(f"{report.filename} (sha256 {report.sha256[:16]}…, {report.format or '?'}, "
@@ -47,9 +56,7 @@ def _print_report(report: Any, *, verbose: bool) -> None:
     for i in report.issues:
         if i.severity == "info" and not verbose:
             continue
-        where = ", ".join(w for w in (f"line {i.line}" if i.line else "",
-                                      f"sample {i.sample}" if i.sample else "",
-                                      f"locus {i.locus}" if i.locus else "") if w)
+        where = _where(i.line, i.sample, i.locus)
         click.echo(f"  {i.severity:<7} {i.code:<22} {where}{': ' if where else ''}{i.message}")
 
 
@@ -95,10 +102,11 @@ def profiles(file: Path, lab: str, do_commit: bool, fmt: str | None, typing_kit:
         if as_json:
             click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2))
         else:
-            click.echo(f"refused: {exc.message}", err=True)
+            click.echo(f"{file.name}: {exc.message}", err=True)
             for issue in exc.details.get("issues", [])[:50]:
-                click.echo(f"  line {issue.get('line')}, sample {issue.get('sample')}, locus "
-                           f"{issue.get('locus')}: {issue.get('message')}", err=True)
+                where = _where(issue.get("line"), issue.get("sample"), issue.get("locus"))
+                click.echo(f"  {file.name}{', ' if where else ''}{where}: {issue.get('message')}",
+                           err=True)
             for name, msg in exc.field_errors.items():
                 click.echo(f"  {name}: {msg}", err=True)
         sys.exit(1)

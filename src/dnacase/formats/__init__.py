@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dnacase.domain.errors import N_
+
 from ._strbuild import ParseOptions
 from .alleles import (
     InvalidAllele,
@@ -49,12 +51,14 @@ from .issues import (
     Issue,
     IssueCode,
     JSONProfileError,
+    Msg,
     MtDNAError,
     ParseResult,
     Severity,
     VCFError,
     WideTableError,
     YSTRError,
+    msg,
     sha256_hex,
 )
 from .jsonprofile import (
@@ -158,10 +162,12 @@ def parse_file(data: bytes, filename: str, format: str | None = None,
     fmt = format or detect_format(data, filename)
     digest = sha256_hex(bytes(data)) if isinstance(data, bytes | bytearray | memoryview) else ""
     if fmt not in PARSERS:
-        return ParseResult(fmt or "unknown", filename, digest, [], [Issue(
+        known = ", ".join(PARSERS)
+        return ParseResult(fmt or "unknown", filename, digest, [], [Issue.of(
             "error", IssueCode.NOT_THIS_FORMAT,
-            f"unrecognised file format{f' {fmt!r}' if fmt else ''}; known: "
-            + ", ".join(PARSERS), filename)])
+            msg(N_("unrecognised file format %(format)r; known: %(known)s"), format=fmt,
+                known=known) if fmt else
+            msg(N_("unrecognised file format; known: %(known)s"), known=known), filename)])
     try:
         return PARSERS[fmt](data, filename, options)
     except FormatError as exc:
@@ -191,6 +197,7 @@ __all__ = [
     "KitMarker",
     "LocusCall",
     "MarkerType",
+    "Msg",
     "MtDNAError",
     "MtHaplotype",
     "MutationRateTable",

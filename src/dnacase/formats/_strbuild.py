@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from dnacase.domain.errors import N_
+
 from .alleles import (
     OFF_LADDER,
     InvalidAllele,
@@ -15,7 +17,7 @@ from .alleles import (
     sex_from_amelogenin,
     sort_alleles,
 )
-from .issues import DEFAULT_MAX_BYTES, IssueCode, IssueSink
+from .issues import DEFAULT_MAX_BYTES, LOCUS_PREFIXED, IssueCode, IssueSink, msg
 from .records import LocusCall, Peak, SampleType, STRProfile
 from .reference import MULTI_COPY_Y, Kit, MarkerType, Reference, default_reference
 
@@ -72,8 +74,8 @@ class LocusResolver:
             self.sink.add(
                 "error" if self.policy == "error" else "warning",  # type: ignore[arg-type]
                 IssueCode.UNKNOWN_LOCUS,
-                f"unknown locus {raw!r}: not a known marker name or alias "
-                "(see locus_aliases.csv); its alleles were not read",
+                msg(N_("unknown locus %(locus)r: not a known marker name or alias (see "
+                       "locus_aliases.csv); its alleles were not read"), locus=raw),
                 line=line, sample=sample, locus=raw)
         return canon
 
@@ -94,7 +96,7 @@ def _normalise_cached(value: str, mtype: str) -> str:
             _ALLELE_CACHE.clear()
         _ALLELE_CACHE[key] = hit
     if isinstance(hit, InvalidAllele):
-        raise InvalidAllele(str(hit), hit.code)
+        raise InvalidAllele(hit.msg, hit.code)
     return hit
 
 
@@ -128,36 +130,43 @@ def build_call(
         try:
             a = _normalise_cached(v, mtype if mtype != "unknown" else "autosomal_STR")
         except InvalidAllele as exc:
-            sink.error(IssueCode(exc.code), f"{locus}: {exc}", **where)
+            sink.error(IssueCode(exc.code),
+                       msg(LOCUS_PREFIXED, locus=locus, problem=exc.msg), **where)
             continue
         if a == OFF_LADDER:
             size = sizes[i].strip() if sizes and i < len(sizes) else ""
             off.append(size)
-            sink.warning(IssueCode.OFF_LADDER,
-                         f"{locus}: off-ladder (OL) peak{' at ' + size + ' bp' if size else ''}; "
-                         "review it: it is excluded from statistics and matching", **where)
+            sink.warning(IssueCode.OFF_LADDER, msg(
+                N_("%(locus)s: off-ladder (OL) peak at %(size)s bp; review it: it is excluded "
+                   "from statistics and matching"), locus=locus, size=size) if size else msg(
+                N_("%(locus)s: off-ladder (OL) peak; review it: it is excluded from statistics "
+                   "and matching"), locus=locus), **where)
             continue
         if mtype == "Y_STR" and a == "0":
             null = True
             continue
         if is_open_ended(a):
             sink.warning(IssueCode.OPEN_ENDED_ALLELE,
-                         f"{locus}: open-ended allele {a!r} (outside the ladder); kept as written",
+                         msg(N_("%(locus)s: open-ended allele %(allele)r (outside the ladder); "
+                                "kept as written"), locus=locus, allele=a),
                          **where)
         values.append(a)
     multi = locus in MULTI_COPY_Y
     alleles = sort_alleles(values) if multi else tuple(dict.fromkeys(values))
     if null and alleles:
         sink.warning(IssueCode.Y_NULL_ALLELE,
-                     f"{locus}: null allele reported together with {', '.join(alleles)}", **where)
+                     msg(N_("%(locus)s: null allele reported together with %(alleles)s"),
+                         locus=locus, alleles=", ".join(alleles)), **where)
         null = False
     elif null:
-        sink.info(IssueCode.Y_NULL_ALLELE, f"{locus}: null allele (no product)", **where)
+        sink.info(IssueCode.Y_NULL_ALLELE,
+                  msg(N_("%(locus)s: null allele (no product)"), locus=locus), **where)
     duplication = mtype == "Y_STR" and not multi and len(alleles) > 1
     if duplication:
         sink.warning(IssueCode.Y_DUPLICATION,
-                     f"{locus}: {len(alleles)} alleles ({', '.join(alleles)}) at a single-copy "
-                     "Y marker: duplication (or mixture); review", **where)
+                     msg(N_("%(locus)s: %(n)d alleles (%(alleles)s) at a single-copy Y marker: "
+                            "duplication (or mixture); review"),
+                         locus=locus, n=len(alleles), alleles=", ".join(alleles)), **where)
     single = (mtype == "autosomal_STR" and single_peak_possible and len(alleles) == 1
               and values.count(alleles[0]) == 1)
     return LocusCall(locus=locus, marker_type=mtype, alleles=alleles, off_ladder=tuple(off),
@@ -182,26 +191,30 @@ def finish_profile(
     mixture = [k for k, c in calls.items() if c.is_mixture]
     if mixture:
         sink.warning(IssueCode.MIXTURE,
-                     f"more than two alleles at {len(mixture)} autosomal loci "
-                     f"({', '.join(mixture)}): mixture; not importable as a single-source "
-                     "profile unless a lab user overrides with a reason", **where)
+                     msg(N_("more than two alleles at %(n)d autosomal loci (%(loci)s): "
+                            "mixture; not importable as a single-source profile unless a lab "
+                            "user overrides with a reason"),
+                         n=len(mixture), loci=", ".join(mixture)), **where)
     amel = calls.get("Amelogenin")
     sex = sex_from_amelogenin(amel.alleles) if amel else None
     if amel and amel.alleles and "X" not in amel.alleles:
         sink.warning(IssueCode.AMELOGENIN,
-                     "Amelogenin shows Y without X (AMELX dropout or deletion?): sex call M",
+                     msg(N_("Amelogenin shows Y without X (AMELX dropout or deletion?): sex "
+                            "call M")),
                      locus="Amelogenin", **where)
     y_typed = [k for k, c in calls.items()
                if c.marker_type in ("Y_STR", "Y_indel") and c.alleles]
     if sex == "F" and y_typed:
         sink.warning(IssueCode.SEX_MARKER_CONFLICT,
-                     f"Amelogenin X only (female) but Y markers typed ({', '.join(y_typed)}): "
-                     "AMELY deletion, mixture or sample swap; review", **where)
+                     msg(N_("Amelogenin X only (female) but Y markers typed (%(loci)s): AMELY "
+                            "deletion, mixture or sample swap; review"),
+                         loci=", ".join(y_typed)), **where)
     if kit is not None:
         for k, c in calls.items():
             if not kit.types(k):
                 sink.warning(IssueCode.LOCUS_NOT_IN_KIT,
-                             f"locus {k} is not part of kit {kit.name}", locus=c.raw_name,
+                             msg(N_("locus %(locus)s is not part of kit %(kit)s"), locus=k,
+                                 kit=kit.name), locus=c.raw_name,
                              **where)
         expected = kit.autosomal_loci
         if expected:
@@ -209,10 +222,12 @@ def finish_profile(
             if 0 < len(typed) < len(expected):
                 missing = [k for k in expected if k not in typed]
                 sink.info(IssueCode.PARTIAL_PROFILE,
-                          f"partial profile: {len(typed)} of {len(expected)} autosomal loci of "
-                          f"{kit.name} typed (no result: {', '.join(missing)})", **where)
+                          msg(N_("partial profile: %(typed)d of %(expected)d autosomal loci "
+                                 "of %(kit)s typed (no result: %(missing)s)"),
+                              typed=len(typed), expected=len(expected), kit=kit.name,
+                              missing=", ".join(missing)), **where)
     if calls and not any(c.typed for c in calls.values()):
-        sink.warning(IssueCode.NO_RESULT, "no locus has a result", **where)
+        sink.warning(IssueCode.NO_RESULT, msg(N_("no locus has a result")), **where)
     return STRProfile(sample=sample, loci=dict(calls), kit=kit.name if kit else kit_label,
                       sex=sex, sample_type=sample_type, file=file, line=line,
                       attributes=dict(attributes or {}))
@@ -231,8 +246,9 @@ def resolve_kit(ref: Reference, names: Iterable[str | None], sink: IssueSink,
             cache[name] = ref.find_kit(name)
             if cache[name] is None:
                 sink.warning(IssueCode.UNKNOWN_KIT,
-                             f"kit/panel {name!r} is not a known kit; loci are checked against "
-                             "all known markers only", line=line, sample=sample)
+                             msg(N_("kit/panel %(kit)r is not a known kit; loci are checked "
+                                    "against all known markers only"), kit=name),
+                             line=line, sample=sample)
         if cache[name] is not None:
             return cache[name], cache[name].name  # type: ignore[union-attr]
     return None, label

@@ -17,6 +17,9 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
+from dnacase.domain.errors import N_
+
+from .issues import Msg, msg
 from .reference import MarkerType
 
 OFF_LADDER = "OL"
@@ -34,10 +37,14 @@ Sex = Literal["M", "F"]
 
 
 class InvalidAllele(ValueError):
-    """An allele string that cannot be a designation; ``code`` is the issue code value."""
+    """An allele string that cannot be a designation; ``code`` is the issue code value.
 
-    def __init__(self, message: str, code: str = "invalid_allele") -> None:
-        super().__init__(message)
+    ``msg`` is the translatable :class:`~dnacase.formats.issues.Msg`; ``str(exc)`` is English.
+    """
+
+    def __init__(self, message: str | Msg, code: str = "invalid_allele") -> None:
+        self.msg = message if isinstance(message, Msg) else Msg(message)
+        super().__init__(str(self.msg))
         self.code = code
 
 
@@ -58,18 +65,18 @@ def normalise_allele(value: str, marker_type: MarkerType = "autosomal_STR") -> s
     """
     v = value.strip()
     if not v:
-        raise InvalidAllele("empty allele")
+        raise InvalidAllele(msg(N_("empty allele")))
     if marker_type == "sex":
         u = v.upper()
         if u in ("X", "Y"):
             return u
         if u == OFF_LADDER:
             return OFF_LADDER
-        raise InvalidAllele(f"amelogenin allele {value!r} is not X or Y")
+        raise InvalidAllele(msg(N_("amelogenin allele %(value)r is not X or Y"), value=value))
     if marker_type == "Y_indel":
         if v in ("1", "2"):
             return v
-        raise InvalidAllele(f"Y indel allele {value!r} is not 1 or 2")
+        raise InvalidAllele(msg(N_("Y indel allele %(value)r is not 1 or 2"), value=value))
     if v.upper() == OFF_LADDER:
         return OFF_LADDER
     if _REPEAT_RE.fullmatch(v) or _OPEN_RE.fullmatch(v):
@@ -78,20 +85,18 @@ def normalise_allele(value: str, marker_type: MarkerType = "autosomal_STR") -> s
         return v
     m = _TRAILING_ZERO_RE.fullmatch(v)
     if m:
-        raise InvalidAllele(
-            f"allele {value!r} looks like a number reformatted by a spreadsheet; "
-            f"write {m.group(1)!r} (alleles are text, {m.group(1)!r} is not {v!r})",
-            "spreadsheet_date",
-        )
+        raise InvalidAllele(msg(
+            N_("allele %(value)r looks like a number reformatted by a spreadsheet; write "
+               "%(fixed)r (alleles are text, %(fixed)r is not %(written)r)"),
+            value=value, fixed=m.group(1), written=v), "spreadsheet_date")
     if any(r.fullmatch(v) for r in _DATE_RES):
-        raise InvalidAllele(
-            f"allele {value!r} looks like a date created by a spreadsheet (e.g. 9.3 -> 9-Mar); "
-            "format the cells as text and re-export",
-            "spreadsheet_date",
-        )
-    raise InvalidAllele(
-        f"allele {value!r} is not a repeat number such as 13, 9.3 or 22.2 (nor OL, <8, >27)"
-    )
+        raise InvalidAllele(msg(
+            N_("allele %(value)r looks like a date created by a spreadsheet (e.g. 9.3 -> "
+               "9-Mar); format the cells as text and re-export"), value=value),
+            "spreadsheet_date")
+    raise InvalidAllele(msg(
+        N_("allele %(value)r is not a repeat number such as 13, 9.3 or 22.2 (nor OL, <8, >27)"),
+        value=value))
 
 
 def allele_sort_key(allele: str) -> tuple[int, int, int, str]:

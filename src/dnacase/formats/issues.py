@@ -12,15 +12,23 @@ Contract of every parser in :mod:`dnacase.formats`:
 * nothing else is ever raised (property-tested with random bytes).
 
 A caller commits only when :attr:`ParseResult.ok` is true (no ``error`` issue).
+
+Messages: an issue's :attr:`Issue.message` is English. Parsers build it from a :class:`Msg` (an
+English catalogue message id with ``%(name)s`` placeholders, marked with ``N_`` for
+extraction, plus its parameters), kept on the issue as :attr:`Issue.message_id` and
+:attr:`Issue.params`; the service/web layer renders it in the user's language with
+:meth:`Issue.translated`. This layer never translates by itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
+
+from dnacase.domain.errors import N_
 
 Severity = Literal["error", "warning", "info"]
 
@@ -86,12 +94,64 @@ class IssueCode(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Msg:
+    """A translatable message: English catalogue message id and its ``%(name)s`` parameters.
+
+    ``str(msg)`` is the English text. Parameters are plain values (names, numbers, alleles as
+    written in the file); they are never translated.
+    """
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def __str__(self) -> str:
+        return _fill(self.template, self.params)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of *gettext* (a one-argument translation function).
+
+        A parameter that is itself a :class:`Msg` is translated too.
+        """
+        return _fill(gettext(self.template), _translate_params(self.params, gettext))
+
+
+def _translate_params(params: Mapping[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]:
+    return {k: v.translated(gettext) if isinstance(v, Msg) else v for k, v in params.items()}
+
+
+def _plain_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as JSON-able values (a nested :class:`Msg` as its English text)."""
+    return {k: str(v) if isinstance(v, Msg) else v for k, v in params.items()}
+
+
+#: "TH01: <problem>": the same in every language, so not in the catalogue (gettext returns it
+#: unchanged); ``problem`` is a nested :class:`Msg`, translated on its own.
+LOCUS_PREFIXED = "%(locus)s: %(problem)s"
+
+
+def msg(template: str, **params: Any) -> Msg:
+    """Shorthand for ``Msg(template, params)``; *template* should be marked with ``N_``."""
+    return Msg(template, params)
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    if not params:
+        return template
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):  # a broken translation must not hide the issue
+        return template
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One problem found in a file.
 
     ``line`` is 1-based (the header is line 1 of a table); ``None`` when the problem concerns
     the whole file. ``sample`` and ``locus`` are as written in the file (the locus may also be
-    given canonically in the message).
+    given canonically in the message). ``message`` is English; ``message_id`` (empty for a
+    message that has no catalogue entry) and ``params`` let a caller translate it with
+    :meth:`translated`.
     """
 
     severity: Severity
@@ -101,6 +161,24 @@ class Issue:
     line: int | None = None
     sample: str | None = None
     locus: str | None = None
+    message_id: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @classmethod
+    def of(cls, severity: Severity, code: IssueCode, message: str | Msg, file: str = "",
+           line: int | None = None, sample: str | None = None,
+           locus: str | None = None) -> Issue:
+        """An issue from an English text or a :class:`Msg` (message id + parameters)."""
+        if isinstance(message, Msg):
+            return cls(severity, code, str(message), file, line, sample, locus,
+                       message.template, dict(message.params))
+        return cls(severity, code, message, file, line, sample, locus)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """:attr:`message` in the language of *gettext* (English when there is no id)."""
+        if not self.message_id:
+            return self.message
+        return _fill(gettext(self.message_id), _translate_params(self.params, gettext))
 
     def __str__(self) -> str:
         where = [self.file or "<input>"]
@@ -118,6 +196,8 @@ class Issue:
             "severity": self.severity,
             "code": str(self.code),
             "message": self.message,
+            "message_id": self.message_id or None,
+            "params": _plain_params(self.params),
             "file": self.file,
             "line": self.line,
             "sample": self.sample,
@@ -236,13 +316,13 @@ class IssueSink:
         self,
         severity: Severity,
         code: IssueCode,
-        message: str,
+        message: str | Msg,
         *,
         line: int | None = None,
         sample: str | None = None,
         locus: str | None = None,
     ) -> Issue:
-        issue = Issue(severity, code, message, self.file, line, sample, locus)
+        issue = Issue.of(severity, code, message, self.file, line, sample, locus)
         n = self._counts.get(code, 0) + 1
         self._counts[code] = n
         if n <= self.max_per_code:
@@ -257,19 +337,20 @@ class IssueSink:
     def finish(self) -> list[Issue]:
         """The collected issues plus one summary per code that hit the listing cap."""
         for (code, severity), n in self._dropped.items():
-            self.issues.append(Issue(severity, code,  # type: ignore[arg-type]
-                                     f"{n} further {code.value!r} issues not listed",
-                                     self.file))
+            self.issues.append(Issue.of(
+                severity, code,  # type: ignore[arg-type]
+                msg(N_("%(n)d further '%(code)s' issues not listed"), n=n, code=code.value),
+                self.file))
         self._dropped.clear()
         return self.issues
 
-    def error(self, code: IssueCode, message: str, **where: object) -> Issue:
+    def error(self, code: IssueCode, message: str | Msg, **where: object) -> Issue:
         return self.add("error", code, message, **where)  # type: ignore[arg-type]
 
-    def warning(self, code: IssueCode, message: str, **where: object) -> Issue:
+    def warning(self, code: IssueCode, message: str | Msg, **where: object) -> Issue:
         return self.add("warning", code, message, **where)  # type: ignore[arg-type]
 
-    def info(self, code: IssueCode, message: str, **where: object) -> Issue:
+    def info(self, code: IssueCode, message: str | Msg, **where: object) -> Issue:
         return self.add("info", code, message, **where)  # type: ignore[arg-type]
 
 

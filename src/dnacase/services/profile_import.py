@@ -47,6 +47,7 @@ from dnacase.domain.family import (
 )
 from dnacase.formats import (
     DEFAULT_MAX_BYTES,
+    Issue,
     MtHaplotype,
     ParseOptions,
     SNPProfile,
@@ -102,11 +103,19 @@ class ReportIssue:
     sample: str | None = None
     locus: str | None = None
     source: str = "file"
+    #: For issues of the file parser: the catalogue message id and its parameters (``message``
+    #: is already rendered in the request's language).
+    message_id: str | None = None
+    params: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"severity": self.severity, "code": self.code, "message": self.message,
-                "line": self.line, "sample": self.sample, "locus": self.locus,
-                "source": self.source}
+        d = {"severity": self.severity, "code": self.code, "message": self.message,
+             "line": self.line, "sample": self.sample, "locus": self.locus,
+             "source": self.source}
+        if self.message_id:
+            d["message_id"] = self.message_id
+            d["params"] = self.params or {}
+        return d
 
 
 @dataclass(slots=True)
@@ -351,8 +360,7 @@ async def validate_import(
         ParseOptions(max_bytes=max_bytes, kit=typing_kit or None))
     report.format = result.format
     report.encoding = result.encoding
-    report.issues += [ReportIssue(i.severity, str(i.code), i.message, i.line, i.sample, i.locus)
-                      for i in result.issues]
+    report.issues += [_file_issue(i) for i in result.issues]
     report.samples = [_sample_from_record(r, result.format) for r in result.records]
     if purpose == "elimination":
         await _check_elimination(session, report)
@@ -395,6 +403,14 @@ async def validate_import(
     report.issues.sort(key=lambda i: (i.line is None, i.line or 0))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _file_issue(issue: Issue) -> ReportIssue:
+    """A parser issue as a report line, its message in the current locale."""
+    d = issue.to_dict()
+    return ReportIssue(issue.severity, str(issue.code), issue.translated(_), issue.line,
+                       issue.sample, issue.locus, message_id=d["message_id"],
+                       params=d["params"])  # type: ignore[arg-type]
 
 
 async def _match_kits(session: AsyncSession, report: ImportReport) -> None:
