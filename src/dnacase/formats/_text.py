@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from .issues import DEFAULT_MAX_BYTES, FormatError, Issue, IssueCode, IssueSink
+from dnacase.domain.errors import N_
+
+from .issues import DEFAULT_MAX_BYTES, FormatError, Issue, IssueCode, IssueSink, Msg, msg
 
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?)"),
@@ -29,9 +31,9 @@ class DecodedText:
     ends_with_newline: bool
 
 
-def _fail(error_cls: type[FormatError], file: str, code: IssueCode, message: str,
+def _fail(error_cls: type[FormatError], file: str, code: IssueCode, message: str | Msg,
           line: int | None = None) -> FormatError:
-    return error_cls(Issue("error", code, message, file, line))
+    return error_cls(Issue.of("error", code, message, file, line))
 
 
 def check_size(data: bytes, file: str, error_cls: type[FormatError],
@@ -39,8 +41,9 @@ def check_size(data: bytes, file: str, error_cls: type[FormatError],
     """Refuse ``data`` larger than ``max_bytes`` before any parsing."""
     if len(data) > max_bytes:
         raise _fail(error_cls, file, IssueCode.FILE_TOO_LARGE,
-                    f"file is {len(data) / 1048576:.1f} MB; the limit is "
-                    f"{max_bytes / 1048576:.1f} MB: split the export into smaller files")
+                    msg(N_("file is %(size).1f MB; the limit is %(max).1f MB: split the export "
+                           "into smaller files"), size=len(data) / 1048576,
+                        max=max_bytes / 1048576))
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -62,16 +65,17 @@ def decode_text(
     ``error_cls`` for oversize, empty, binary or undecodable input.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise _fail(error_cls, file, IssueCode.NOT_THIS_FORMAT, "expected the raw bytes of a file")
+        raise _fail(error_cls, file, IssueCode.NOT_THIS_FORMAT,
+                    msg(N_("expected the raw bytes of a file")))
     data = bytes(data)
     check_size(data, file, error_cls, max_bytes)
     if not data.strip():
-        raise _fail(error_cls, file, IssueCode.EMPTY_FILE, "file is empty")
+        raise _fail(error_cls, file, IssueCode.EMPTY_FILE, msg(N_("file is empty")))
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
             raise _fail(error_cls, file, IssueCode.BINARY_FILE,
-                        f"file is {what}, not a text export: export it as tab-delimited or "
-                        "CSV text")
+                        msg(N_("file is %(what)s, not a text export: export it as "
+                               "tab-delimited or CSV text"), what=what))
     text: str | None = None
     used: str
     if encoding:
@@ -79,12 +83,14 @@ def decode_text(
             codecs.lookup(encoding)
         except LookupError:
             raise _fail(error_cls, file, IssueCode.ENCODING,
-                        f"unknown text encoding {encoding!r}") from None
+                        msg(N_("unknown text encoding %(encoding)r"),
+                            encoding=encoding)) from None
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise _fail(error_cls, file, IssueCode.ENCODING,
-                        f"byte 0x{data[exc.start]:02x} is not valid {encoding}",
+                        msg(N_("byte 0x%(byte)02x is not valid %(encoding)s"),
+                            byte=data[exc.start], encoding=encoding),
                         _line_of_offset(data, exc.start)) from None
         used = encoding
         if text.startswith("\ufeff"):
@@ -94,8 +100,8 @@ def decode_text(
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise _fail(error_cls, file, IssueCode.ENCODING,
-                        "file starts with a UTF-16 byte-order mark but is not valid "
-                        "UTF-16") from None
+                        msg(N_("file starts with a UTF-16 byte-order mark but is not "
+                               "valid UTF-16"))) from None
         used = "utf-16"
         text = text.lstrip("\ufeff")
     else:
@@ -103,11 +109,11 @@ def decode_text(
             odd_nuls = data[1::2].count(0)
             if odd_nuls > len(data) // 4 or data[0::2].count(0) > len(data) // 4:
                 raise _fail(error_cls, file, IssueCode.ENCODING,
-                            "file looks like UTF-16 text without a byte-order mark: "
-                            "export it as UTF-8 or ANSI text")
+                            msg(N_("file looks like UTF-16 text without a byte-order "
+                                   "mark: export it as UTF-8 or ANSI text")))
             raise _fail(error_cls, file, IssueCode.BINARY_FILE,
-                        f"file contains NUL bytes (first at line "
-                        f"{_line_of_offset(data, data.index(0))}): it is not a text export")
+                        msg(N_("file contains NUL bytes (first at line %(line)d): it is not "
+                               "a text export"), line=_line_of_offset(data, data.index(0))))
         try:
             text = data.decode("utf-8-sig")
             used = "utf-8"
@@ -117,19 +123,22 @@ def decode_text(
                 text = data.decode("cp1252")
             except UnicodeDecodeError as exc2:
                 raise _fail(error_cls, file, IssueCode.ENCODING,
-                            f"text is neither UTF-8 (bad byte 0x{data[exc.start]:02x} at line "
-                            f"{bad_line}) nor Windows-1252 (bad byte 0x{data[exc2.start]:02x}): "
-                            "save the export as UTF-8", _line_of_offset(data, exc2.start)) from None
+                            msg(N_("text is neither UTF-8 (bad byte 0x%(byte)02x at line "
+                                   "%(line)d) nor Windows-1252 (bad byte 0x%(byte2)02x): save "
+                                   "the export as UTF-8"), byte=data[exc.start], line=bad_line,
+                                byte2=data[exc2.start]),
+                            _line_of_offset(data, exc2.start)) from None
             used = "cp1252"
             sink.warning(IssueCode.ENCODING_FALLBACK,
-                         f"file is not UTF-8 (first non-UTF-8 byte at line {bad_line}); read as "
-                         "Windows-1252 (ANSI). Check accented (e.g. Vietnamese) sample names",
+                         msg(N_("file is not UTF-8 (first non-UTF-8 byte at line %(line)d); "
+                                "read as Windows-1252 (ANSI). Check accented (e.g. Vietnamese) "
+                                "sample names"), line=bad_line),
                          line=bad_line)
     assert text is not None
     n_control = sum(1 for ch in text[:65536] if ch in _CONTROL)
     if n_control > max(2, len(text[:65536]) // 100):
         raise _fail(error_cls, file, IssueCode.BINARY_FILE,
-                    "file contains many control characters: it is not a text export")
+                    msg(N_("file contains many control characters: it is not a text export")))
     ends = text.endswith(("\n", "\r"))
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if ends:

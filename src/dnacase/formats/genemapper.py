@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from dnacase.domain.errors import N_
+
 from ._strbuild import (
     DEFAULT_OPTIONS,
     LocusResolver,
@@ -23,7 +25,7 @@ from ._strbuild import (
     resolve_kit,
 )
 from ._text import DELIMITER_NAMES, decode_text, sniff_delimiter
-from .issues import GeneMapperError, Issue, IssueCode, IssueSink, ParseResult, sha256_hex
+from .issues import GeneMapperError, Issue, IssueCode, IssueSink, ParseResult, msg, sha256_hex
 from .records import LocusCall, Peak, SampleType, STRProfile
 from .reference import Kit
 
@@ -85,16 +87,18 @@ def parse_genemapper(
     lines = text.lines
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is None:
-        raise GeneMapperError(Issue("error", IssueCode.EMPTY_FILE, "file has no header", filename))
+        raise GeneMapperError(Issue.of("error", IssueCode.EMPTY_FILE,
+                                       msg(N_("file has no header")), filename))
     header = lines[first].split("\t")
     header_line = first + 1
     if len(header) < 3:
         delim = sniff_delimiter(lines[first], ",;|")
         what = (f"{DELIMITER_NAMES[delim]}-separated" if delim else "not tab-delimited")
-        raise GeneMapperError(Issue(
+        raise GeneMapperError(Issue.of(
             "error", IssueCode.WRONG_DELIMITER,
-            f"header is {what}; a GeneMapper Genotypes Table export is tab-delimited "
-            "(use the wide-table import for CSV spreadsheets)", filename, header_line))
+            msg(N_("header is %(what)s; a GeneMapper Genotypes Table export is tab-delimited "
+                   "(use the wide-table import for CSV spreadsheets)"), what=what),
+            filename, header_line))
     cols: dict[str, int] = {}
     numbered: dict[str, dict[int, int]] = {}
     for idx, h in enumerate(header):
@@ -105,25 +109,26 @@ def parse_genemapper(
         if m:
             group = numbered.setdefault(m.group(1), {})
             if int(m.group(2)) in group:
-                raise GeneMapperError(Issue("error", IssueCode.DUPLICATE_COLUMN,
-                                            f"column {h.strip()!r} appears twice", filename,
-                                            header_line))
+                raise GeneMapperError(Issue.of("error", IssueCode.DUPLICATE_COLUMN,
+                                               msg(N_("column %(column)r appears twice"),
+                                                   column=h.strip()), filename, header_line))
             group[int(m.group(2))] = idx
         elif key in cols:
             if key in ("sample name", "marker"):
-                raise GeneMapperError(Issue("error", IssueCode.DUPLICATE_COLUMN,
-                                            f"column {h.strip()!r} appears twice", filename,
-                                            header_line))
+                raise GeneMapperError(Issue.of("error", IssueCode.DUPLICATE_COLUMN,
+                                               msg(N_("column %(column)r appears twice"),
+                                                   column=h.strip()), filename, header_line))
         else:
             cols[key] = idx
     missing = [c for c in ("sample name", "marker") if c not in cols]
     if "allele" not in numbered:
         missing.append("allele 1")
     if missing:
-        raise GeneMapperError(Issue(
+        raise GeneMapperError(Issue.of(
             "error", IssueCode.MISSING_COLUMN,
-            "missing column(s) " + ", ".join(repr(m.title()) for m in missing)
-            + "; found: " + ", ".join(repr(h.strip()) for h in header if h.strip())[:300],
+            msg(N_("missing column(s) %(missing)s; found: %(found)s"),
+                missing=", ".join(repr(m.title()) for m in missing),
+                found=", ".join(repr(h.strip()) for h in header if h.strip())[:300]),
             filename, header_line))
     allele_idx = [numbered["allele"][n] for n in sorted(numbered["allele"])]
     if opts.allele_columns:
@@ -152,26 +157,30 @@ def parse_genemapper(
         if len(f) < needed:
             if lineno == last_line and not text.ends_with_newline:
                 sink.error(IssueCode.TRUNCATED,
-                           f"last row has {len(f)} of {len(header)} columns and no line end: "
-                           "the file is truncated; export it again", line=lineno)
+                           msg(N_("last row has %(n)d of %(total)d columns and no line end: "
+                                  "the file is truncated; export it again"),
+                               n=len(f), total=len(header)), line=lineno)
             else:
                 sink.error(IssueCode.ROW_LENGTH,
-                           f"row has {len(f)} columns, the header has {len(header)} "
-                           "(is the file tab-delimited throughout?)", line=lineno)
+                           msg(N_("row has %(n)d columns, the header has %(total)d (is the "
+                                  "file tab-delimited throughout?)"),
+                               n=len(f), total=len(header)), line=lineno)
             continue
         name = clean_name(f[i_sample])
         marker = f[i_marker].strip()
         raw_alleles = [f[i] for i in allele_idx]
         if not name:
             if any(a.strip() for a in raw_alleles):
-                sink.error(IssueCode.MISSING_SAMPLE_NAME, "row has alleles but no sample name",
+                sink.error(IssueCode.MISSING_SAMPLE_NAME,
+                           msg(N_("row has alleles but no sample name")),
                            line=lineno, locus=marker or None)
             continue
         stype_raw = f[i_type].strip() if i_type is not None and i_type < len(f) else ""
         stype = _SAMPLE_TYPES.get(stype_raw.lower())
         if stype is None:
             sink.warning(IssueCode.NOT_THIS_FORMAT,
-                         f"unknown Sample Type {stype_raw!r}; treated as a sample",
+                         msg(N_("unknown Sample Type %(type)r; treated as a sample"),
+                             type=stype_raw),
                          line=lineno, sample=name)
             stype = "sample"
         if i_type is None and re.match(r"(allelic\s*)?ladder", name, re.I):
@@ -186,8 +195,9 @@ def parse_genemapper(
         elif sfile != s.sample_file and not s.duplicate_reported:
             s.duplicate_reported = True
             sink.error(IssueCode.DUPLICATE_SAMPLE,
-                       f"sample {name!r} appears twice in this file (sample files "
-                       f"{s.sample_file!r} at line {s.line} and {sfile!r}); keep one injection",
+                       msg(N_("sample %(sample)r appears twice in this file (sample files "
+                              "%(file1)r at line %(line)d and %(file2)r); keep one injection"),
+                           sample=name, file1=s.sample_file, line=s.line, file2=sfile),
                        line=lineno, sample=name)
         def cells(idx: list[int | None], f: list[str] = f) -> list[str]:
             return [f[i] if i is not None and i < len(f) else "" for i in idx]
@@ -200,8 +210,9 @@ def parse_genemapper(
         typical = Counter(len(s.rows) for s in order[:-1]).most_common(1)[0][0]
         if len(order[-1].rows) < typical:
             sink.error(IssueCode.TRUNCATED,
-                       f"last sample has {len(order[-1].rows)} marker rows, the others "
-                       f"{typical}, and the file has no final line end: the file is truncated",
+                       msg(N_("last sample has %(n)d marker rows, the others %(typical)d, and "
+                              "the file has no final line end: the file is truncated"),
+                           n=len(order[-1].rows), typical=typical),
                        line=last_line, sample=order[-1].name)
 
     ref = opts.ref
@@ -225,15 +236,17 @@ def parse_genemapper(
                 continue
             if locus in calls:
                 sink.error(IssueCode.DUPLICATE_LOCUS,
-                           f"locus {locus} appears twice for this sample (also line "
-                           f"{first_line[locus]})", line=lineno, sample=s.name, locus=marker)
+                           msg(N_("locus %(locus)s appears twice for this sample (also line "
+                                  "%(line)d)"), locus=locus, line=first_line[locus]),
+                           line=lineno, sample=s.name, locus=marker)
                 continue
             first_line[locus] = lineno
             filled = [i for i, a in enumerate(raw_alleles) if a.strip()]
             if n_allele_cols >= 2 and len(filled) == n_allele_cols:
                 sink.warning(IssueCode.ALLELE_COLUMNS_FULL,
-                             f"all {n_allele_cols} Allele columns are filled at {locus}: alleles "
-                             "may have been cut off; export with more Allele columns",
+                             msg(N_("all %(n)d Allele columns are filled at %(locus)s: alleles "
+                                    "may have been cut off; export with more Allele columns"),
+                                 n=n_allele_cols, locus=locus),
                              line=lineno, sample=s.name, locus=marker)
             peaks = tuple(
                 Peak(raw_alleles[i].strip(), _float(sizes[i]), _float(heights[i]),
@@ -250,18 +263,21 @@ def parse_genemapper(
         records.append(finish_profile(s.name, calls, sink, kit=kit, line=s.line, file=filename,
                                       attributes=attrs, kit_label=kit_label))
     if not records and not sink.has_errors():
-        sink.warning(IssueCode.NO_SAMPLES, "file contains no samples (only controls or ladders)")
+        sink.warning(IssueCode.NO_SAMPLES,
+                     msg(N_("file contains no samples (only controls or ladders)")))
     return ParseResult(FORMAT, filename, sha256_hex(bytes(data)), records, sink.finish(),
                        text.encoding)
 
 
 def _control(s: _Sample, sink: IssueSink) -> None:
     label = s.sample_type.replace("_", " ")
-    sink.info(IssueCode.CONTROL_SKIPPED, f"{label} {s.name!r} skipped (not a profile)",
+    sink.info(IssueCode.CONTROL_SKIPPED,
+              msg(N_("%(kind)s %(sample)r skipped (not a profile)"), kind=label, sample=s.name),
               line=s.line, sample=s.name)
     if s.sample_type == "negative_control":
         peaks = [marker for _, marker, alleles, *_ in s.rows if any(a.strip() for a in alleles)]
         if peaks:
             sink.warning(IssueCode.CONTROL_NOT_CLEAN,
-                         f"negative control shows peaks at {', '.join(peaks)}: possible "
-                         "contamination of this batch", line=s.line, sample=s.name)
+                         msg(N_("negative control shows peaks at %(loci)s: possible "
+                                "contamination of this batch"), loci=", ".join(peaks)),
+                         line=s.line, sample=s.name)

@@ -14,6 +14,8 @@ import io
 import re
 from collections.abc import Sequence
 
+from dnacase.domain.errors import N_
+
 from ._strbuild import (
     DEFAULT_OPTIONS,
     ParseOptions,
@@ -33,6 +35,7 @@ from .issues import (
     ParseResult,
     WideTableError,
     YSTRError,
+    msg,
     sha256_hex,
 )
 from .records import LocusCall, STRProfile
@@ -85,26 +88,30 @@ def _column_plan(
             loci.setdefault(canon, []).append((idx, h))
         elif _LOOKS_LIKE_LOCUS_RE.match(h):
             sink.error(IssueCode.UNKNOWN_LOCUS,
-                       f"column {h!r} looks like a locus but is not a known marker name or "
-                       "alias (see locus_aliases.csv); its alleles were not read",
+                       msg(N_("column %(column)r looks like a locus but is not a known marker "
+                              "name or alias (see locus_aliases.csv); its alleles were not "
+                              "read"), column=h),
                        line=header_line, locus=h)
         else:
-            sink.info(IssueCode.NOT_THIS_FORMAT, f"column {h!r} ignored", line=header_line)
+            sink.info(IssueCode.NOT_THIS_FORMAT, msg(N_("column %(column)r ignored"), column=h),
+                      line=header_line)
     if sample_idx is None:
-        raise error_cls(Issue(
+        raise error_cls(Issue.of(
             "error", IssueCode.MISSING_COLUMN,
-            "no sample column: the first row must name one (SampleName, Sample, SampleID, "
-            f"ID, Name or Barcode); found {', '.join(repr(h) for h in header[:8])}",
+            msg(N_("no sample column: the first row must name one (SampleName, Sample, "
+                   "SampleID, ID, Name or Barcode); found %(found)s"),
+                found=", ".join(repr(h) for h in header[:8])),
             sink.file, header_line))
     if not loci:
-        raise error_cls(Issue("error", IssueCode.MISSING_COLUMN,
-                              "no locus columns recognised in the header row", sink.file,
-                              header_line))
+        raise error_cls(Issue.of("error", IssueCode.MISSING_COLUMN,
+                                 msg(N_("no locus columns recognised in the header row")),
+                                 sink.file, header_line))
     for canon, cols in loci.items():
         if len(cols) > 2 and canon != "Amelogenin":
             sink.warning(IssueCode.DUPLICATE_COLUMN,
-                         f"{len(cols)} columns for locus {canon}: "
-                         + ", ".join(h for _, h in cols), line=header_line, locus=canon)
+                         msg(N_("%(n)d columns for locus %(locus)s: %(columns)s"), n=len(cols),
+                             locus=canon, columns=", ".join(h for _, h in cols)),
+                         line=header_line, locus=canon)
     return sample_idx, kit_idx, loci
 
 
@@ -118,9 +125,10 @@ def _split_cell(cell: str, *, line: int, sample: str, locus: str, sink: IssueSin
         m = _DECIMAL_COMMA_RE.fullmatch(v)
         if m and int(m.group(2)) < int(m.group(1)):
             sink.error(IssueCode.AMBIGUOUS_DECIMAL_COMMA,
-                       f"{locus}: {v!r} is ambiguous: a decimal comma ({m.group(1)}."
-                       f"{m.group(2)}) or two alleles? Write {m.group(1)}.{m.group(2)} or "
-                       f"{m.group(2)},{m.group(1)}", line=line, sample=sample, locus=locus)
+                       msg(N_("%(locus)s: %(value)r is ambiguous: a decimal comma (%(a)s.%(b)s) "
+                              "or two alleles? Write %(a)s.%(b)s or %(b)s,%(a)s"),
+                           locus=locus, value=v, a=m.group(1), b=m.group(2)),
+                       line=line, sample=sample, locus=locus)
             return None
         if re.fullmatch(r"\d{1,2}-[A-Za-z]{3}|[A-Za-z]{3}-\d{1,2}", v):
             return [v]  # a spreadsheet date: let allele validation name it
@@ -144,17 +152,19 @@ def _parse_wide(
                        encoding=opts.encoding)
     first = next((i for i, ln in enumerate(text.lines) if ln.strip()), None)
     if first is None:
-        raise error_cls(Issue("error", IssueCode.EMPTY_FILE, "file has no header", filename))
+        raise error_cls(Issue.of("error", IssueCode.EMPTY_FILE, msg(N_("file has no header")),
+                                 filename))
     header_line = first + 1
     delim = sniff_delimiter(text.lines[first])
     if delim is None:
-        raise error_cls(Issue("error", IssueCode.WRONG_DELIMITER,
-                              "header row has no tab, comma or semicolon between columns",
-                              filename, header_line))
+        raise error_cls(Issue.of("error", IssueCode.WRONG_DELIMITER,
+                                 msg(N_("header row has no tab, comma or semicolon between "
+                                        "columns")), filename, header_line))
     if require_tab and delim != "\t":
-        raise error_cls(Issue("error", IssueCode.WRONG_DELIMITER,
-                              f"header is {DELIMITER_NAMES[delim]}-separated; this format is "
-                              "tab-delimited", filename, header_line))
+        raise error_cls(Issue.of("error", IssueCode.WRONG_DELIMITER,
+                                 msg(N_("header is %(delimiter)s-separated; this format is "
+                                        "tab-delimited"), delimiter=DELIMITER_NAMES[delim]),
+                                 filename, header_line))
     body = "\n".join(text.lines[first:])
     rows: list[list[str]] = []
     line_nos: list[int] = []  # a quoted cell may hold a line break: track real line numbers
@@ -167,9 +177,11 @@ def _parse_wide(
             start = reader.line_num + 1
     except csv.Error as exc:
         at_end = "EOF" in str(exc) or "end of data" in str(exc)
-        raise error_cls(Issue("error", IssueCode.TRUNCATED if at_end else IssueCode.ROW_LENGTH,
-                              f"cannot split rows: {exc} (unbalanced quotes?)", filename,
-                              first + reader.line_num)) from None
+        raise error_cls(Issue.of("error",
+                                 IssueCode.TRUNCATED if at_end else IssueCode.ROW_LENGTH,
+                                 msg(N_("cannot split rows: %(error)s (unbalanced quotes?)"),
+                                     error=str(exc)), filename,
+                                 first + reader.line_num)) from None
     ref = opts.ref
     sample_idx, kit_idx, plan = _column_plan(rows[0], ref, sink, header_line, error_cls)
     width = len(rows[0])
@@ -183,28 +195,32 @@ def _parse_wide(
             if len(row) == 1 and width > 1:
                 sink.error(IssueCode.WRONG_DELIMITER if lineno < len(text.lines)
                            or text.ends_with_newline else IssueCode.TRUNCATED,
-                           f"row has 1 column, the header {width}: wrong delimiter or "
-                           "truncated row", line=lineno)
+                           msg(N_("row has 1 column, the header %(width)d: wrong delimiter "
+                                  "or truncated row"), width=width), line=lineno)
                 continue
             if lineno == len(text.lines) and not text.ends_with_newline:
                 sink.error(IssueCode.TRUNCATED,
-                           f"last row has {len(row)} of {width} columns and no line end: "
-                           "the file is truncated", line=lineno)
+                           msg(N_("last row has %(n)d of %(width)d columns and no line end: "
+                                  "the file is truncated"), n=len(row), width=width),
+                           line=lineno)
                 continue
             row = row + [""] * (width - len(row))
         elif len(row) > width and any(c.strip() for c in row[width:]):
             sink.error(IssueCode.ROW_LENGTH,
-                       f"row has {len(row)} columns, the header {width} (a separator inside "
-                       "an unquoted cell?)", line=lineno)
+                       msg(N_("row has %(n)d columns, the header %(width)d (a separator "
+                              "inside an unquoted cell?)"), n=len(row), width=width),
+                       line=lineno)
             continue
         sample = clean_name(row[sample_idx])
         if not sample:
-            sink.error(IssueCode.MISSING_SAMPLE_NAME, "row has no sample name", line=lineno)
+            sink.error(IssueCode.MISSING_SAMPLE_NAME, msg(N_("row has no sample name")),
+                       line=lineno)
             continue
         if sample in seen:
             sink.error(IssueCode.DUPLICATE_SAMPLE,
-                       f"sample {sample!r} appears twice in this file (first at line "
-                       f"{seen[sample]})", line=lineno, sample=sample)
+                       msg(N_("sample %(sample)r appears twice in this file (first at line "
+                              "%(line)d)"), sample=sample, line=seen[sample]),
+                       line=lineno, sample=sample)
             continue
         seen[sample] = lineno
         kit_value = row[kit_idx] if kit_idx is not None else None
@@ -238,7 +254,7 @@ def _parse_wide(
         records.append(finish_profile(sample, calls, sink, kit=kit, line=lineno, file=filename,
                                       kit_label=kit_label))
     if not records and not sink.has_errors():
-        sink.warning(IssueCode.NO_SAMPLES, "file contains no samples")
+        sink.warning(IssueCode.NO_SAMPLES, msg(N_("file contains no samples")))
     return ParseResult(format_name, filename, sha256_hex(bytes(data)), records, sink.finish(),
                        text.encoding)
 
@@ -249,13 +265,15 @@ def _check_ystr(calls: dict[str, LocusCall], sink: IssueSink, line: int, sample:
             and allele_sort_key(two.alleles[0])[0] < allele_sort_key(one.alleles[0])[0] + 8):
         # DYS389II (total) exceeds DYS389I by ~14-20 repeats; a smaller gap means II minus I
         sink.warning(IssueCode.Y_DYS389,
-                     f"DYS389II ({two.alleles[0]}) is implausibly close to DYS389I "
-                     f"({one.alleles[0]}): DYS389II must be the total length; the lab may have "
-                     "reported II minus I", line=line, sample=sample, locus="DYS389II")
+                     msg(N_("DYS389II (%(two)s) is implausibly close to DYS389I (%(one)s): "
+                            "DYS389II must be the total length; the lab may have reported II "
+                            "minus I"), two=two.alleles[0], one=one.alleles[0]),
+                     line=line, sample=sample, locus="DYS389II")
     for locus, c in calls.items():
         if c.marker_type not in ("Y_STR", "Y_indel") and c.typed:
             sink.warning(IssueCode.LOCUS_NOT_IN_KIT,
-                         f"{locus} is not a Y marker in a Y-STR haplotype table", line=line,
+                         msg(N_("%(locus)s is not a Y marker in a Y-STR haplotype table"),
+                             locus=locus), line=line,
                          sample=sample, locus=locus)
 
 
