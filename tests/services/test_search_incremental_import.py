@@ -83,3 +83,18 @@ async def test_import_queues_an_incremental_run_of_just_the_new_profiles(session
         rows = (await s.execute(select(SearchResult.remains_id).where(
             SearchResult.run_id == inc.id))).scalars().all()
     assert set(rows) <= changed_ids
+
+
+async def test_queued_incremental_run_after_a_blind_run_has_nothing_left(sessionmaker,
+                                                                         tmp_path):
+    async with sessionmaker() as s, s.begin():
+        lab = await build_lab(s, tmp_path)
+    data, _samples = good_file(lab)
+    report = await _commit(sessionmaker, data, "run1.txt")
+    assert report.search_run_id is not None
+    async with sessionmaker() as s, s.begin():  # a blind search runs before the queued one
+        blind = await search.create_run(s, search.SearchParameters())
+    blind = await _execute(sessionmaker, blind.id, tmp_path)
+    assert blind.pairs_total == len(lab.remains)
+    inc = await _execute(sessionmaker, report.search_run_id, tmp_path)
+    assert inc.status == "done" and inc.pairs_total == 0

@@ -645,12 +645,17 @@ def _pair_rows(
     return rows
 
 
-async def _baseline(session: AsyncSession, before_run: int) -> dict[str, dict[str, str]]:
-    """Profile versions already searched by the done blind/incremental runs before a run."""
+async def _baseline(session: AsyncSession, run: SearchRun) -> dict[str, dict[str, str]]:
+    """Profile versions already searched by the blind/incremental runs done before ``run``
+    started (a run queued earlier, e.g. by a profile import, and executed after a blind run
+    does not search again what that run covered; a resumed run keeps its first baseline)."""
     base: dict[str, dict[str, str]] = {"relatives": {}, "remains": {}}
-    for (pv,) in await session.execute(select(SearchRun.profile_versions).where(
-            SearchRun.status == "done", SearchRun.scope.in_(("all", "incremental")),
-            SearchRun.id < before_run).order_by(SearchRun.id)):
+    q = select(SearchRun.profile_versions).where(
+        SearchRun.status == "done", SearchRun.scope.in_(("all", "incremental")),
+        SearchRun.id != run.id)
+    if run.started_at is not None:
+        q = q.where(SearchRun.finished_at <= run.started_at)
+    for (pv,) in await session.execute(q.order_by(SearchRun.finished_at, SearchRun.id)):
         for part in ("relatives", "remains"):
             base[part].update((pv or {}).get(part, {}))
     return base
@@ -793,7 +798,7 @@ async def execute_run(
         run.prior_value = prior
         run.n_remains, run.n_families = nr, nf
         if run.scope == "incremental":
-            fam_full, rem_sub = _changes(prep, await _baseline(session, run_id))
+            fam_full, rem_sub = _changes(prep, await _baseline(session, run))
         run.pairs_total = block_pairs(0, nf)
         run.blocks_total = n_blocks
         run.tables_built = (run.tables_built or 0) + prep.built
