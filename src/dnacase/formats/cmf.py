@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from dnacase.domain.errors import N_
+
 from ._strbuild import (
     DEFAULT_OPTIONS,
     LocusResolver,
@@ -19,7 +21,7 @@ from ._strbuild import (
     finish_profile,
     resolve_kit,
 )
-from .issues import CMFError, Issue, IssueCode, IssueSink, ParseResult, sha256_hex
+from .issues import CMFError, Issue, IssueCode, IssueSink, ParseResult, msg, sha256_hex
 from .records import LocusCall, STRProfile
 from .reference import Kit
 
@@ -161,12 +163,13 @@ def parse_cmf(
     for spec in (c for c in root.children if c.tag == "SPECIMEN"):
         sample = clean_name(spec.child_text("SPECIMENID"))
         if not sample:
-            sink.error(IssueCode.MISSING_SAMPLE_NAME, "SPECIMEN without SPECIMENID",
+            sink.error(IssueCode.MISSING_SAMPLE_NAME, msg(N_("SPECIMEN without SPECIMENID")),
                        line=spec.line)
             continue
         if sample in seen:
             sink.error(IssueCode.DUPLICATE_SAMPLE,
-                       f"specimen {sample!r} appears twice (first at line {seen[sample]})",
+                       msg(N_("specimen %(sample)r appears twice (first at line %(line)d)"),
+                           sample=sample, line=seen[sample]),
                        line=spec.line, sample=sample)
             continue
         seen[sample] = spec.line
@@ -180,20 +183,24 @@ def parse_cmf(
             if locus is None:
                 continue
             if version == "3.2" and locus not in CMF32_LOCI:
-                sink.warning(IssueCode.CMF_VERSION, f"locus {locus} is not valid in CMF 3.2",
+                sink.warning(IssueCode.CMF_VERSION,
+                             msg(N_("locus %(locus)s is not valid in CMF 3.2"), locus=locus),
                              line=loc.line, sample=sample, locus=raw_name)
             if locus in calls:
-                sink.error(IssueCode.DUPLICATE_LOCUS, f"locus {locus} appears twice",
+                sink.error(IssueCode.DUPLICATE_LOCUS,
+                           msg(N_("locus %(locus)s appears twice"), locus=locus),
                            line=loc.line, sample=sample, locus=raw_name)
                 continue
             values = [a.child_text("ALLELEVALUE") for a in loc.children if a.tag == "ALLELE"]
             if len(values) > MAX_ALLELES:
                 sink.error(IssueCode.TOO_MANY_ALLELES,
-                           f"{len(values)} alleles at {locus}; CMF allows at most {MAX_ALLELES}",
+                           msg(N_("%(n)d alleles at %(locus)s; CMF allows at most %(max)d"),
+                               n=len(values), locus=locus, max=MAX_ALLELES),
                            line=loc.line, sample=sample, locus=raw_name)
             empty = [v for v in values if not v]
             if empty:
-                sink.error(IssueCode.INVALID_ALLELE, f"{locus}: empty ALLELEVALUE",
+                sink.error(IssueCode.INVALID_ALLELE,
+                           msg(N_("%(locus)s: empty ALLELEVALUE"), locus=locus),
                            line=loc.line, sample=sample, locus=raw_name)
             mtype = (kit.marker(locus).marker_type if kit and kit.marker(locus)
                      else ref.marker_type(locus))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from dnacase.domain.errors import N_
+
 from ._strbuild import DEFAULT_OPTIONS, ParseOptions, clean_name
 from ._text import decode_text
-from .issues import Issue, IssueCode, IssueSink, MtDNAError, ParseResult, sha256_hex
+from .issues import Issue, IssueCode, IssueSink, MtDNAError, ParseResult, msg, sha256_hex
 from .records import MtHaplotype
 
 RCRS_LENGTH = 16569
@@ -108,13 +110,16 @@ def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, in
             sink.error(IssueCode.MT_VARIANT, str(exc), line=line, sample=sample, locus=raw)
             continue
         if v in variants:
-            sink.warning(IssueCode.MT_VARIANT, f"variant {v} listed twice", line=line,
+            sink.warning(IssueCode.MT_VARIANT, msg(N_("variant %(variant)s listed twice"),
+                                                   variant=v), line=line,
                          sample=sample, locus=v)
         pos = variant_position(v)
         if not any(a <= pos <= b for a, b in ranges):
             sink.warning(IssueCode.MT_OUTSIDE_RANGE,
-                         f"variant {v} lies outside the sequenced range "
-                         f"{';'.join(f'{a}-{b}' for a, b in ranges)}", line=line, sample=sample,
+                         msg(N_("variant %(variant)s lies outside the sequenced range "
+                                "%(ranges)s"), variant=v,
+                             ranges=";".join(f"{a}-{b}" for a, b in ranges)),
+                         line=line, sample=sample,
                          locus=v)
         if v[-1] in _IUPAC_HET and not v.endswith("DEL"):
             sink.info(IssueCode.MT_HETEROPLASMY,
@@ -160,7 +165,8 @@ def parse_empop(
         fields = [f.strip() for f in fields]
         if len(fields) < 3:
             sink.error(IssueCode.ROW_LENGTH,
-                       "expected ID, haplogroup, count and variants separated by tabs",
+                       msg(N_("expected ID, haplogroup, count and variants separated by "
+                              "tabs")),
                        line=i, sample=fields[0] if fields else None)
             continue
         if ranges is None:
@@ -171,19 +177,21 @@ def parse_empop(
         sample = clean_name(fields[0])
         if not fields[2].isdigit():
             sink.error(IssueCode.ROW_LENGTH,
-                       f"third column must be the haplotype count (e.g. 1), got {fields[2]!r}",
+                       msg(N_("third column must be the haplotype count (e.g. 1), got "
+                              "%(value)r"), value=fields[2]),
                        line=i, sample=sample)
             continue
         if sample in seen:
             sink.error(IssueCode.DUPLICATE_SAMPLE,
-                       f"sample {sample!r} appears twice (first at line {seen[sample]})",
+                       msg(N_("sample %(sample)r appears twice (first at line %(line)d)"),
+                           sample=sample, line=seen[sample]),
                        line=i, sample=sample)
             continue
         seen[sample] = i
         records.append(_haplotype(sample, [f for f in fields[3:] if f], ranges, fields[1], sink,
                                   i, filename))
     if not records and not sink.has_errors():
-        sink.warning(IssueCode.NO_SAMPLES, "file contains no haplotype")
+        sink.warning(IssueCode.NO_SAMPLES, msg(N_("file contains no haplotype")))
     return ParseResult("empop", filename, sha256_hex(bytes(data)), records, sink.finish(),
                        text.encoding)
 
@@ -209,7 +217,8 @@ def parse_haplogrep(
         fields = [f.strip() for f in line.split("\t")]
         if len(fields) < 2:
             sink.error(IssueCode.WRONG_DELIMITER if not saw_tab else IssueCode.ROW_LENGTH,
-                       "expected tab-separated ID, Range, Haplogroup and variants", line=i)
+                       msg(N_("expected tab-separated ID, Range, Haplogroup and variants")),
+                       line=i)
             continue
         saw_tab = True
         if fields[0].lower() in ("id", "sampleid", "sample") and fields[1].lower() == "range":
@@ -222,11 +231,12 @@ def parse_haplogrep(
                        sample=sample)
             continue
         if not sample:
-            sink.error(IssueCode.MISSING_SAMPLE_NAME, "row has no sample ID", line=i)
+            sink.error(IssueCode.MISSING_SAMPLE_NAME, msg(N_("row has no sample ID")), line=i)
             continue
         if sample in seen:
             sink.error(IssueCode.DUPLICATE_SAMPLE,
-                       f"sample {sample!r} appears twice (first at line {seen[sample]})",
+                       msg(N_("sample %(sample)r appears twice (first at line %(line)d)"),
+                           sample=sample, line=seen[sample]),
                        line=i, sample=sample)
             continue
         seen[sample] = i
@@ -236,6 +246,6 @@ def parse_haplogrep(
         records.append(_haplotype(sample, raw, ranges, fields[2] if len(fields) > 2 else "",
                                   sink, i, filename))
     if not records and not sink.has_errors():
-        sink.warning(IssueCode.NO_SAMPLES, "file contains no haplotype")
+        sink.warning(IssueCode.NO_SAMPLES, msg(N_("file contains no haplotype")))
     return ParseResult("haplogrep", filename, sha256_hex(bytes(data)), records, sink.finish(),
                        text.encoding)
