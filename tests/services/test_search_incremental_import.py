@@ -98,3 +98,34 @@ async def test_queued_incremental_run_after_a_blind_run_has_nothing_left(session
     assert blind.pairs_total == len(lab.remains)
     inc = await _execute(sessionmaker, report.search_run_id, tmp_path)
     assert inc.status == "done" and inc.pairs_total == 0
+
+
+async def test_api_and_page_start_incremental_runs_and_execute_the_queued_one(
+        sessionmaker, tmp_path, client_as, csrf):
+    async with sessionmaker() as s, s.begin():
+        lab = await build_lab(s, tmp_path)
+    data, _samples = good_file(lab)
+    report = await _commit(sessionmaker, data, "run1.txt")
+    c = await client_as("lab")
+    resp = await c.post(f"/api/search/runs/{report.search_run_id}/execute",
+                        headers=await csrf(c))
+    assert resp.status_code == 202 and resp.json()["scope"] == "incremental"
+    done = (await c.get(f"/api/search/runs/{report.search_run_id}")).json()
+    assert done["status"] == "done" and done["pairs_total"] == len(lab.remains)
+    again = await c.post(f"/api/search/runs/{report.search_run_id}/execute",
+                         headers=await csrf(c))
+    assert again.status_code == 200 and again.json()["status"] == "done"
+    resp = await c.post("/api/search/runs", json={
+        "incremental": True, "prior_mode": "area", "lineage_filter": True},
+        headers=await csrf(c))
+    assert resp.status_code == 202
+    run = (await c.get(f"/api/search/runs/{resp.json()['id']}")).json()
+    assert run["scope"] == "incremental" and run["status"] == "done"
+    assert run["pairs_total"] == 0  # nothing new since the run above
+    assert run["parameters"]["prior_mode"] == "area" and run["parameters"]["lineage_filter"]
+    page = await c.post("/search/runs", data={"incremental": "on", "prior_mode": "flat"},
+                        headers=await csrf(c), follow_redirects=True)
+    assert page.status_code == 200 and 'id="run-prior"' in page.text
+    async with sessionmaker() as s:
+        last = (await s.execute(select(SearchRun).order_by(SearchRun.id.desc()))).scalars().first()
+    assert last.scope == "incremental" and last.parameters["lineage_filter"] is False
