@@ -24,10 +24,20 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from dnacase.domain.errors import N_
+
 from ._strbuild import DEFAULT_OPTIONS, LocusResolver, ParseOptions, build_call, finish_profile
 from ._text import check_size
 from .alleles import sex_from_amelogenin
-from .issues import Issue, IssueCode, IssueSink, JSONProfileError, ParseResult, sha256_hex
+from .issues import (
+    Issue,
+    IssueCode,
+    IssueSink,
+    JSONProfileError,
+    ParseResult,
+    msg,
+    sha256_hex,
+)
 from .mtdna import InvalidVariant, normalise_mt_variant, parse_mt_range
 from .records import LocusCall, MtHaplotype, STRProfile
 
@@ -198,7 +208,7 @@ def parse_json_profiles(
     sink = IssueSink(filename)
     for key in doc:
         if key not in PROFILE_SCHEMA["properties"]:
-            sink.error(IssueCode.JSON_SCHEMA, f"unknown top-level key {key!r}")
+            sink.error(IssueCode.JSON_SCHEMA, msg(N_("unknown top-level key %(key)r"), key=key))
     ref = opts.ref
     resolver = LocusResolver(ref, sink, opts.unknown_locus)
     records: list[STRProfile | MtHaplotype] = []
@@ -206,23 +216,26 @@ def parse_json_profiles(
     for i, p in enumerate(profiles):  # type: ignore[union-attr]
         where = f"profiles[{i}]"
         if not isinstance(p, dict):
-            sink.error(IssueCode.JSON_SCHEMA, f"{where} is not an object")
+            sink.error(IssueCode.JSON_SCHEMA, msg(N_("%(where)s is not an object"), where=where))
             continue
         sample = p.get("sample")
         if not isinstance(sample, str) or not sample.strip():
-            sink.error(IssueCode.MISSING_SAMPLE_NAME, f"{where} has no \"sample\" string")
+            sink.error(IssueCode.MISSING_SAMPLE_NAME, msg(N_("%(where)s has no \"sample\" string"),
+                                                              where=where))
             continue
         kind = p.get("type")
         key = (str(kind), sample, str(p.get("kit")))  # one profile per sample and kit
         if key in seen:
             sink.error(IssueCode.DUPLICATE_SAMPLE,
-                       f"{where}: sample {sample!r} already given as profiles[{seen[key]}]",
+                       msg(N_("%(where)s: sample %(sample)r already given as profiles[%(first)s]"),
+                           where=where, sample=sample, first=seen[key]),
                        sample=sample)
             continue
         seen[key] = i
         attrs = p.get("attributes", {})
         if not isinstance(attrs, dict) or not all(isinstance(v, str) for v in attrs.values()):
-            sink.error(IssueCode.JSON_SCHEMA, f"{where}: attributes must map names to strings",
+            sink.error(IssueCode.JSON_SCHEMA,
+                       msg(N_("%(where)s: attributes must map names to strings"), where=where),
                        sample=sample)
             attrs = {}
         if kind == "mtdna":
@@ -230,7 +243,8 @@ def parse_json_profiles(
         elif kind == "str":
             rec = _read_str(p, where, sample, sink, filename, resolver, attrs)
         else:
-            sink.error(IssueCode.JSON_SCHEMA, f"{where}: \"type\" must be \"str\" or \"mtdna\"",
+            sink.error(IssueCode.JSON_SCHEMA,
+                       msg(N_("%(where)s: \"type\" must be \"str\" or \"mtdna\""), where=where),
                        sample=sample)
             continue
         if rec is not None:
@@ -242,7 +256,9 @@ def _unknown_keys(p: dict[str, Any], allowed: set[str], where: str, sample: str,
                   sink: IssueSink, locus: str | None = None) -> None:
     for k in p:
         if k not in allowed:
-            sink.error(IssueCode.JSON_SCHEMA, f"{where}: unknown key {k!r}", sample=sample,
+            sink.error(IssueCode.JSON_SCHEMA,
+                       msg(N_("%(where)s: unknown key %(key)r"), where=where, key=k),
+                       sample=sample,
                        locus=locus)
 
 
@@ -263,7 +279,8 @@ def _read_mt(p: dict[str, Any], where: str, sample: str, sink: IssueSink,
         sink.error(IssueCode.MT_RANGE, f"{where}: bad \"ranges\" ({exc})", sample=sample)
         return None
     if not isinstance(variants_raw, list) or not all(isinstance(v, str) for v in variants_raw):
-        sink.error(IssueCode.JSON_SCHEMA, f"{where}: \"variants\" must be a list of strings",
+        sink.error(IssueCode.JSON_SCHEMA,
+                   msg(N_("%(where)s: \"variants\" must be a list of strings"), where=where),
                    sample=sample)
         return None
     variants = []
@@ -283,13 +300,15 @@ def _read_str(p: dict[str, Any], where: str, sample: str, sink: IssueSink, filen
                   sink)
     loci_raw = p.get("loci")
     if not isinstance(loci_raw, dict):
-        sink.error(IssueCode.JSON_SCHEMA, f"{where}: \"loci\" must be an object", sample=sample)
+        sink.error(IssueCode.JSON_SCHEMA, msg(N_("%(where)s: \"loci\" must be an object"),
+                                                   where=where), sample=sample)
         return None
     ref = resolver.ref
     kit_name = p.get("kit")
     kit = ref.find_kit(kit_name) if isinstance(kit_name, str) and kit_name else None
     if isinstance(kit_name, str) and kit_name and kit is None:
-        sink.warning(IssueCode.UNKNOWN_KIT, f"{where}: kit {kit_name!r} is not a known kit",
+        sink.warning(IssueCode.UNKNOWN_KIT, msg(N_("%(where)s: kit %(kit)r is not a known kit"),
+                                                     where=where, kit=kit_name),
                      sample=sample)
     calls: dict[str, LocusCall] = {}
     allowed = set(PROFILE_SCHEMA["$defs"]["locusCall"]["properties"])
@@ -298,14 +317,16 @@ def _read_str(p: dict[str, Any], where: str, sample: str, sink: IssueSink, filen
         if locus is None:
             continue
         if locus in calls:
-            sink.error(IssueCode.DUPLICATE_LOCUS, f"{where}: locus {locus} given twice",
+            sink.error(IssueCode.DUPLICATE_LOCUS, msg(N_("%(where)s: locus %(locus)s given twice"),
+                                                          where=where, locus=locus),
                        sample=sample, locus=name)
             continue
         if not isinstance(c, dict) or not isinstance(c.get("alleles"), list) or not all(
                 isinstance(a, str) for a in c["alleles"]):
             sink.error(IssueCode.JSON_SCHEMA,
-                       f"{where}: locus {name}: \"alleles\" must be a list of strings "
-                       "(write \"9.3\", not 9.3)", sample=sample, locus=name)
+                       msg(N_("%(where)s: locus %(locus)s: \"alleles\" must be a list of "
+                              "strings (write \"9.3\", not 9.3)"), where=where, locus=name),
+                       sample=sample, locus=name)
             continue
         _unknown_keys(c, allowed, where, sample, sink, name)
         mtype = ref.marker_type(locus)
@@ -315,13 +336,17 @@ def _read_str(p: dict[str, Any], where: str, sample: str, sink: IssueSink, filen
                           raw_name=name)
         off = c.get("off_ladder", [])
         if not isinstance(off, list) or not all(isinstance(x, str) for x in off):
-            sink.error(IssueCode.JSON_SCHEMA, f"{where}: locus {name}: \"off_ladder\" must be "
-                       "a list of strings", sample=sample, locus=name)
+            sink.error(IssueCode.JSON_SCHEMA, msg(N_("%(where)s: locus %(locus)s: \"off_ladder\" "
+                                                          "must be a list of strings"),
+                                                       where=where, locus=name),
+                       sample=sample, locus=name)
             off = []
         flags = {k: c.get(k, False) for k in ("single_peak", "null_allele", "duplication")}
         if not all(isinstance(v, bool) for v in flags.values()):
-            sink.error(IssueCode.JSON_SCHEMA, f"{where}: locus {name}: flags must be true or "
-                       "false", sample=sample, locus=name)
+            sink.error(IssueCode.JSON_SCHEMA, msg(N_("%(where)s: locus %(locus)s: flags must be "
+                                                          "true or false"),
+                                                       where=where, locus=name),
+                       sample=sample, locus=name)
             flags = {k: False for k in flags}
         calls[locus] = dataclasses.replace(
             call, off_ladder=call.off_ladder + tuple(off),
@@ -330,7 +355,8 @@ def _read_str(p: dict[str, Any], where: str, sample: str, sink: IssueSink, filen
             duplication=call.duplication or bool(flags["duplication"]))
     stype = p.get("sample_type", "sample")
     if stype not in ("sample", "positive_control", "negative_control", "ladder"):
-        sink.error(IssueCode.JSON_SCHEMA, f"{where}: unknown sample_type {stype!r}",
+        sink.error(IssueCode.JSON_SCHEMA, msg(N_("%(where)s: unknown sample_type %(type)r"),
+                                                   where=where, type=stype),
                    sample=sample)
         stype = "sample"
     prof = finish_profile(sample.strip(), calls, sink, kit=kit, line=None,
@@ -340,11 +366,13 @@ def _read_str(p: dict[str, Any], where: str, sample: str, sink: IssueSink, filen
     amel = calls.get("Amelogenin")
     derived = sex_from_amelogenin(amel.alleles) if amel else None
     if sex not in ("M", "F", None):
-        sink.error(IssueCode.JSON_SCHEMA, f"{where}: sex must be \"M\", \"F\" or null",
+        sink.error(IssueCode.JSON_SCHEMA, msg(N_("%(where)s: sex must be \"M\", \"F\" or null"),
+                                                   where=where),
                    sample=sample)
     elif sex is not None and derived is not None and sex != derived:
         sink.warning(IssueCode.AMELOGENIN,
-                     f"{where}: stored sex {sex} disagrees with Amelogenin ({derived})",
+                     msg(N_("%(where)s: stored sex %(sex)s disagrees with Amelogenin "
+                            "(%(derived)s)"), where=where, sex=sex, derived=derived),
                      sample=sample, locus="Amelogenin")
     if sex in ("M", "F") and derived is None:
         prof = dataclasses.replace(prof, sex=sex)
