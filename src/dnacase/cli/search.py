@@ -45,11 +45,19 @@ async def _execute(settings: Settings, run_id: int, source: Any) -> Any:
         await engine.dispose()
 
 
+def _prior_text(run: Any) -> str:
+    """The run's prior as printed: its value when one value holds for every pair, else the mode
+    (an ``area`` prior differs per cemetery and is stored with each pair)."""
+    if run.prior_value is None:
+        return f"per pair ({run.prior_mode})"
+    return f"{run.prior_value:.4g} ({run.prior_mode})"
+
+
 def _summary(run: Any) -> None:
     click.echo(f"search run {run.id}: {run.status}; {run.n_remains} remains x "
                f"{run.n_families} families = {run.pairs_total:,} pairs; "
                f"{run.results_count} pairs stored (log10 LR >= {run.store_min_log10}); "
-               f"{run.tables_built} family tables built; prior {run.prior_value:.4g}")
+               f"{run.tables_built} family tables built; prior {_prior_text(run)}")
     skipped = (run.notes or {}).get("families_skipped") or {}
     for mp, why in skipped.items():
         click.echo(f"  family of missing person {mp} skipped: {why}", err=True)
