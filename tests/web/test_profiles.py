@@ -10,6 +10,7 @@ import re
 import pytest
 
 from dnacase.db import unit_of_work
+from dnacase.models.search import SearchRun
 from dnacase.services import profile_import as pi
 from tests.conftest import csrf_headers
 from tests.services.test_profile_import import (
@@ -95,6 +96,13 @@ async def test_api_two_steps_refusals_and_idempotence(client_as, lab, sessionmak
                      headers=h)
     assert r.status_code == 201, r.text
     assert r.json()["import_id"] == 1
+    # new profiles trigger an incremental search, executed after the response
+    run_id = r.json()["search_run_id"]
+    assert run_id is not None
+    async with unit_of_work(sessionmaker) as session:
+        run = await session.get(SearchRun, run_id)
+        assert run is not None and run.scope == "incremental"
+        assert run.status == "done", run.status
     r = await c.post("/api/imports/profiles/commit", files={"file": ("run.txt", data)},
                      data={"lab": LAB}, headers=h)
     assert r.status_code == 201 and r.json()["already_imported"]["import_id"] == 1

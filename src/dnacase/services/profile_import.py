@@ -233,7 +233,8 @@ class ImportReport:
                 "format": self.format, "encoding": self.encoding, "lab": self.lab,
                 "purpose": self.purpose, "ok": self.ok, "needs_reason": self.needs_reason,
                 "already_imported": already, "import_id": self.import_id,
-                "counts": self.counts(), "issues": [i.to_dict() for i in self.issues],
+                "search_run_id": self.search_run_id, "counts": self.counts(),
+                "issues": [i.to_dict() for i in self.issues],
                 "samples": [s.to_dict() for s in self.samples]}
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
@@ -33,6 +34,7 @@ from dnacase.services import profiles as profiles_service
 from dnacase.services.errors import DomainError, ValidationFailed
 from dnacase.web.auth import request_meta
 from dnacase.web.controllers import NavItem
+from dnacase.web.controllers.search import background_run
 from dnacase.web.deps import AuthUser, DbSession, FromPath
 from dnacase.web.guards import requires_roles
 from dnacase.web.responses import flash, form_data, page, redirect
@@ -151,7 +153,9 @@ class ImportPages(Controller):
         flash(request, _("Imported: %(new)d new profiles, %(v)d new versions, %(u)d unchanged, "
                          "%(h)d held for review.", new=c["new"], v=c["new_version"],
                          u=c["unchanged"], h=c["held"]))
-        return redirect(f"/imports/profiles/{report.import_id}")
+        resp = redirect(f"/imports/profiles/{report.import_id}")
+        resp.background = await _search_new_profiles(request, db_session, report)
+        return resp
 
     @get("/{import_id:int}", name="imports_detail", guards=[READ])
     async def detail(self, db_session: DbSession, import_id: FromPath[int]) -> Template:
@@ -167,6 +171,18 @@ class ImportPages(Controller):
         return Response(content=f.content, media_type="application/octet-stream",
                         headers={"content-disposition": f'attachment; filename="{safe}"',
                                  "x-sha256": f.sha256})
+
+
+async def _search_new_profiles(request: Request[Any, Any, Any], db_session: Any,
+                               report: Any) -> BackgroundTask | None:
+    """New profiles trigger an incremental search of just what changed: the commit queued the run
+    (``report.search_run_id``); commit the request's transaction now so the run can see it, and
+    execute the run after the response, off the event loop (as a run started from the search
+    page). ``None`` when the import queued nothing."""
+    if report.search_run_id is None:
+        return None
+    await db_session.commit()
+    return background_run(request, int(report.search_run_id))
 
 
 @dataclass
@@ -236,7 +252,7 @@ class ImportApi(Controller):
     @post("/commit", guards=[IMPORT], request_max_body_size=MAX_BODY, status_code=201,
           summary="Commit a lab result file (all-or-nothing)")
     async def commit(self, request: Request[Any, Any, Any], db_session: DbSession,
-                     user: AuthUser) -> dict[str, Any]:
+                     user: AuthUser) -> Response[dict[str, Any]]:
         """Multipart form: ``file`` (or ``token`` from ``validate``), ``lab``, optional
         ``reason`` (required for re-issued profiles), ``overrides`` (JSON object
         ``{barcode: reason}``), ``format``, ``typing_kit``, ``purpose``, ``frequency_table``.
@@ -259,7 +275,8 @@ class ImportApi(Controller):
             frequency_table=str(form.get("frequency_table") or "") or None, **_options(form))
         if token:
             service.discard_staged(settings.var_dir, token)
-        return report.to_dict()
+        return Response(report.to_dict(), status_code=201,
+                        background=await _search_new_profiles(request, db_session, report))
 
     @get("/", guards=[READ], summary="Recent lab imports")
     async def list_imports(self, db_session: DbSession) -> list[ImportRead]:

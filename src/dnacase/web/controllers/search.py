@@ -84,10 +84,10 @@ async def _start(request: Request[Any, Any, Any], db_session: Any, user: Any,
         executor=settings.dask_scheduler or "local",
         incremental=_flag(values.get("incremental")))
     await db_session.commit()
-    return run, _task(request, int(run.id))  # type: ignore[arg-type]
+    return run, background_run(request, int(run.id))  # type: ignore[arg-type]
 
 
-def _task(request: Request[Any, Any, Any], run_id: int) -> BackgroundTask:
+def background_run(request: Request[Any, Any, Any], run_id: int) -> BackgroundTask:
     """Execute (or resume) run ``run_id`` after the response, off the event loop."""
     settings: Settings = request.app.state["settings"]
     source = default_source(settings)
@@ -148,7 +148,7 @@ class SearchPages(Controller):
         resp = redirect(f"/search/runs/{run.id}")
         if run.status in ("queued", "interrupted"):
             flash(request, _("Search run %(id)d started.", id=run.id))
-            resp.background = _task(request, int(run.id))  # type: ignore[arg-type]
+            resp.background = background_run(request, int(run.id))  # type: ignore[arg-type]
         return resp
 
 
@@ -184,7 +184,7 @@ class SearchApi(Controller):
         if run.status not in ("queued", "interrupted"):
             return Response(service.run_progress(run), status_code=200)
         return Response(service.run_progress(run), status_code=202,
-                        background=_task(request, int(run.id)))  # type: ignore[arg-type]
+                        background=background_run(request, int(run.id)))  # type: ignore[arg-type]
 
 
 ROUTE_HANDLERS = [SearchPages, SearchApi]
