@@ -17,9 +17,11 @@ import zlib
 
 import numpy as np
 
+from dnacase.domain.errors import N_
+
 from ._strbuild import DEFAULT_OPTIONS, ParseOptions, clean_name
 from ._text import check_size, decode_text
-from .issues import Issue, IssueCode, IssueSink, ParseResult, VCFError, sha256_hex
+from .issues import Issue, IssueCode, IssueSink, ParseResult, VCFError, msg, sha256_hex
 from .records import SNPProfile, SNPVariants
 
 FORMAT = "vcf"
@@ -104,12 +106,14 @@ def parse_vcf(
     seen: dict[str, int] = {}
     for j, s in enumerate(samples):
         if not s:
-            sink.error(IssueCode.MISSING_SAMPLE_NAME, f"sample column {j + 10} has no name",
+            sink.error(IssueCode.MISSING_SAMPLE_NAME,
+                       msg(N_("sample column %(column)d has no name"), column=j + 10),
                        line=hdr_idx + 1)
         elif s in seen:
             sink.error(IssueCode.DUPLICATE_SAMPLE,
-                       f"sample {s!r} appears twice in the header (columns {seen[s] + 10} and "
-                       f"{j + 10})", line=hdr_idx + 1, sample=s)
+                       msg(N_("sample %(sample)r appears twice in the header (columns "
+                              "%(first)d and %(second)d)"), sample=s, first=seen[s] + 10,
+                           second=j + 10), line=hdr_idx + 1, sample=s)
         else:
             seen[s] = j
     width = len(header)
@@ -126,31 +130,36 @@ def parse_vcf(
         if not line.strip():
             continue
         if line.startswith("#"):
-            sink.error(IssueCode.VCF_RECORD, "header line after the column header",
+            sink.error(IssueCode.VCF_RECORD, msg(N_("header line after the column header")),
                        line=lineno)
             continue
         f = line.split("\t")
         if len(f) != width:
             truncated = lineno == len(lines) and not text.ends_with_newline
             sink.error(IssueCode.TRUNCATED if truncated else IssueCode.ROW_LENGTH,
-                       f"record has {len(f)} columns, the header {width}"
-                       + (": the file is truncated" if truncated else ""),
+                       msg(N_("record has %(n)d columns, the header %(width)d: the file is "
+                              "truncated"), n=len(f), width=width) if truncated else
+                       msg(N_("record has %(n)d columns, the header %(width)d"), n=len(f),
+                           width=width),
                        line=lineno, locus=f[2] if len(f) > 2 else None)
             continue
         snp = f[2]
         if not f[1].isdigit() or int(f[1]) <= 0:
-            sink.error(IssueCode.VCF_RECORD, f"POS {f[1]!r} is not a positive integer",
+            sink.error(IssueCode.VCF_RECORD,
+                       msg(N_("POS %(pos)r is not a positive integer"), pos=f[1]),
                        line=lineno, locus=snp)
             continue
         alts = f[4].split(",")
         if not _BASES_RE.fullmatch(f[3]) or not all(_BASES_RE.fullmatch(a) for a in alts):
-            sink.error(IssueCode.VCF_RECORD, f"REF/ALT {f[3]!r}/{f[4]!r} are not bases",
+            sink.error(IssueCode.VCF_RECORD, msg(N_("REF/ALT %(ref)r/%(alt)r are not bases"),
+                                                    ref=f[3], alt=f[4]),
                        line=lineno, locus=snp)
             continue
         n_alt = 0 if f[4] == "." else len(alts)
         fmt = f[8].split(":")
         if "GT" not in fmt:
-            sink.error(IssueCode.VCF_GENOTYPE, "FORMAT has no GT field", line=lineno, locus=snp)
+            sink.error(IssueCode.VCF_GENOTYPE, msg(N_("FORMAT has no GT field")), line=lineno,
+                       locus=snp)
             continue
         gt_at = fmt.index("GT")
         bad = False
@@ -159,20 +168,24 @@ def parse_vcf(
             cell = f[9 + j].split(":")
             gt = cell[gt_at] if gt_at < len(cell) else "."
             if not _GT_RE.fullmatch(gt):
-                sink.error(IssueCode.VCF_GENOTYPE, f"genotype {gt!r} is not like 0/1, 1|1, ./. "
-                           "or 0", line=lineno, sample=samples[j], locus=snp)
+                sink.error(IssueCode.VCF_GENOTYPE, msg(N_("genotype %(gt)r is not like 0/1, 1|1, "
+                                                             "./. or 0"), gt=gt),
+                           line=lineno, sample=samples[j], locus=snp)
                 bad = True
                 continue
             parts = re.split(r"[/|]", gt)
             if len(parts) > 2:
-                sink.error(IssueCode.VCF_GENOTYPE, f"genotype {gt!r} has ploidy {len(parts)}; "
-                           "only haploid and diploid calls are supported", line=lineno,
+                sink.error(IssueCode.VCF_GENOTYPE, msg(N_("genotype %(gt)r has ploidy %(n)d; only "
+                                                             "haploid and diploid calls are "
+                                                             "supported"), gt=gt, n=len(parts)),
+                           line=lineno,
                            sample=samples[j], locus=snp)
                 bad = True
                 continue
             if any(p != "." and int(p) > n_alt for p in parts):
-                sink.error(IssueCode.VCF_GENOTYPE, f"genotype {gt!r} refers to an allele "
-                           f"beyond the {n_alt} ALT allele(s)", line=lineno,
+                sink.error(IssueCode.VCF_GENOTYPE,
+                           msg(N_("genotype %(gt)r refers to an allele beyond the %(n)d ALT "
+                                  "allele(s)"), gt=gt, n=n_alt), line=lineno,
                            sample=samples[j], locus=snp)
                 bad = True
                 continue
@@ -181,7 +194,8 @@ def parse_vcf(
             continue
         key = f"{normalise_chrom(f[0])}:{f[1]}:{f[3]}:{f[4]}"
         if key in keys:
-            sink.warning(IssueCode.VCF_RECORD, f"variant {key} repeats line {keys[key]}",
+            sink.warning(IssueCode.VCF_RECORD, msg(N_("variant %(variant)s repeats line %(line)d"),
+                                                      variant=key, line=keys[key]),
                          line=lineno, locus=snp)
         keys[key] = lineno
         chrom_styles.add(f[0][:3].lower() == "chr")
@@ -190,12 +204,12 @@ def parse_vcf(
         good_lines.append(line)
         haploid_rows.append(hap)
     if len(chrom_styles) > 1:
-        sink.warning(IssueCode.VCF_RECORD, "chromosome names mix 'chr1' and '1' styles; both "
-                     "are read as '1'")
+        sink.warning(IssueCode.VCF_RECORD, msg(N_("chromosome names mix 'chr1' and '1' styles; "
+                                                 "both are read as '1'")))
     records: list[SNPProfile] = []
     if not good_lines:
         if not sink.has_errors():
-            sink.warning(IssueCode.NO_SAMPLES, "VCF has no variant records")
+            sink.warning(IssueCode.NO_SAMPLES, msg(N_("VCF has no variant records")))
         return ParseResult(FORMAT, filename, sha256_hex(bytes(data)), records, sink.finish(),
                            text.encoding)
     body = "\n".join([*lines[: hdr_idx + 1], *good_lines]) + "\n"
