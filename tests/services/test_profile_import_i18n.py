@@ -89,3 +89,17 @@ async def test_cli_refusal_in_vietnamese_names_file_line_sample_locus(
     res = await _invoke(["import", "profiles", str(path), "--lab", LAB, "--json"],
                         database_url, tmp_path)
     assert '"message_id": "%(locus)s: %(problem)s"' in res.output and VI_ABC in res.output
+
+
+async def test_frequency_table_refusal_in_vietnamese(db_session) -> None:
+    from dnacase.services import frequencies as freq
+
+    bad = b"locus,allele,frequency\nTH01,6,0.5\nTH01,7,1.5\n"
+    with use_locale("vi"), pytest.raises(ValidationFailed) as info:
+        await freq.import_table(db_session, bad, "kinh.csv", population="Kinh", actor=None)
+    text = info.value.message
+    assert "kinh.csv" in text and "dòng 3" in text and "locus gen TH01" in text
+    assert "tần suất '1.5' không phải là một số trong khoảng (0, 1]" in text
+    issue = info.value.details["issues"][0]
+    assert issue["message_id"].startswith("%(locus)s allele %(allele)s: frequency")
+    assert issue["params"]["value"] == "1.5"

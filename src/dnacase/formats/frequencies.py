@@ -23,14 +23,18 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+from dnacase.domain.errors import N_
+
 from ._text import decode_text, sniff_delimiter
 from .alleles import InvalidAllele, normalise_allele, sort_alleles
 from .issues import (
     DEFAULT_MAX_BYTES,
+    LOCUS_PREFIXED,
     FrequencyTableError,
     Issue,
     IssueCode,
     IssueSink,
+    msg,
     sha256_hex,
 )
 from .reference import Reference, default_reference, read_commented_csv, read_reference_bytes
@@ -244,7 +248,7 @@ def import_frequency_table(
     fmt: SourceFormat
     decimal_comma = False
     if not body:
-        sink.error(IssueCode.EMPTY_FILE, "no frequency rows")
+        sink.error(IssueCode.EMPTY_FILE, msg(N_("no frequency rows")))
         return FrequencyImport(None, sink.finish())
     first_line, first = body[0]
     delim = sniff_delimiter(first) or "\t"
@@ -272,15 +276,18 @@ def import_frequency_table(
         i_locus = cols.get("locus", cols.get("marker"))
         i_freq = next((cols[c] for c in ("frequency", "freq", "f", "p") if c in cols), None)
         if i_freq is None:
-            sink.error(IssueCode.MISSING_COLUMN, "no 'frequency' column", line=first_line)
+            sink.error(IssueCode.MISSING_COLUMN, msg(N_("no 'frequency' column")),
+                       line=first_line)
             return FrequencyImport(None, sink.finish())
         i_allele = cols["allele"]
         width = max(i_locus, i_allele, i_freq) + 1  # type: ignore[type-var]
         for lineno, ln in body[1:]:
             cells = next(csv.reader([ln], delimiter=delim), [])
             if len(cells) < width:
-                sink.error(IssueCode.ROW_LENGTH, f"row has {len(cells)} columns, expected "
-                           f"{width} (delimiter {delim!r})", line=lineno)
+                sink.error(IssueCode.ROW_LENGTH,
+                           msg(N_("row has %(n)d columns, expected %(width)d (delimiter "
+                                  "%(delimiter)r)"), n=len(cells), width=width, delimiter=delim),
+                           line=lineno)
                 continue
             rows.append((lineno, cells[i_locus].strip(), cells[i_allele],  # type: ignore[index]
                          cells[i_freq]))
@@ -298,8 +305,8 @@ def import_frequency_table(
                 rows.append((lineno, marker, parts[0], parts[1]))
             else:
                 sink.error(IssueCode.NOT_THIS_FORMAT,
-                           "expected a marker name alone, 'allele<TAB>frequency', or a "
-                           "'locus,allele,frequency' CSV header", line=lineno)
+                           msg(N_("expected a marker name alone, 'allele<TAB>frequency', or "
+                                  "a 'locus,allele,frequency' CSV header")), line=lineno)
                 if marker is None:
                     return FrequencyImport(None, sink.finish())
     freqs: dict[str, dict[str, float]] = {}
@@ -312,7 +319,8 @@ def import_frequency_table(
         if locus is None:
             if raw_locus not in bad_loci:
                 bad_loci.add(raw_locus)
-                sink.error(IssueCode.UNKNOWN_LOCUS, f"unknown locus {raw_locus!r}",
+                sink.error(IssueCode.UNKNOWN_LOCUS,
+                           msg(N_("unknown locus %(locus)r"), locus=raw_locus),
                            line=lineno, locus=raw_locus)
             continue
         locus_names.setdefault(raw_locus, locus)
@@ -320,43 +328,52 @@ def import_frequency_table(
             if not comma_noted:  # one allele per cell: "9,3" can only be 9.3
                 comma_noted = True
                 sink.warning(IssueCode.AMBIGUOUS_DECIMAL_COMMA,
-                             f"decimal comma in allele {raw_allele.strip()!r} read as "
-                             f"{raw_allele.strip().replace(',', '.')!r} (and likewise below)",
+                             msg(N_("decimal comma in allele %(allele)r read as %(read)r (and "
+                                    "likewise below)"), allele=raw_allele.strip(),
+                                 read=raw_allele.strip().replace(",", ".")),
                              line=lineno, locus=raw_locus)
             raw_allele = raw_allele.replace(",", ".")
         try:
             allele = normalise_allele(raw_allele)
             if allele == "OL":
-                raise InvalidAllele("'OL' is not an allele designation")
+                raise InvalidAllele(msg(N_("'OL' is not an allele designation")))
         except InvalidAllele as exc:
-            sink.error(IssueCode(exc.code), f"{locus}: {exc}", line=lineno, locus=raw_locus)
+            sink.error(IssueCode(exc.code), msg(LOCUS_PREFIXED, locus=locus, problem=exc.msg),
+                       line=lineno, locus=raw_locus)
             continue
         f = _to_float(raw_freq, decimal_comma)
         if f is None or not 0.0 < f <= 1.0:
-            sink.error(IssueCode.FREQ_VALUE, f"{locus} allele {allele}: frequency "
-                       f"{raw_freq.strip()!r} is not a number in (0, 1]", line=lineno,
+            sink.error(IssueCode.FREQ_VALUE,
+                       msg(N_("%(locus)s allele %(allele)s: frequency %(value)r is not a number "
+                              "in (0, 1]"), locus=locus, allele=allele, value=raw_freq.strip()),
+                       line=lineno,
                        locus=raw_locus)
             continue
         key = (locus, allele)
         if key in first_seen:
-            sink.error(IssueCode.FREQ_DUPLICATE, f"{locus} allele {allele} listed twice (also "
-                       f"line {first_seen[key]})", line=lineno, locus=raw_locus)
+            sink.error(IssueCode.FREQ_DUPLICATE,
+                       msg(N_("%(locus)s allele %(allele)s listed twice (also line %(line)d)"),
+                           locus=locus, allele=allele, line=first_seen[key]),
+                       line=lineno, locus=raw_locus)
             continue
         first_seen[key] = lineno
         freqs.setdefault(locus, {})[allele] = f
     for locus, table in freqs.items():
         s = math.fsum(table.values())
         if abs(s - 1.0) > sum_tolerance:
-            sink.error(IssueCode.FREQ_SUM, f"frequencies at {locus} sum to {s:.6f}, not 1 "
-                       f"(tolerance {sum_tolerance})", locus=locus)
+            sink.error(IssueCode.FREQ_SUM,
+                       msg(N_("frequencies at %(locus)s sum to %(sum).6f, not 1 (tolerance "
+                              "%(tolerance)s)"), locus=locus, sum=s, tolerance=sum_tolerance),
+                       locus=locus)
         elif abs(s - 1.0) > 0.001:
-            sink.warning(IssueCode.FREQ_SUM, f"frequencies at {locus} sum to {s:.6f}",
+            sink.warning(IssueCode.FREQ_SUM,
+                         msg(N_("frequencies at %(locus)s sum to %(sum).6f"), locus=locus, sum=s),
                          locus=locus)
     pop = population or hdr_pop
     if not pop or not pop.strip():
         sink.error(IssueCode.FREQ_POPULATION,
-                   "population not named: give it (e.g. 'Kinh (Vietnam)') or add a "
-                   "'# population=..., N=...' header line")
+                   msg(N_("population not named: give it (e.g. 'Kinh (Vietnam)') or add a "
+                          "'# population=..., N=...' header line")))
     n = n_individuals if n_individuals is not None else hdr_n
     per_locus: dict[str, int] = {}
     for k, v in per_locus_raw.items():
@@ -368,28 +385,35 @@ def import_frequency_table(
         if canon and v.isdigit():
             per_locus[canon] = 2 * int(v)
         elif canon:
-            sink.error(IssueCode.FREQ_N, f"N row value {v!r} for {k} is not a whole number",
+            sink.error(IssueCode.FREQ_N,
+                       msg(N_("N row value %(value)r for %(locus)s is not a whole number"),
+                           value=v, locus=k),
                        locus=k)
     if n is None and per_locus:
         n = max(per_locus.values()) // 2
     if n is not None and n <= 0:
-        sink.error(IssueCode.FREQ_N, f"N must be a positive number of individuals, got {n}")
+        sink.error(IssueCode.FREQ_N,
+                   msg(N_("N must be a positive number of individuals, got %(n)s"), n=n))
         n = None
     if n_individuals is not None and hdr_n is not None and n_individuals != hdr_n:
-        sink.error(IssueCode.FREQ_N, f"N given as {n_individuals} but the file header says "
-                   f"N={hdr_n}")
+        sink.error(IssueCode.FREQ_N,
+                   msg(N_("N given as %(n)s but the file header says N=%(header_n)s"),
+                       n=n_individuals, header_n=hdr_n))
     if n is None:
-        sink.warning(IssueCode.FREQ_N, "N (individuals typed) unknown: the rare-allele "
-                     "frequency 5/2N cannot be computed; give N if the source states it")
+        sink.warning(IssueCode.FREQ_N,
+                     msg(N_("N (individuals typed) unknown: the rare-allele frequency 5/2N "
+                            "cannot be computed; give N if the source states it")))
     else:
         for locus, table in freqs.items():
             two_n = per_locus.get(locus, 2 * n)
             low = min(table.values())
             if low < 0.5 / two_n:
-                sink.warning(IssueCode.FREQ_N, f"smallest frequency at {locus} ({low:g}) is "
-                             f"below 1/2N = {1 / two_n:g}: is N={n} right?", locus=locus)
+                sink.warning(IssueCode.FREQ_N,
+                             msg(N_("smallest frequency at %(locus)s (%(low)g) is below 1/2N = "
+                                    "%(floor)g: is N=%(n)s right?"), locus=locus, low=low,
+                                 floor=1 / two_n, n=n), locus=locus)
     if not freqs and not sink.has_errors():
-        sink.error(IssueCode.EMPTY_FILE, "no frequency rows")
+        sink.error(IssueCode.EMPTY_FILE, msg(N_("no frequency rows")))
     issues = sink.finish()
     if any(i.severity == "error" for i in issues):
         return FrequencyImport(None, issues)
