@@ -48,9 +48,7 @@ def test_package_imports_nothing_forbidden(package: str) -> None:
     )
     assert out.returncode == 0, out.stderr
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
-    bad = sorted(
-        m for m in loaded for f in FORBIDDEN[package] if m == f or m.startswith(f + ".")
-    )
+    bad = sorted(m for m in loaded for f in FORBIDDEN[package] if m == f or m.startswith(f + "."))
     assert not bad, f"{package} (with all its submodules) imports {bad}"
 
 

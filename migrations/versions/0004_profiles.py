@@ -1,14 +1,13 @@
 """profiles
 
 Revision ID: 0004
-Revises: 0006
+Revises: 0003
 Create Date: 2026-11-29 15:28:15.941911
 
 Tables of the lab import (issue 4): profile_files (raw files, unique SHA-256), profile_imports
 (one per file), profiles (versions per sample and marker type; superseded, never deleted),
 profile_qc_flags, elimination_profiles (staff), snp_panels and frequency_tables (imported
-tables; the shipped defaults stay package files). The id 0004 follows the issue number; the
-revision comes after 0006 in the chain.
+tables; the shipped defaults stay package files).
 """
 
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ import dnacase.db
 
 # revision identifiers, used by Alembic.
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """search and review
 
-Revision ID: 0006
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29 15:19:11.456955
 
@@ -20,7 +20,7 @@ from alembic import op
 import dnacase.db
 
 # revision identifiers, used by Alembic.
-revision: str = "0006"
+revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,6 +1,6 @@
 """cemetery candidate pool (prior by area)
 
-Revision ID: 0006a
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-29 16:00:00
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006a"
+revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
