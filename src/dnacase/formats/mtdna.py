@@ -14,7 +14,7 @@ from dnacase.domain.errors import N_
 
 from ._strbuild import DEFAULT_OPTIONS, ParseOptions, clean_name
 from ._text import decode_text
-from .issues import Issue, IssueCode, IssueSink, MtDNAError, ParseResult, msg, sha256_hex
+from .issues import Issue, IssueCode, IssueSink, Msg, MtDNAError, ParseResult, msg, sha256_hex
 from .records import MtHaplotype
 
 RCRS_LENGTH = 16569
@@ -30,13 +30,18 @@ _REF_DEL_RE = re.compile(r"[ACGT](\d{1,5})(?:DEL|del|d|-)", re.I)
 
 
 class InvalidVariant(ValueError):
-    """An mtDNA variant that cannot be read."""
+    """An mtDNA variant that cannot be read; ``msg`` is the translatable message."""
+
+    def __init__(self, message: str | Msg) -> None:
+        self.msg = message if isinstance(message, Msg) else Msg(message)
+        super().__init__(str(self.msg))
 
 
 def _pos(p: str) -> int:
     n = int(p)
     if not 1 <= n <= RCRS_LENGTH:
-        raise InvalidVariant(f"position {n} is outside rCRS (1-{RCRS_LENGTH})")
+        raise InvalidVariant(msg(N_("position %(n)d is outside rCRS (1-%(max)d)"), n=n,
+                                 max=RCRS_LENGTH))
     return n
 
 
@@ -62,9 +67,9 @@ def normalise_mt_variant(text: str) -> str:
         return f"{_pos(m.group(1))}DEL"
     if m := _REF_SUB_RE.fullmatch(v):
         return f"{_pos(m.group(1))}{m.group(2).upper()}"
-    raise InvalidVariant(
-        f"variant {text!r} is not in rCRS difference notation (e.g. 16223T, 315.1C, 249DEL, "
-        "16093Y)")
+    raise InvalidVariant(msg(
+        N_("variant %(variant)r is not in rCRS difference notation (e.g. 16223T, 315.1C, "
+           "249DEL, 16093Y)"), variant=text))
 
 
 def variant_position(variant: str) -> int:
@@ -107,7 +112,7 @@ def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, in
         try:
             v = normalise_mt_variant(raw)
         except InvalidVariant as exc:
-            sink.error(IssueCode.MT_VARIANT, str(exc), line=line, sample=sample, locus=raw)
+            sink.error(IssueCode.MT_VARIANT, exc.msg, line=line, sample=sample, locus=raw)
             continue
         if v in variants:
             sink.warning(IssueCode.MT_VARIANT, msg(N_("variant %(variant)s listed twice"),
