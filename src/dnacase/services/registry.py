@@ -344,6 +344,49 @@ async def create_cemetery(
     return cem
 
 
+def _pool_size(value: Any, errors: dict[str, str]) -> int | None:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        errors["candidate_pool_size"] = _("%(v)s is not a whole number.", v=text)
+        return None
+    if number < 2:
+        errors["candidate_pool_size"] = _(
+            "Must be at least 2 (the prior 1/N must be below 1), or empty for the default.")
+        return None
+    return number
+
+
+async def set_candidate_pool_size(
+    session: AsyncSession, cemetery_id: int, value: Any, *, actor: ActorLike | None,
+    meta: RequestMeta | None = None,
+) -> Cemetery:
+    """Set (or clear) a cemetery's candidate pool size for the search's ``area`` prior.
+
+    *value* is a whole number N >= 2 (the number of missing persons who could be buried in
+    the cemetery; remains from its graves get the prior ``1/N``) or empty/``None`` for the flat
+    default. Refuses anything else with a field error on ``candidate_pool_size``. Audited with
+    before/after (action ``cemetery.candidate_pool``); an unchanged value writes nothing.
+    """
+    cem = await get_cemetery(session, cemetery_id)
+    errors: dict[str, str] = {}
+    size = _pool_size(value, errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), field_errors=errors)
+    if size == cem.candidate_pool_size:
+        return cem
+    before = {"candidate_pool_size": cem.candidate_pool_size}
+    cem.candidate_pool_size = size
+    cem.updated_at = utcnow()
+    await session.flush()
+    await audit.record(session, actor, "cemetery.candidate_pool", cem, before=before,
+                       after={"candidate_pool_size": size}, request_meta=meta)
+    return cem
+
+
 async def list_graves(
     session: AsyncSession, cemetery_id: int, *, query: str = "", status: str | None = None,
     page: int = 1, per_page: int = 100,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.params import JSONBody, MultipartBody
 from litestar.response import Redirect, Template
@@ -139,11 +139,20 @@ class CemeteryRead:
     longitude: float | None
     notes: str
     graves: dict[str, int]
+    #: missing persons who could be buried here (``area`` prior 1/N); None: flat default
+    candidate_pool_size: int | None = None
 
     @classmethod
     def of(cls, c: Cemetery, counts: dict[str, int] | None = None) -> CemeteryRead:
         return cls(c.id or 0, c.name, c.commune, c.district, c.province, c.latitude, c.longitude,
-                   c.notes, counts or {})
+                   c.notes, counts or {}, c.candidate_pool_size)
+
+
+@dataclass
+class CemeteryPoolWrite:
+    """``candidate_pool_size``: a whole number >= 2, or null/empty for the flat default."""
+
+    candidate_pool_size: int | float | str | None = None
 
 
 @dataclass
@@ -340,6 +349,13 @@ async def _html_import(request: Request[Any, Any, Any], db_session: DbSession, u
                 imports=imports, error_message=None)
 
 
+def _pool_context(cem: Cemetery) -> dict[str, Any]:
+    """The candidate-pool form of the cemetery page, showing the stored value."""
+    size = cem.candidate_pool_size
+    return {"pool_form": {"candidate_pool_size": "" if size is None else str(size)},
+            "pool_errors": {}, "pool_error": None}
+
+
 class CemeteryPages(Controller):
     path = "/cemeteries"
     include_in_schema = False
@@ -375,9 +391,29 @@ class CemeteryPages(Controller):
                                            status=status or None, page=page_no)
         query = urlencode({k: v for k, v in (("q", q), ("status", status)) if v})
         return form_page("registry/cemetery.html", cem=cem, result=result, q=q, status=status,
-                         query=query, label=label, form={},
+                         query=query, label=label, form={}, **_pool_context(cem),
                          statuses=choices(GRAVE_STATUSES, blank=_("any status")),
                          grave_statuses=choices(GRAVE_STATUSES, blank=_("from the inscription")))
+
+    @post("/{cemetery_id:int}/candidate-pool", name="cemeteries_candidate_pool", guards=[ADMIN])
+    async def set_pool(self, request: Request[Any, Any, Any], db_session: DbSession,
+                       user: AuthUser, cemetery_id: FromPath[int]) -> Template | Redirect:
+        cem = await service.get_cemetery(db_session, cemetery_id)
+        values = values_of(await form_data(request))
+        try:
+            await service.set_candidate_pool_size(
+                db_session, cemetery_id, values.get("candidate_pool_size"), actor=user,
+                meta=request_meta(request))
+        except DomainError as exc:
+            result = await service.list_graves(db_session, cemetery_id)
+            return page("registry/cemetery.html", cem=cem, result=result, q="", status="",
+                        query="", label=label, form={}, errors={}, error_message=None,
+                        pool_form=values, pool_errors=exc.field_errors,
+                        pool_error=exc.message, status_code=exc.status_code,
+                        statuses=choices(GRAVE_STATUSES, blank=_("any status")),
+                        grave_statuses=choices(GRAVE_STATUSES, blank=_("from the inscription")))
+        flash(request, _("Candidate pool size saved."))
+        return redirect(f"/cemeteries/{cemetery_id}")
 
     @post("/{cemetery_id:int}/graves", name="cemeteries_add_grave", guards=[ADMIN])
     async def add_grave(self, request: Request[Any, Any, Any], db_session: DbSession,
@@ -391,6 +427,7 @@ class CemeteryPages(Controller):
             result = await service.list_graves(db_session, cemetery_id)
             return form_page("registry/cemetery.html", cem=cem, result=result, q="",
                              status="", query="", label=label, form=values, error=exc,
+                             **_pool_context(cem),
                              statuses=choices(GRAVE_STATUSES, blank=_("any status")),
                              grave_statuses=choices(GRAVE_STATUSES,
                                                     blank=_("from the inscription")))
@@ -500,6 +537,19 @@ class RegistryApi(Controller):
     async def get_cemetery(self, db_session: DbSession,
                            cemetery_id: FromPath[int]) -> CemeteryRead:
         return CemeteryRead.of(await service.get_cemetery(db_session, cemetery_id))
+
+    @patch("/cemeteries/{cemetery_id:int}", guards=[ADMIN],
+           summary="Set a cemetery's candidate pool size (area prior)")
+    async def set_candidate_pool(self, request: Request[Any, Any, Any], db_session: DbSession,
+                                 user: AuthUser, cemetery_id: FromPath[int],
+                                 data: JSONBody[CemeteryPoolWrite]) -> CemeteryRead:
+        """``candidate_pool_size``: N >= 2 (remains from its graves get the prior 1/N under
+        ``prior_mode="area"``), or null/empty for the flat default; 400 with a field error
+        otherwise."""
+        cem = await service.set_candidate_pool_size(
+            db_session, cemetery_id, data.candidate_pool_size, actor=user,
+            meta=request_meta(request))
+        return CemeteryRead.of(cem)
 
     @get("/cemeteries/{cemetery_id:int}/graves", guards=[READ], summary="Graves of a cemetery")
     async def list_graves(
