@@ -38,7 +38,8 @@ from dnacase.services import custody, review
 from dnacase.services.search_inputs import ProfileSource, gather_inputs, source_from_spec
 from dnacase.settings import package_dir
 
-__all__ = ["TEXTS", "CandidateDetail", "LocusRow", "candidate_detail", "lr_words", "report_pdf"]
+__all__ = ["TEXTS", "CandidateDetail", "LocusRow", "candidate_detail", "lr_words",
+           "prior_sentence", "report_pdf"]
 
 #: The report's texts as English catalogue message ids (``{name}`` placeholders are filled with
 #: ``str.format``); the Vietnamese is in the ``vi`` catalogue. :data:`TEXTS` gives them per
@@ -252,19 +253,31 @@ def _in(lang: str, message: str) -> str:
         return i18n.gettext(message)
 
 
-def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
-    """Values of the report in ``lang`` (``vi`` or ``en``) for the HTML and the PDF."""
+def prior_sentence(detail: CandidateDetail, lang: str) -> str:
+    """How the pair's prior was chosen, in ``lang`` (``vi`` or ``en``), as the report says it.
+
+    Area prior with a pool size for the remains' cemetery: ``1/N: the missing persons who could
+    be buried in <cemetery> ...``; flat (or area without a pool): ``1/N: every missing person of
+    the registry ...``; fixed: the value set by the laboratory. ``N = round(1 / prior)``.
+    """
     t = TEXTS["vi" if lang == "vi" else "en"]
     it = detail.item
     run = detail.run
     area = ((run.notes or {}).get("prior_area") or {}).get("cemeteries") or {}
     if (run.prior_mode == "area" and it.cemetery is not None
             and str(it.cemetery.id) in area):
-        prior = t["prior_area"].format(n=round(1 / it.result.prior), cemetery=it.cemetery.name)
-    elif run.prior_mode in ("flat", "area"):
-        prior = t["prior_flat"].format(n=round(1 / it.result.prior))
-    else:
-        prior = t["prior_fixed"].format(p=f"{it.result.prior:.6g}")
+        return t["prior_area"].format(n=round(1 / it.result.prior), cemetery=it.cemetery.name)
+    if run.prior_mode in ("flat", "area"):
+        return t["prior_flat"].format(n=round(1 / it.result.prior))
+    return t["prior_fixed"].format(p=f"{it.result.prior:.6g}")
+
+
+def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
+    """Values of the report in ``lang`` (``vi`` or ``en``) for the HTML and the PDF."""
+    t = TEXTS["vi" if lang == "vi" else "en"]
+    it = detail.item
+    run = detail.run
+    prior = prior_sentence(detail, lang)
     grave = it.grave.label if it.grave else ""
     kits = sorted(set(detail.typing_kits)) + sorted(k["barcode"] for k in detail.kits)
     return {

@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
-from dnacase.i18n import N_
+from dnacase.i18n import N_, get_locale
 from dnacase.i18n import gettext as _
 from dnacase.services import report as report_service
 from dnacase.services import review as service
@@ -67,7 +67,8 @@ async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict |
                for d in detail.decisions)
     return form_page("review/candidate.html", d=detail, it=detail.item, form=form or {},
                      error=error, already_decided=mine, lr_words=report_service.lr_words,
-                     posterior_words=report_service.posterior_words)
+                     posterior_words=report_service.posterior_words,
+                     prior_sentence=report_service.prior_sentence(detail, get_locale()))
 
 
 class ReviewPages(Controller):
