@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import JSONBody
+from litestar.datastructures import UploadFile
+from litestar.params import JSONBody, MultipartBody
 from litestar.response import File, Redirect, Template
 
 from dnacase.domain import relationships as rels
@@ -270,6 +271,20 @@ class RelativePages(Controller):
 # ----------------------------------------------------------------------------- JSON API
 
 
+@dataclass
+class ConsentUpload:
+    """Multipart body of the consent upload: the fields of the HTML form."""
+
+    consent_date: str = ""
+    consent_scope: str = ""
+    consent_form: UploadFile | None = None
+
+
+#: the body may hold a consent form of up to MAX_CONSENT_BYTES plus the other fields, so that
+#: an oversize file gets the service's field error rather than the server's generic 413
+CONSENT_BODY_BYTES = service.MAX_CONSENT_BYTES + 1024 * 1024
+
+
 class FamilyApi(Controller):
     path = "/api"
     tags = ["families"]  # noqa: RUF012
@@ -285,7 +300,7 @@ class FamilyApi(Controller):
         return _family_read(await service.family_view(db_session, person_id))
 
     @post("/missing-persons/{person_id:int}/family/relatives", guards=[WRITE],
-          summary="Record a relative (consent form: upload on the HTML page)")
+          summary="Record a relative (signed consent form: POST /api/relatives/{id}/consent)")
     async def add_relative(self, request: Request[Any, Any, Any], db_session: DbSession,
                            user: AuthUser, person_id: FromPath[int],
                            data: JSONBody[RelativeWrite]) -> RelativeRead:
@@ -304,6 +319,27 @@ class FamilyApi(Controller):
         link = await service.add_relationship(db_session, person_id, api_values(data),
                                               actor=user, meta=request_meta(request))
         return RelationshipRead.of(link)
+
+    @post("/relatives/{relative_id:int}/consent", guards=[WRITE],
+          request_max_body_size=CONSENT_BODY_BYTES,
+          summary="Record a relative's consent with the signed form (multipart)")
+    async def record_consent(self, request: Request[Any, Any, Any], db_session: DbSession,
+                             user: AuthUser, relative_id: FromPath[int],
+                             data: MultipartBody[ConsentUpload]) -> RelativeRead:
+        """Fields ``consent_date`` (YYYY-MM-DD), ``consent_scope`` and the file
+        ``consent_form`` (PDF, JPEG or PNG, at most 10 MB): the same checks as the HTML page;
+        400 with ``fields`` when refused."""
+        upload = None
+        if data.consent_form is not None and data.consent_form.filename:
+            content = await data.consent_form.read()
+            if content:
+                upload = service.UploadedFile(data.consent_form.filename, content)
+        relative = await service.record_consent(
+            db_session, relative_id, {"consent_date": data.consent_date,
+                                      "consent_scope": data.consent_scope},
+            consent_form=upload, upload_dir=upload_dir(request), actor=user,
+            meta=request_meta(request))
+        return RelativeRead.of(relative)
 
     @get("/relatives", guards=[READ], summary="Search relatives by name")
     async def search(self, db_session: DbSession, q: FromQuery[str] = "") -> list[RelativeRead]:
