@@ -37,6 +37,9 @@ from dnacase.web.responses import flash, form_data, form_page, page, redirect
 
 READ = requires_roles("collector", "reviewer", "admin")
 WRITE = requires_roles("collector", "admin")
+#: the body may hold a consent form of up to MAX_CONSENT_BYTES plus the other fields, so that
+#: an oversize file gets the service's field error rather than the server's generic 413
+CONSENT_BODY_BYTES = service.MAX_CONSENT_BYTES + 1024 * 1024
 
 CONSENT_LABELS = {
     "identification": N_("identification of the missing person only"),
@@ -186,7 +189,8 @@ class FamilyPages(Controller):
         view = await service.family_view(db_session, person_id)
         return Response(view.svg, media_type="image/svg+xml")
 
-    @post("/relatives", name="family_add_relative", guards=[WRITE])
+    @post("/relatives", name="family_add_relative", guards=[WRITE],
+          request_max_body_size=CONSENT_BODY_BYTES)
     async def add_relative(self, request: Request[Any, Any, Any], db_session: DbSession,
                            user: AuthUser, person_id: FromPath[int]) -> Template | Redirect:
         form = await form_data(request)
@@ -239,7 +243,8 @@ class RelativePages(Controller):
                          consent_label=lambda c: _(CONSENT_LABELS.get(c, c)) if c else "",
                          scopes=choices(CONSENT_SCOPES, CONSENT_LABELS))
 
-    @post("/{relative_id:int}/consent", name="relatives_consent", guards=[WRITE])
+    @post("/{relative_id:int}/consent", name="relatives_consent", guards=[WRITE],
+          request_max_body_size=CONSENT_BODY_BYTES)
     async def consent(self, request: Request[Any, Any, Any], db_session: DbSession,
                       user: AuthUser, relative_id: FromPath[int]) -> Template | Redirect:
         form = await form_data(request)
@@ -278,11 +283,6 @@ class ConsentUpload:
     consent_date: str = ""
     consent_scope: str = ""
     consent_form: UploadFile | None = None
-
-
-#: the body may hold a consent form of up to MAX_CONSENT_BYTES plus the other fields, so that
-#: an oversize file gets the service's field error rather than the server's generic 413
-CONSENT_BODY_BYTES = service.MAX_CONSENT_BYTES + 1024 * 1024
 
 
 class FamilyApi(Controller):
