@@ -39,7 +39,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -413,24 +414,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app (``dnacase serve --dev``) on a free port with a temporary SQLite database and
-    the demo users; yields ``http://127.0.0.1:<port>``."""
-    workdir = tmp_path_factory.mktemp("live")
+@contextmanager
+def serve_app(workdir: Path, *setup: Sequence[str]) -> Iterator[str]:
+    """Run ``dnacase <setup>`` commands on a fresh SQLite database in ``workdir``, then the real
+    app (``dnacase serve --dev``) on a free port; yields ``http://127.0.0.1:<port>`` and stops
+    the server afterwards. Used by every browser test's server fixture."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'live.sqlite3'}",
         "DNACASE_VAR_DIR": str(workdir / "var"),
         "DNACASE_SECRET_KEY": TEST_SECRET,
     }
-    exe = [str(Path(sys.executable).parent / "dnacase")]
-    subprocess.run([*exe, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([*exe, "users", "create-demo"], env=env, check=True, capture_output=True)
+    exe = str(Path(sys.executable).parent / "dnacase")
+    for args in setup:
+        subprocess.run([exe, *args], env=env, check=True, capture_output=True)
     port = _free_port()
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(
-        [*exe, "serve", "--dev", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
+        [exe, "serve", "--dev", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -460,6 +461,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app on a temporary SQLite database with the demo users (no demo data)."""
+    with serve_app(
+        tmp_path_factory.mktemp("live"), ["db", "upgrade"], ["users", "create-demo"]
+    ) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -6,65 +6,23 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from tests.conftest import serve_app
 from tests.services.test_profile_import import genemapper
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "browser-lab-secret-" + "q" * 40
 DEMO_LAB = "Phòng xét nghiệm ADN (demo)"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("lab-live")
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'live.sqlite3'}",
-           "DNACASE_VAR_DIR": str(work / "var"), "DNACASE_SECRET_KEY": SECRET,
-           "DNACASE_ENV": "development"}
-    exe = str(Path(sys.executable).parent / "dnacase")
-    subprocess.run([exe, "demo"], env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = (work / "server.log").open("w")
-    proc = subprocess.Popen([exe, "serve", "--dev", "--no-migrate", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError((work / "server.log").read_text(errors="replace"))
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 30 s")
-            time.sleep(0.2)
+    """The app on the demo database (kits checked in by the demo lab)."""
+    with serve_app(tmp_path_factory.mktemp("lab-live"), ["demo"]) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def _demo_export() -> tuple[bytes, dict[str, dict[str, list[str]]]]:
