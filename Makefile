@@ -1,4 +1,4 @@
-# dnacase quick start:  `make run`  (install, migrate, demo data, serve on http://127.0.0.1:8000)
+# dnacase quick start:  `make run`  (install, migrate, demo data + its search, serve on http://127.0.0.1:8000)
 #                       `make test` (install, lint, the whole suite on SQLite and PostgreSQL)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -19,6 +19,7 @@ install: $(BIN)/dnacase
 run: install
 	$(BIN)/dnacase db upgrade
 	$(BIN)/dnacase demo
+	$(BIN)/dnacase search resume
 	$(BIN)/dnacase serve --dev --host $(HOST) --port $(PORT)
 
 lint: install
