@@ -23,7 +23,7 @@ import enum
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -237,8 +237,18 @@ class VerifyResult:
     problems: list[str] = field(default_factory=list)
 
 
-async def verify(session: AsyncSession, *, batch: int = 2000) -> VerifyResult:
-    """Recompute the whole chain; stop at the first broken entry and say what is wrong with it."""
+async def verify_hash_chain(
+    session: AsyncSession,
+    row_model: Any,
+    head_model: Any,
+    row_hash: Callable[[Any], str],
+    *,
+    noun: str = "entry",
+    batch: int = 2000,
+) -> VerifyResult:
+    """Recompute a hash chain (``row_model`` rows with ``seq``, ``prev_hash`` and ``hash``, and
+    the single ``head_model`` row with ``last_seq``/``last_hash``); stop at the first broken row
+    and say what is wrong with it. Shared by the audit log and the custody events."""
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -246,9 +256,9 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> VerifyResult:
         rows = (
             (
                 await session.execute(
-                    select(AuditEntry)
-                    .where(AuditEntry.seq >= expected_seq)
-                    .order_by(AuditEntry.seq)
+                    select(row_model)
+                    .where(row_model.seq >= expected_seq)
+                    .order_by(row_model.seq)
                     .limit(batch)
                     .execution_options(populate_existing=True)
                 )
@@ -258,26 +268,26 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> VerifyResult:
         )
         if not rows:
             break
-        for entry in rows:
+        for row in rows:
             reason = None
-            if entry.seq != expected_seq:
-                reason = f"sequence gap: expected seq {expected_seq}, found {entry.seq}"
-            elif entry.prev_hash != prev_hash:
-                reason = "prev_hash does not match the previous entry's hash"
-            elif compute_hash(entry) != entry.hash:
-                reason = "content does not match its hash (entry was modified)"
+            if row.seq != expected_seq:
+                reason = f"sequence gap: expected seq {expected_seq}, found {row.seq}"
+            elif row.prev_hash != prev_hash:
+                reason = f"prev_hash does not match the previous {noun}'s hash"
+            elif row_hash(row) != row.hash:
+                reason = f"content does not match its hash ({noun} was modified)"
             if reason:
-                return VerifyResult(False, checked, entry.seq, entry.id, reason)
-            prev_hash = entry.hash
+                return VerifyResult(False, checked, row.seq, row.id, reason)
+            prev_hash = row.hash
             expected_seq += 1
             checked += 1
 
-        for entry in rows:
-            session.expunge(entry)
+        for row in rows:
+            session.expunge(row)
     head = (
         await session.execute(
-            select(AuditChainHead)
-            .where(AuditChainHead.id == 1)
+            select(head_model)
+            .where(head_model.id == 1)
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
@@ -287,10 +297,17 @@ async def verify(session: AsyncSession, *, batch: int = 2000) -> VerifyResult:
             checked,
             checked + 1 if head.last_seq > checked else checked,
             None,
-            f"chain head says {head.last_seq} entries ending in {head.last_hash[:12]}…, "
-            f"found {checked} ending in {prev_hash[:12]}… (entries removed or head altered)",
+            f"chain head says {head.last_seq} rows ending in {head.last_hash[:12]}…, "
+            f"found {checked} ending in {prev_hash[:12]}… (rows removed or head altered)",
         )
     return VerifyResult(True, checked)
+
+
+async def verify(session: AsyncSession, *, batch: int = 2000) -> VerifyResult:
+    """Recompute the whole audit chain; stop at the first broken entry and say what is wrong."""
+    return await verify_hash_chain(
+        session, AuditEntry, AuditChainHead, compute_hash, noun="entry", batch=batch
+    )
 
 
 # --------------------------------------------------------------------------- browsing

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
@@ -20,7 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dnacase.db import as_utc, utcnow
 from dnacase.models.custody import GENESIS_HASH, CustodyChainHead, CustodyEvent
 from dnacase.models.kits import Kit
-from dnacase.services.audit import ActorLike, canonical_json, format_at
+from dnacase.services.audit import (
+    ActorLike,
+    VerifyResult,
+    canonical_json,
+    format_at,
+    verify_hash_chain,
+)
 
 
 def event_payload(event: CustodyEvent) -> dict[str, Any]:
@@ -140,45 +145,9 @@ async def chain_for_kit(session: AsyncSession, kit_id: int) -> list[CustodyEvent
     )).scalars())
 
 
-@dataclass(slots=True)
-class VerifyResult:
-    """Outcome of :func:`verify`."""
-
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    reason: str | None = None
-
-
 async def verify(session: AsyncSession, *, batch: int = 2000) -> VerifyResult:
-    """Recompute the whole custody chain; report the first broken event."""
-    prev_hash = GENESIS_HASH
-    expected = 1
-    checked = 0
-    while True:
-        rows = (await session.execute(
-            select(CustodyEvent).where(CustodyEvent.seq >= expected)
-            .order_by(CustodyEvent.seq).limit(batch)
-            .execution_options(populate_existing=True))).scalars().all()
-        if not rows:
-            break
-        for ev in rows:
-            reason = None
-            if ev.seq != expected:
-                reason = f"sequence gap: expected seq {expected}, found {ev.seq}"
-            elif ev.prev_hash != prev_hash:
-                reason = "prev_hash does not match the previous event's hash"
-            elif compute_hash(ev) != ev.hash:
-                reason = "content does not match its hash (event was modified)"
-            if reason:
-                return VerifyResult(False, checked, ev.seq, reason)
-            prev_hash = ev.hash
-            expected += 1
-            checked += 1
-    head = (await session.execute(select(CustodyChainHead).where(CustodyChainHead.id == 1)
-                                  .execution_options(populate_existing=True))
-            ).scalar_one_or_none()
-    if head is not None and (head.last_seq != checked or head.last_hash != prev_hash):
-        return VerifyResult(False, checked, checked + 1,
-                            "chain head does not match the last event (events removed?)")
-    return VerifyResult(True, checked)
+    """Recompute the whole custody chain; report the first broken event (the audit log's
+    verifier, :func:`dnacase.services.audit.verify_hash_chain`)."""
+    return await verify_hash_chain(
+        session, CustodyEvent, CustodyChainHead, compute_hash, noun="event", batch=batch
+    )
