@@ -20,67 +20,14 @@ from dnacase.kinship.lineage import (
     YHaplotype,
     clopper_pearson_upper,
 )
-from dnacase.kinship.lineage.ystr import Y_KITS
 from dnacase.kinship.pedigree import Pedigree
+from tests.kinship.lineage.vn17 import C01 as Y_C01
+from tests.kinship.lineage.vn17 import LOCI
+from tests.kinship.lineage.vn17 import UHR as Y_UHR
 
 FULL, HVS = "16024-16569;1-576", "16024-16365;73-340"
 A = "16129A 16192T 16223T 16297C 16324C 73G 199C 263G 315.1C 489C"
 B = "16183C 16189C 16217C 16261T 73G 263G 309.1C 309.2C 315.1C"
-LOCI = list(Y_KITS["Yfiler Plus"])
-Y_UHR = [
-    "18",
-    "13",
-    "21",
-    "29",
-    "",
-    "11",
-    "16",
-    "15",
-    "12",
-    "19",
-    "10",
-    "15",
-    "23",
-    "10",
-    "13",
-    "",
-    "18",
-    "14",
-    "12,19",
-    "",
-    "12",
-    "12",
-    "22",
-    "",
-    "12",
-]
-Y_C01 = [
-    "18",
-    "13",
-    "21",
-    "29",
-    "20",
-    "11",
-    "16",
-    "15",
-    "12",
-    "19",
-    "10",
-    "15",
-    "23",
-    "10",
-    "13",
-    "37",
-    "19",
-    "14",
-    "12,19",
-    "30",
-    "12",
-    "12",
-    "22",
-    "36,38",
-    "12",
-]
 
 PED = Pedigree.from_records(
     [
