@@ -32,7 +32,7 @@ underflows whatever the pedigree size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -71,6 +71,7 @@ class _Plan:
     query_vars: tuple[int, ...]
     persons: np.ndarray  # original person indices kept (in plan order)
     max_clique: int = 0  # largest clique (elements per locus) of the elimination
+    cost: int = 0  # sum of the clique sizes: the work per locus, roughly
 
 
 #: Largest clique (elements per locus) the engine accepts; beyond it the pedigree is reported
@@ -154,26 +155,34 @@ def _compile(
 
     # greedy elimination order (min clique size)
     dom = [ksize if k == 0 else 2 for k in kinds]
-    alive = list(range(len(factors)))
+    alive = set(range(len(factors)))
     avars = {f: set(fvars[f]) for f in alive}
+    var_f: dict[int, set[int]] = {v: set() for v in range(len(kinds))}
+    for f in alive:
+        for u in avars[f]:
+            var_f[u].add(f)
     all_fvars: list[tuple[int, ...]] = list(fvars)
     steps: list[tuple[tuple[int, ...], str, tuple[int, ...]]] = []
     to_elim = set(range(len(kinds))) - set(query_vars)
     max_clique = 0
+    total = 0
+
+    def clique(v: int) -> tuple[tuple[int, int, int], set[int]]:
+        fset = var_f[v]
+        union: set[int] = set().union(*(avars[f] for f in fset)) if fset else {v}
+        cost = 1
+        for u in union:
+            cost *= dom[u]
+        return (cost, len(union), v), union
+
+    cand = {v: clique(v) for v in to_elim}
     while to_elim:
-        best = None
-        for v in to_elim:
-            fs = [f for f in alive if v in avars[f]]
-            union: set[int] = set().union(*(avars[f] for f in fs)) if fs else {v}
-            cost = 1
-            for u in union:
-                cost *= dom[u]
-            key = (cost, len(union), v)
-            if best is None or key < best[0]:
-                best = (key, v, fs, union)
-        assert best is not None
-        _, v, fs, union = best
+        v = min(to_elim, key=lambda u: cand[u][0])
+        best = cand.pop(v)
+        union = best[1]
+        fs = sorted(var_f[v])  # factor ids grow with creation: the order of the alive list
         max_clique = max(max_clique, best[0][0])
+        total += best[0][0]
         if max_clique > MAX_CLIQUE:
             raise LikelihoodError(
                 f"pedigree too complex for exact computation: a clique of {max_clique:,} "
@@ -190,13 +199,22 @@ def _compile(
         steps.append((tuple(fs), sub, out))
         new_id = len(all_fvars)
         all_fvars.append(out)
-        alive = [f for f in alive if f not in fs]
+        for f in fs:
+            alive.discard(f)
+            for u in avars[f]:
+                var_f[u].discard(f)
         if out:
-            alive.append(new_id)
+            alive.add(new_id)
             avars[new_id] = set(out)
+            for u in out:
+                var_f[u].add(new_id)
         else:
             avars[new_id] = set()
-    return _Plan(n, kinds, factors, fvars, steps, alive, query_vars, persons, max_clique)
+        for u in union:  # only the neighbours' cliques changed
+            if u in to_elim:
+                cand[u] = clique(u)
+    final = sorted(alive)
+    return _Plan(n, kinds, factors, fvars, steps, final, query_vars, persons, max_clique, total)
 
 
 # ----- batch data and execution ------------------------------------------------------------
@@ -458,14 +476,34 @@ def _make_batches(preps: Sequence[_LocusPrep], geno: np.ndarray) -> list[tuple[n
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FreqTable:
     """Frequencies of a locus list, padded: ``pad`` float64 ``(L, nmax)`` (0 beyond each
-    locus's alleles), ``n`` int64 ``(L,)`` allele counts, ``mut`` bool ``(L,)``."""
+    locus's alleles), ``n`` int64 ``(L,)`` allele counts, ``mut`` bool ``(L,)``,
+    ``lumpable`` bool ``(L,)``: reducing the locus to its observed alleles plus one lumped
+    allele is exact for any partition (no mutation, or an ``equal``/``proportional`` model)."""
 
     pad: np.ndarray
     n: np.ndarray
     mut: np.ndarray
+    lumpable: np.ndarray
+    loci: tuple[Locus, ...]
+    _stacks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
+
+    def stacks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(female, male) mutation matrices of every locus, float64 ``(L, nmax + 1, nmax + 1)``,
+        zero-padded (the extra last row/column is an all-zero "no allele" slot); built once."""
+        if not self._stacks:
+            nmax = self.pad.shape[1]
+            mf = np.zeros((len(self.loci), nmax + 1, nmax + 1))
+            mm = np.zeros_like(mf)
+            for j, loc in enumerate(self.loci):
+                n = loc.n_alleles
+                f, m = loc.matrices()
+                mf[j, :n, :n] = f
+                mm[j, :n, :n] = m
+            self._stacks.append((mf, mm))
+        return self._stacks[0]
 
 
 @lru_cache(maxsize=64)
@@ -476,7 +514,8 @@ def freq_table(loci: tuple[Locus, ...]) -> FreqTable:
     for j, loc in enumerate(loci):
         pad[j, : loc.n_alleles] = loc.freqs
     mut = np.array([loc.has_mutation for loc in loci], dtype=bool)
-    return FreqTable(pad, n, mut)
+    lump = np.array([not loc.has_mutation or _model_lumpable(loc) is True for loc in loci])
+    return FreqTable(pad, n, mut, lump.astype(bool), loci)
 
 
 def lumped_batch(
@@ -523,6 +562,195 @@ def lumped_batch(
     eye = np.broadcast_to(_eye(k), (b, k, k))
     rho = np.where(p > 0, p, 1.0)
     return _Batch(p, eye, eye, g), lam, rho
+
+
+def _reduced_rows(
+    ft: FreqTable,
+    loc: np.ndarray,
+    use_mut: np.ndarray,
+    gt: np.ndarray,
+    typed_rows: np.ndarray,
+    extra: np.ndarray | None = None,
+) -> tuple[_Batch, np.ndarray]:
+    """Vectorised reduction of lumpable rows to their observed alleles plus one lumped allele.
+
+    ft: the loci's table; loc: (B,) locus of each row; use_mut: (B,) bool, apply the locus's
+    mutation model (which must be lumpable, ``ft.lumpable``) or the identity; gt: (P, B, 2)
+    raw allele indices (-1 untyped); typed_rows: persons typed in every row; extra: (B, m)
+    further alleles to keep as themselves (e.g. a query person's), or None.
+
+    Reduced domain of row r: its ``cnt[r]`` observed alleles (ascending) at ``0..cnt[r]-1``,
+    zero-frequency padding, and the lumped allele last (index ``K - 1``), with mass the sum
+    of the frequencies of the alleles nobody carries. Returns the batch and ``lam`` int64
+    ``(B, nmax + 1)``: reduced index of every original allele (index ``nmax``: no allele)."""
+    b = loc.size
+    nmax = ft.pad.shape[1]
+    parts = [gt[typed_rows].transpose(1, 0, 2).reshape(b, -1)] if typed_rows.size else []
+    if extra is not None:
+        parts.append(extra)
+    if parts:
+        obs = np.sort(np.concatenate(parts, axis=1), axis=1)
+        first = np.ones(obs.shape, dtype=bool)
+        first[:, 1:] = obs[:, 1:] != obs[:, :-1]
+        kmax = int(first.sum(axis=1).max())
+        kept = np.full((b, kmax), nmax, dtype=np.int64)
+        pos = np.cumsum(first, axis=1) - 1
+        rr, cc = np.nonzero(first)
+        kept[rr, pos[rr, cc]] = obs[rr, cc]
+    else:
+        kmax = 0
+        kept = np.zeros((b, 0), dtype=np.int64)
+    k = kmax + 1
+    fp = np.zeros((ft.pad.shape[0], nmax + 1))
+    fp[:, :nmax] = ft.pad
+    p = np.empty((b, k))
+    p[:, :kmax] = fp[loc[:, None], kept]
+    rest = ft.pad[loc] > 0  # (B, nmax): alleles of the locus not kept
+    ri = np.arange(b)
+    lam = np.full((b, nmax + 1), kmax, dtype=np.int64)
+    if kmax:
+        hit = kept < nmax
+        hr, hc = np.nonzero(hit)
+        lam[hr, kept[hit]] = hc
+        rest[hr, kept[hit]] = False
+    p[:, kmax] = np.where(rest, ft.pad[loc], 0.0).sum(axis=1)
+    g = np.full(gt.shape, -1, dtype=np.int64)
+    if typed_rows.size:
+        g[typed_rows] = lam[ri[None, :, None], gt[typed_rows]]
+    eye = np.broadcast_to(_eye(k), (b, k, k))
+    mrows = np.flatnonzero(use_mut)
+    if not mrows.size:
+        return _Batch(p, eye, eye, g), lam
+    mats = []
+    restf = np.zeros((mrows.size, nmax + 1))
+    restf[:, :nmax] = rest[mrows]
+    r0 = np.where(rest[mrows].any(axis=1), rest[mrows].argmax(axis=1), nmax)  # a lumped allele
+    kp = kept[mrows]
+    bi = np.arange(mrows.size)
+    for stack in ft.stacks():
+        m = stack[loc[mrows]]  # (Bm, nmax+1, nmax+1)
+        red = np.array(eye[mrows])
+        rows_k = m[bi[:, None], kp]  # (Bm, kmax, nmax+1)
+        red[:, :kmax, :kmax] = np.take_along_axis(rows_k, kp[:, None, :].repeat(kmax, 1), axis=2)
+        red[:, :kmax, kmax] = (rows_k * restf[:, None, :]).sum(axis=2)
+        row_r = m[bi, r0]  # (Bm, nmax+1)
+        red[:, kmax, :kmax] = np.take_along_axis(row_r, kp, axis=1)
+        red[:, kmax, kmax] = (row_r * restf).sum(axis=1)
+        full = np.array(eye)
+        full[mrows] = red
+        mats.append(full)
+    return _Batch(p, mats[0], mats[1], g), lam
+
+
+def _full_rows(
+    ft: FreqTable, loc: np.ndarray, gt: np.ndarray
+) -> list[tuple[np.ndarray, _Batch]]:
+    """Rows with their locus's mutation model over every allele (no lumping), grouped by
+    allele-count bucket: list of (row positions, batch)."""
+    mf_all, mm_all = ft.stacks()
+    out = []
+    buckets = np.array([_bucket(int(x)) for x in ft.n[loc].tolist()])
+    for v in np.unique(buckets).tolist():
+        pos = np.flatnonzero(buckets == v)
+        lr = loc[pos]
+        k = int(ft.n[lr].max())
+        batch = _Batch(
+            ft.pad[lr, :k], mf_all[lr, :k, :k], mm_all[lr, :k, :k], gt[:, pos].astype(np.int64)
+        )
+        out.append((pos, batch))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _query_cheaper(fa: tuple, mo: tuple, tkey: tuple, q: int, k: int) -> bool:
+    """Whether one elimination keeping the query person's alleles costs less than the two
+    plain eliminations (with and without the query typed); both exact."""
+    pq = _compile(fa, mo, tkey, q, k)
+    if pq.max_clique <= 4 * k * k:  # nothing bigger than the query's own table
+        return True
+    t1 = list(tkey)
+    t1[q] = True
+    cost2 = _compile(fa, mo, tkey, -1, k).cost + _compile(fa, mo, tuple(t1), -1, k).cost
+    return pq.cost <= 2 * cost2 + 64 * k * k
+
+
+def missing_person_loglik(
+    pedigree: Pedigree, query: int, loci: Sequence[Locus], references: np.ndarray, poi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Natural-log likelihoods of the two hypotheses of a missing-person LR, per locus.
+
+    references: int ``(P, L, 2)`` (the ``query`` row untyped); poi: int ``(L, 2)`` typed at
+    every locus. Returns ``(l1, l2, l1_plain, l2_plain)``, float64 ``(L,)`` each:
+    ``l1 = ln P(refs, query = poi)``, ``l2 = ln P(refs)``, and the same without any mutation
+    model (``nan`` at loci without one; they serve the inconsistency test). ``-inf`` where
+    impossible.
+
+    All loci and their mutation-free copies go through as few eliminations as possible: one
+    per (typed pattern, allele domain) that keeps the query person's two alleles, giving
+    ``P(refs, query = (a, b))`` for every (a, b) at once, so both hypotheses come from one
+    run (or two plain runs when keeping the query alleles would cost more)."""
+    ref = np.asarray(references)
+    poi = np.asarray(poi, dtype=np.int64)
+    nl = len(loci)
+    ft = freq_table(tuple(loci))
+    mcols = np.flatnonzero(ft.mut)
+    row_loc = np.concatenate([np.arange(nl), mcols])
+    row_mut = np.zeros(row_loc.size, dtype=bool)
+    row_mut[:nl] = ft.mut
+    g = np.concatenate([ref, ref[:, mcols]], axis=1).astype(np.int64)
+    pg = poi[row_loc]
+    typed = (g >= 0).all(axis=2)
+    l1 = np.empty(row_loc.size)
+    l2 = np.empty(row_loc.size)
+    fa = tuple(pedigree.father.tolist())
+    mo = tuple(pedigree.mother.tolist())
+    full_row = row_mut & ~ft.lumpable[row_loc]
+    for tmask, cols in _pattern_groups(typed):
+        tkey = tuple(bool(x) for x in tmask.tolist())
+        typed_rows = np.flatnonzero(tmask)
+        jobs: list[tuple[np.ndarray, _Batch, np.ndarray]] = []
+        lump = cols[~full_row[cols]]
+        small = lump[(ft.n[row_loc[lump]] <= 2) & ~row_mut[lump]]
+        if small.size:  # biallelic without mutation: the whole domain, nothing to lump
+            eye = np.broadcast_to(_eye(2), (small.size, 2, 2))
+            p2 = np.zeros((small.size, 2))
+            p2[:, : ft.pad.shape[1]] = ft.pad[row_loc[small], :2]
+            jobs.append((small, _Batch(p2, eye, eye, g[:, small]), pg[small]))
+            lump = np.setdiff1d(lump, small, assume_unique=True)
+        if lump.size:
+            batch, lam = _reduced_rows(
+                ft, row_loc[lump], row_mut[lump], g[:, lump], typed_rows, pg[lump]
+            )
+            jobs.append((lump, batch, lam[np.arange(lump.size)[:, None], pg[lump]]))
+        full = cols[full_row[cols]]
+        if full.size:
+            for pos, batch in _full_rows(ft, row_loc[full], g[:, full]):
+                jobs.append((full[pos], batch, pg[full[pos]]))
+        for rows, batch, pq in jobs:
+            if _query_cheaper(fa, mo, tkey, query, batch.k):
+                joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch)
+                assert joint is not None
+                ri = np.arange(rows.size)
+                a, b2 = pq[:, 0], pq[:, 1]
+                h1 = joint[ri, a, b2] + np.where(a != b2, joint[ri, b2, a], 0.0)
+                h2 = joint.reshape(rows.size, -1).sum(axis=1)
+                with np.errstate(divide="ignore"):
+                    l1[rows] = np.log(h1) + ls
+                    l2[rows] = np.log(h2) + ls
+            else:
+                _, l2[rows] = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
+                t1 = list(tkey)
+                t1[query] = True
+                gq = batch.g.copy()
+                gq[query] = pq
+                _, l1[rows] = _run(
+                    _compile(fa, mo, tuple(t1), -1, batch.k), _Batch(batch.p, batch.mf, batch.mm, gq)
+                )
+    l1p = np.full(nl, np.nan)
+    l2p = np.full(nl, np.nan)
+    l1p[mcols] = l1[nl:]
+    l2p[mcols] = l2[nl:]
+    return l1[:nl], l2[:nl], l1p, l2p
 
 
 def _pattern_groups(typed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .likelihood import freq_table, loglik_per_locus
+from .likelihood import freq_table, loglik_per_locus, missing_person_loglik
 from .markers import Locus
 from .pedigree import Pedigree
 
@@ -114,9 +114,7 @@ def log10_hw(loci: Sequence[Locus], genotype: np.ndarray) -> np.ndarray:
 
 
 def _strip(loci: Sequence[Locus]) -> list[Locus]:
-    return [
-        Locus(loc.name, loc.alleles, loc.freqs, None) if loc.has_mutation else loc for loc in loci
-    ]
+    return [loc.without_mutation() for loc in loci]
 
 
 def missing_person_lr(
@@ -148,10 +146,7 @@ def missing_person_lr(
     inconsistent: list[str] = []
     if cols.size:
         sl = [loci[j] for j in cols]
-        r2 = ref[:, cols, :]
-        r1 = r2.copy()
-        r1[q] = poi[cols]
-        l2 = loglik_per_locus(pedigree, sl, r2)
+        l1, l2, l1p, l2p = missing_person_loglik(pedigree, q, sl, ref[:, cols, :], poi[cols])
         bad = np.flatnonzero(np.isneginf(l2))
         if bad.size:
             names = ", ".join(sl[j].name for j in bad)
@@ -160,18 +155,11 @@ def missing_person_lr(
                 "(Mendelian inconsistency among the references; the LR is undefined: check the "
                 "data or set a mutation model)"
             )
-        l1 = loglik_per_locus(pedigree, sl, r1)
         hw = log10_hw(sl, poi[cols])
         with np.errstate(invalid="ignore"):
             out[cols] = (l1 - l2) / _LN10 - hw
-        zero = np.isneginf(l1)
-        mut = np.array([loc.has_mutation for loc in sl])
-        if mut.any():
-            mcols = np.flatnonzero(mut)
-            plain = _strip([sl[j] for j in mcols])
-            l1p = loglik_per_locus(pedigree, plain, r1[:, mcols])
-            l2p = loglik_per_locus(pedigree, plain, r2[:, mcols])
-            zero[mcols] = np.isneginf(l1p) & np.isfinite(l2p)
+        mut = ~np.isnan(l1p)
+        zero = np.where(mut, np.isneginf(l1p) & np.isfinite(l2p), np.isneginf(l1))
         inconsistent = [sl[j].name for j in np.flatnonzero(zero)]
     mut_desc = sorted({loc.describe_mutation() for loc in loci})
     all_notes = (UNLINKED_NOTE, f"mutation models: {'; '.join(mut_desc)}", *notes)
