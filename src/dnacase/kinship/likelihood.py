@@ -743,9 +743,8 @@ def missing_person_loglik(
                 t1[query] = True
                 gq = batch.g.copy()
                 gq[query] = pq
-                _, l1[rows] = _run(
-                    _compile(fa, mo, tuple(t1), -1, batch.k), _Batch(batch.p, batch.mf, batch.mm, gq)
-                )
+                b1 = _Batch(batch.p, batch.mf, batch.mm, gq)
+                _, l1[rows] = _run(_compile(fa, mo, tuple(t1), -1, batch.k), b1)
     l1p = np.full(nl, np.nan)
     l2p = np.full(nl, np.nan)
     l1p[mcols] = l1[nl:]
