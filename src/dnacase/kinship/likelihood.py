@@ -39,6 +39,7 @@ import numpy as np
 
 from .markers import Locus
 from .mutation import CustomMutation, SexSpecificMutation
+from .parent_child import parent_child_loglik, parent_child_shape
 from .pedigree import MALE, Pedigree
 
 __all__ = ["LikelihoodError", "log10_likelihood", "loglik_per_locus"]
@@ -505,6 +506,18 @@ class FreqTable:
             self._stacks.append((mf, mm))
         return self._stacks[0]
 
+    def transmitted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(female, male) ``p M``: the allele distribution a founder transmits, float64
+        ``(L, nmax + 1)`` (equal to ``p`` for a stationary model); built once."""
+        if len(self._stacks) < 2:
+            mf, mm = self.stacks()
+            p = np.zeros((len(self.loci), self.pad.shape[1] + 1))
+            p[:, :-1] = self.pad
+            self._stacks.append(  # type: ignore[arg-type]
+                (np.einsum("lk,lkc->lc", p, mf), np.einsum("lk,lkc->lc", p, mm))
+            )
+        return self._stacks[1]  # type: ignore[return-value]
+
 
 @lru_cache(maxsize=64)
 def freq_table(loci: tuple[Locus, ...]) -> FreqTable:
@@ -688,7 +701,8 @@ def missing_person_loglik(
     All loci and their mutation-free copies go through as few eliminations as possible: one
     per (typed pattern, allele domain) that keeps the query person's two alleles, giving
     ``P(refs, query = (a, b))`` for every (a, b) at once, so both hypotheses come from one
-    run (or two plain runs when keeping the query alleles would cost more)."""
+    run (or two plain runs when keeping the query alleles would cost more). When the data
+    form one parent-child unit the closed forms of :mod:`.parent_child` answer instead."""
     ref = np.asarray(references)
     poi = np.asarray(poi, dtype=np.int64)
     nl = len(loci)
@@ -704,8 +718,13 @@ def missing_person_loglik(
     l2 = np.empty(row_loc.size)
     fa = tuple(pedigree.father.tolist())
     mo = tuple(pedigree.mother.tolist())
+    shape = parent_child_shape(pedigree, query, typed.any(axis=1))
+    if shape is not None:
+        l1, l2 = parent_child_loglik(
+            shape, ft.pad, ft.stacks(), ft.transmitted(), row_loc, row_mut, g, pg
+        )
     full_row = row_mut & ~ft.lumpable[row_loc]
-    for tmask, cols in _pattern_groups(typed):
+    for tmask, cols in [] if shape is not None else _pattern_groups(typed):
         tkey = tuple(bool(x) for x in tmask.tolist())
         typed_rows = np.flatnonzero(tmask)
         jobs: list[tuple[np.ndarray, _Batch, np.ndarray]] = []

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -117,6 +118,13 @@ def _strip(loci: Sequence[Locus]) -> list[Locus]:
     return [loc.without_mutation() for loc in loci]
 
 
+@lru_cache(maxsize=256)
+def _locus_notes(loci: tuple[Locus, ...]) -> tuple[tuple[str, ...], str]:
+    """Locus names and the "mutation models: ..." note of a locus list (cached)."""
+    mut_desc = sorted({loc.describe_mutation() for loc in loci})
+    return tuple(loc.name for loc in loci), f"mutation models: {'; '.join(mut_desc)}"
+
+
 def missing_person_lr(
     pedigree: Pedigree,
     missing: str,
@@ -145,7 +153,7 @@ def missing_person_lr(
     out = np.zeros(len(loci))
     inconsistent: list[str] = []
     if cols.size:
-        sl = [loci[j] for j in cols]
+        sl = list(loci) if cols.size == len(loci) else [loci[j] for j in cols]
         l1, l2, l1p, l2p = missing_person_loglik(pedigree, q, sl, ref[:, cols, :], poi[cols])
         bad = np.flatnonzero(np.isneginf(l2))
         if bad.size:
@@ -161,10 +169,10 @@ def missing_person_lr(
         mut = ~np.isnan(l1p)
         zero = np.where(mut, np.isneginf(l1p) & np.isfinite(l2p), np.isneginf(l1))
         inconsistent = [sl[j].name for j in np.flatnonzero(zero)]
-    mut_desc = sorted({loc.describe_mutation() for loc in loci})
-    all_notes = (UNLINKED_NOTE, f"mutation models: {'; '.join(mut_desc)}", *notes)
+    names, mut_note = _locus_notes(tuple(loci))
+    all_notes = (UNLINKED_NOTE, mut_note, *notes)
     return LRResult(
-        tuple(loc.name for loc in loci),
+        names,
         out,
         tuple(inconsistent),
         (f"H1: the POI is {missing!r} of the pedigree", "H2: the POI is unrelated to the pedigree"),
