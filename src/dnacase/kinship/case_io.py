@@ -129,11 +129,72 @@ def _mutation(spec: Any, ctx: str) -> MutationModel | SexSpecificMutation | None
         raise CaseError(f"{ctx}: invalid mutation model: {exc}") from exc
 
 
+def _base_locus(m: Mapping[str, Any], ctx: str) -> Locus:
+    """The locus of a marker definition as given (frequency table, mutation model)."""
+    lctx = f"{ctx}, locus {m['name']}"
+    mut = _mutation(m.get("mutation"), lctx)
+    try:
+        loc = Locus.from_mapping(str(m["name"]), m["frequencies"], mut)
+        loc.matrices()
+    except MarkerError as exc:
+        raise CaseError(f"{ctx}: {exc}") from exc
+    except MutationModelError as exc:
+        raise CaseError(f"{lctx}: {exc}") from exc
+    return loc
+
+
+def _absent_alleles(
+    loc: Locus, ctx: str, genos: Mapping[str, Mapping[str, Sequence[str]]], used: set[str]
+) -> list[str]:
+    """Alleles of ``used`` missing from the table (off-ladder calls refused, naming who)."""
+    absent = []
+    for a in sorted(used):
+        try:
+            loc.allele_index(a)
+        except MarkerError as exc:
+            if a.upper() in ("OL", "OFF-LADDER", "?"):
+                who = [p for p, pr in genos.items() if a in pr.get(loc.name, [])]
+                raise CaseError(f"{ctx}, person {who[0]!r}: {exc}") from exc
+            absent.append(a)
+    return absent
+
+
+def _with_absent(
+    loc: Locus,
+    absent: list[str],
+    n_ind: int | None,
+    ctx: str,
+    genos: Mapping[str, Mapping[str, Sequence[str]]],
+) -> tuple[Locus, list[str]]:
+    """The 5/2N minimum-frequency policy for ``absent`` alleles, and its notes."""
+    lctx = f"{ctx}, locus {loc.name}"
+    if n_ind is None:
+        who = [p for p, pr in genos.items() if set(pr.get(loc.name, [])) & set(absent)]
+        raise CaseError(
+            f"{lctx}, person {who[0]!r}: allele {absent[0]!r} is not in the frequency "
+            "table (give the marker's n_individuals, or --n-individuals, to apply the "
+            "5/2N minimum-frequency policy)"
+        )
+    try:
+        new, added = add_missing_alleles(loc, absent, int(n_ind))
+        new.matrices()
+    except MarkerError as exc:
+        raise CaseError(f"{ctx}: {exc}") from exc
+    except MutationModelError as exc:
+        raise CaseError(f"{lctx}: {exc}") from exc
+    return new, added
+
+
 def parse_case(
-    obj: Mapping[str, Any], default_n_individuals: int | None = None, validate_schema: bool = True
+    obj: Mapping[str, Any],
+    default_n_individuals: int | None = None,
+    validate_schema: bool = True,
+    locus_cache: dict[tuple, Any] | None = None,
 ) -> Case:
     """Parse and validate one case object. ``default_n_individuals`` enables the 5/2N policy
-    for markers without ``n_individuals``."""
+    for markers without ``n_individuals``. ``locus_cache`` (shared by the cases of one file)
+    reuses one :class:`Locus` for identical marker definitions, so their frequency tables and
+    mutation matrices are built once."""
     if validate_schema:
         _schema_errors(obj)
     cid = str(obj["id"])
@@ -165,42 +226,23 @@ def parse_case(
                 raise CaseError(f"{ctx}, person {pid!r}, locus {loc}: not among the case's markers")
     loci: list[Locus] = []
     notes: list[str] = []
+    cache: dict[tuple, Any] = {} if locus_cache is None else locus_cache
     for m in obj["markers"]:
-        lctx = f"{ctx}, locus {m['name']}"
-        mut = _mutation(m.get("mutation"), lctx)
-        try:
-            loc = Locus.from_mapping(str(m["name"]), m["frequencies"], mut)
-        except MarkerError as exc:
-            raise CaseError(f"{ctx}: {exc}") from exc
-        # alleles absent from the table: 5/2N policy, reported
-        used = {str(a).strip() for prof in genos.values() for a in prof.get(loc.name, [])}
-        absent = []
-        for a in sorted(used):
-            try:
-                loc.allele_index(a)
-            except MarkerError as exc:
-                if a.upper() in ("OL", "OFF-LADDER", "?"):
-                    who = [p for p, pr in genos.items() if a in pr.get(loc.name, [])]
-                    raise CaseError(f"{ctx}, person {who[0]!r}: {exc}") from exc
-                absent.append(a)
+        name = str(m["name"])
+        key = (name, tuple(m["frequencies"].items()), json.dumps(m.get("mutation"), sort_keys=True))
+        loc = cache.get(key)
+        if loc is None:
+            loc = cache[key] = _base_locus(m, ctx)
+        used = {str(a).strip() for prof in genos.values() for a in prof.get(name, [])}
+        absent = _absent_alleles(loc, ctx, genos, used)
         if absent:
             n_ind = m.get("n_individuals", default_n_individuals)
-            if n_ind is None:
-                who = [p for p, pr in genos.items() if set(pr.get(loc.name, [])) & set(absent)]
-                raise CaseError(
-                    f"{lctx}, person {who[0]!r}: allele {absent[0]!r} is not in the frequency "
-                    "table (give the marker's n_individuals, or --n-individuals, to apply the "
-                    "5/2N minimum-frequency policy)"
-                )
-            try:
-                loc, added = add_missing_alleles(loc, absent, int(n_ind))
-            except MarkerError as exc:
-                raise CaseError(f"{ctx}: {exc}") from exc
-            notes += added
-        try:
-            loc.matrices()
-        except MutationModelError as exc:
-            raise CaseError(f"{lctx}: {exc}") from exc
+            key2 = (key, n_ind, tuple(absent))
+            hit = cache.get(key2)
+            if hit is None:
+                hit = cache[key2] = _with_absent(loc, absent, n_ind, ctx, genos)
+            loc = hit[0]
+            notes += hit[1]
         loci.append(loc)
     refs = np.full((len(ped), len(loci), 2), -1, dtype=np.int32)
     poi_g = np.full((len(loci), 2), -1, dtype=np.int32)
@@ -239,11 +281,12 @@ def load_cases(source: str | Path | Any, default_n_individuals: int | None = Non
     items = obj if isinstance(obj, list) else [obj]
     ids: set[str] = set()
     out = []
+    locus_cache: dict[tuple, Any] = {}
     for item in items:
         if item["id"] in ids:
             raise CaseError(f"case {item['id']!r}: duplicate case id")
         ids.add(item["id"])
-        out.append(parse_case(item, default_n_individuals, validate_schema=False))
+        out.append(parse_case(item, default_n_individuals, False, locus_cache))
     return out
 
 
