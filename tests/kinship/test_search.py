@@ -16,6 +16,7 @@ from dnacase.kinship.search import (
     build_family_tables,
     score_matrix,
     screen,
+    screen_pairs,
 )
 from dnacase.kinship.simulate import simulate_genotypes
 
@@ -179,6 +180,27 @@ def test_screen_matches_score_matrix():
     np.testing.assert_array_equal(res.hits[0], ff)
     np.testing.assert_array_equal(res.hits[1], rr)
     np.testing.assert_array_equal(res.hits[2], full.T[ff, rr])
+
+
+def test_screen_pairs_scores_exactly_the_listed_pairs():
+    rng = np.random.default_rng(3)
+    loci = _panel(rng, 6)
+    fams = _families(rng, loci, 11)
+    panel = SearchPanel(loci)
+    tables = build_family_tables(panel, fams)
+    idx = panel.encode_remains(_random_profiles(rng, loci, 13))
+    full = score_matrix(tables, idx)
+    lists = [np.sort(rng.choice(13, size=int(rng.integers(0, 14)), replace=False))
+             for _ in range(11)]  # fmt: skip
+    indptr = np.concatenate([[0], np.cumsum([x.size for x in lists])])
+    r, f, v = screen_pairs(tables, idx, indptr, np.concatenate(lists), threshold=-np.inf)
+    want = sorted((int(rr), fi) for fi, x in enumerate(lists) for rr in x)
+    assert list(zip(r.tolist(), f.tolist(), strict=True)) == want
+    np.testing.assert_array_equal(v, full[f, r])
+    r2, f2, v2 = screen_pairs(tables, idx, indptr, np.concatenate(lists), threshold=0.0)
+    assert np.all(v2 >= 0.0) and r2.size == int((v >= 0.0).sum())
+    with pytest.raises(ValueError, match="indptr"):
+        screen_pairs(tables, idx, indptr[:-1], np.concatenate(lists), 0.0)
 
 
 def test_inconsistent_family_is_reported():

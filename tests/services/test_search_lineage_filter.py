@@ -125,6 +125,8 @@ async def test_filtered_pairs_are_the_unfiltered_minus_the_lineage_excluded(sess
     assert set(filtered) == set(plain) - excluded
     assert all(filtered[k] == plain[k] for k in filtered)
     assert run.notes["lineage_filter"]["pairs_excluded"] == len(excluded)
+    # excluded pairs are never scored: the filter runs before the autosomal screen
+    assert run.pairs_total == run.pairs_done == plain_run.pairs_total - len(excluded)
     truth = [(r, m) for r, m in world.truth.items() if m is not None]
     assert truth[1] in excluded and truth[1] not in filtered  # mtDNA excluded the true family
     assert truth[2] not in excluded  # mtDNA excludes but Y cannot: compared
@@ -185,3 +187,40 @@ async def test_database_source_reads_imported_mtdna_and_the_filter_uses_it(sessi
             SearchResult.run_id == run.id))).scalars())
     missing = {int(k) for k in lf["versions"]["remains"]} - stored
     assert len(stored) == run.n_remains - 1 and len(missing) == 1  # the other mtDNA lineage
+
+
+def test_block_pairs_combine_the_lineage_filter_with_an_incremental_run():
+    """The pair lists against set logic on a random grid: a family is compared with the
+    remains the lineage markers leave, intersected with the changed remains when its own
+    data did not change; families without lineage data and with changed data get every
+    remains (dense)."""
+    rng = np.random.default_rng(4)
+    nr, nf = 40, 17
+    rem_mt, rem_y = rng.random(nr) < 0.6, rng.random(nr) < 0.3
+    fam_mt, fam_y = rng.random(nf) < 0.6, rng.random(nf) < 0.3
+    comparable = {(r, f) for r in range(nr) for f in range(nf)
+                  if (rem_mt[r] and fam_mt[f]) or (rem_y[r] and fam_y[f])}
+    kept = sorted(rng.choice(sorted(r * nf + f for r, f in comparable), size=60, replace=False))
+    lf = search.LineageFilter(nf, rem_mt, rem_y, fam_mt, fam_y, np.array(kept, np.int64))
+    excluded = comparable - {(k // nf, k % nf) for k in kept}
+    assert lf.pairs_excluded() == len(excluded)
+    full = rng.random(nf) < 0.5
+    subset = np.sort(rng.choice(nr, size=9, replace=False))
+    for fam_full, sub in ((None, None), (full, subset)):
+        got: set[tuple[int, int]] = set()
+        for f0 in range(0, nf, 5):
+            f1 = min(nf, f0 + 5)
+            plan = search.block_pairs(f0, f1, lf, fam_full, sub)
+            listed, indptr, rem = plan if plan is not None else (np.zeros(f1 - f0, bool), [0], [])
+            k = 0
+            for i in range(f1 - f0):
+                if listed[i]:
+                    got |= {(int(r), f0 + i) for r in rem[indptr[k]:indptr[k + 1]]}
+                    k += 1
+                else:
+                    got |= {(r, f0 + i) for r in range(nr)}
+            assert search.count_pairs(f0, f1, nr, lf, fam_full, sub) == sum(
+                1 for _r, f in got if f0 <= f < f1)
+        want = {(r, f) for r in range(nr) for f in range(nf) if (r, f) not in excluded
+                and (fam_full is None or fam_full[f] or r in set(subset.tolist()))}
+        assert got == want

@@ -44,6 +44,7 @@ __all__ = [
     "build_family_tables",
     "score_matrix",
     "screen",
+    "screen_pairs",
 ]
 
 
@@ -340,6 +341,18 @@ try:  # pragma: no cover - exercised when numba is installed (a dependency)
                         if best_v[r, j] < best_v[r, mpos]:
                             mpos = j
 
+    @_nb.njit(parallel=True, cache=True, nogil=True)
+    def _pairs_kernel(tables, idx, indptr, rem, out):
+        nl = idx.shape[1]
+        for f in _nb.prange(indptr.size - 1):
+            t = tables[f]
+            for q in range(indptr[f], indptr[f + 1]):
+                r = rem[q]
+                s = 0.0
+                for j in range(nl):
+                    s += t[idx[r, j]]
+                out[q] = s
+
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
@@ -429,6 +442,40 @@ def screen(
     else:
         hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     return ScreenResult(best_v, best_f, hits, threshold, nf * nr * idx.shape[1])
+
+
+def screen_pairs(
+    tables: np.ndarray,
+    remains_idx: np.ndarray,
+    indptr: np.ndarray,
+    remains: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score only listed pairs (e.g. those a lineage pre-filter leaves), exactly as
+    :func:`screen` scores them, and keep those with log10 LR >= ``threshold``.
+
+    tables: float64 ``(F, T)``; remains_idx: int32 ``(R, L)``; the pairs of family ``f`` are
+    ``remains[indptr[f]:indptr[f + 1]]`` (CSR, int64). Returns ``(remains, family, log10
+    LR)`` sorted by remains then family, like ``ScreenResult.hits``."""
+    t = np.ascontiguousarray(tables, dtype=np.float64)
+    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
+    ptr = np.ascontiguousarray(indptr, dtype=np.int64)
+    rem = np.ascontiguousarray(remains, dtype=np.int64)
+    if ptr.size != t.shape[0] + 1 or ptr[-1] != rem.size:
+        raise ValueError("indptr does not match the tables and the pair list")
+    if rem.size and (rem.min() < 0 or rem.max() >= idx.shape[0]):
+        raise ValueError("remains indices out of range")
+    out = np.empty(rem.size)
+    if HAVE_NUMBA:
+        _pairs_kernel(t, idx, ptr, rem, out)
+    else:  # pragma: no cover - numpy fallback
+        fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
+        out[:] = t[fam[:, None], idx[rem]].sum(axis=1) if rem.size else 0.0
+    keep = np.flatnonzero(out >= threshold)
+    fam = np.repeat(np.arange(t.shape[0], dtype=np.int64), np.diff(ptr))[keep]
+    r, v = rem[keep], out[keep]
+    o = np.lexsort((fam, r))
+    return r[o], fam[o], v[o]
 
 
 def log10_to_lr(x: float) -> float | None:

@@ -35,9 +35,10 @@ short to compare count as inconclusive), computed exactly by
 excluded when at least one marker is comparable and every comparable marker excludes (so the
 autosomal data are compared for pairs whose mtDNA *or* Y cannot be excluded); pairs without
 lineage data on either side are compared as usual. The count of pairs excluded (over the whole
-remains x family grid) is in ``run.notes["lineage_filter"]``. The filter is applied to each
-block's screened pairs, so it removes them from the results and the review queue; it does not
-yet shorten the autosomal screen itself.
+remains x family grid) is in ``run.notes["lineage_filter"]``. The filter runs before the
+autosomal screen: each block scores only the pairs it leaves (:func:`block_pairs`,
+:func:`dnacase.kinship.search.screen_pairs`), so excluded pairs cost no look-ups, are not
+stored and never reach the review queue; ``pairs_total`` counts the pairs actually scored.
 
 Stored pairs: every pair with ``log10 LR >= store_min_log10`` (default 2); pairs below are
 counted, not stored. Family tables are cached on disk by the digest of the data they were built
@@ -77,6 +78,7 @@ from dnacase.kinship import (
     encode_profiles,
     screen,
 )
+from dnacase.kinship.search import screen_pairs
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
 from dnacase.services import audit
@@ -94,8 +96,10 @@ __all__ = [
     "RunInterrupted",
     "SearchParameters",
     "area_priors",
+    "block_pairs",
     "build_lineage_filter",
     "build_panel",
+    "count_pairs",
     "create_run",
     "execute_run",
     "family_arrays",
@@ -279,31 +283,36 @@ def _build_tables(
     return out, bad
 
 
+BlockPairs = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Pairs of one block when not every remains is compared with every family: ``(listed,
+indptr, remains)``; ``listed`` bool (block families,): the family is compared only with the
+remains ``remains[indptr[k]:indptr[k + 1]]`` (k-th listed family, CSR); the other families
+are compared with every remains."""
+
+
 def score_block(
     tables: np.ndarray,
     remains_idx: np.ndarray,
     store_min_log10: float,
-    full_families: np.ndarray | None = None,
-    remains_subset: np.ndarray | None = None,
+    pairs: BlockPairs | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One block: ``(remains index, family index within the block, log10 LR)`` of the pairs
     with log10 LR >= ``store_min_log10`` (pure function; runs in a thread or a Dask worker).
-
-    Incremental blocks: families where ``full_families`` is true are scored against every
-    remains, the others only against the remains indices ``remains_subset``.
+    ``pairs`` (see :data:`BlockPairs`) restricts some families to listed remains: those of
+    an incremental run, or those left by the lineage filter; only listed pairs are scored.
     """
-    if full_families is None:
+    if pairs is None:
         return screen(tables, remains_idx, threshold=store_min_log10, top_k=1).hits
+    listed, indptr, rem = pairs
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    fa = np.flatnonzero(full_families)
-    if fa.size and remains_idx.shape[0]:
-        r, f, v = screen(tables[fa], remains_idx, threshold=store_min_log10, top_k=1).hits
-        parts.append((r, fa[f], v))
-    fb = np.flatnonzero(~np.asarray(full_families, bool))
-    sub = np.asarray(remains_subset if remains_subset is not None else [], dtype=np.int64)
-    if fb.size and sub.size:
-        r, f, v = screen(tables[fb], remains_idx[sub], threshold=store_min_log10, top_k=1).hits
-        parts.append((sub[r], fb[f], v))
+    dense = np.flatnonzero(~listed)
+    if dense.size and remains_idx.shape[0]:
+        r, f, v = screen(tables[dense], remains_idx, threshold=store_min_log10, top_k=1).hits
+        parts.append((r, dense[f], v))
+    lst = np.flatnonzero(listed)
+    if lst.size and rem.size:
+        r, f, v = screen_pairs(tables[lst], remains_idx, indptr, rem, store_min_log10)
+        parts.append((r, lst[f], v))
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     r = np.concatenate([p[0] for p in parts]).astype(np.int64)
@@ -325,6 +334,55 @@ class LineageFilter:
     fam_mt: np.ndarray
     fam_y: np.ndarray
     kept: np.ndarray
+    _kept_ptr: np.ndarray = field(init=False, repr=False)
+    _kept_rem: np.ndarray = field(init=False, repr=False)
+    _open: dict[tuple[bool, bool], np.ndarray] = field(init=False, repr=False)
+    _open_n: dict[tuple[bool, bool], int] = field(init=False, repr=False)
+    _open_idx: dict[tuple[bool, bool], np.ndarray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        kf, kr = self.kept % self.n_families, self.kept // self.n_families
+        o = np.lexsort((kr, kf))
+        self._kept_rem = kr[o]
+        self._kept_ptr = np.searchsorted(kf[o], np.arange(self.n_families + 1))
+        # remains not comparable with a family, by the family's (mtDNA, Y) data
+        self._open = {(m, y): ~((self.rem_mt & m) | (self.rem_y & y))
+                      for m in (False, True) for y in (False, True)}
+        self._open_n = {k: int(v.sum()) for k, v in self._open.items()}
+        self._open_idx = {k: np.flatnonzero(v) for k, v in self._open.items()}
+
+    def kept_of(self, f: int) -> np.ndarray:
+        """Remains indices of family ``f``'s comparable pairs that are not excluded."""
+        return self._kept_rem[self._kept_ptr[f]:self._kept_ptr[f + 1]]
+
+    def allowed(self, f: int) -> np.ndarray | None:
+        """Bool (R,): remains whose autosomal data are compared with family ``f`` (not
+        excluded by lineage); None when the family has no lineage data (every remains)."""
+        key = (bool(self.fam_mt[f]), bool(self.fam_y[f]))
+        if key == (False, False):
+            return None
+        ok = self._open[key].copy()
+        ok[self.kept_of(f)] = True
+        return ok
+
+    def allowed_index(self, f: int) -> np.ndarray | None:
+        """The remains of :meth:`allowed` as indices (the not comparable ones first, then the
+        kept ones; each part ascending); None when the family has no lineage data."""
+        key = (bool(self.fam_mt[f]), bool(self.fam_y[f]))
+        if key == (False, False):
+            return None
+        return np.concatenate([self._open_idx[key], self.kept_of(f)])
+
+    def count_allowed(self, f: int, subset: np.ndarray | None = None) -> int | None:
+        """Number of remains of ``allowed(f)`` (within ``subset`` when given); None when
+        the family has no lineage data."""
+        key = (bool(self.fam_mt[f]), bool(self.fam_y[f]))
+        if key == (False, False):
+            return None
+        if subset is None:
+            return self._open_n[key] + int(self.kept_of(f).size)
+        return int(self._open[key][subset].sum()) + int(
+            np.isin(self.kept_of(f), subset, assume_unique=True).sum())
 
     def excluded(self, r: np.ndarray, f: np.ndarray) -> np.ndarray:
         """Bool per pair (remains indices ``r``, family indices ``f``): excluded."""
@@ -340,6 +398,60 @@ class LineageFilter:
         has = (self.fam_mt & self.fam_y) * (n_mt + n_y - n_both) + (
             self.fam_mt & ~self.fam_y) * n_mt + (~self.fam_mt & self.fam_y) * n_y
         return int(has.sum()) - int(self.kept.size)
+
+
+def block_pairs(
+    f0: int,
+    f1: int,
+    lfilter: LineageFilter | None,
+    full_families: np.ndarray | None,
+    remains_subset: np.ndarray | None,
+) -> BlockPairs | None:
+    """The pairs to score in block ``[f0, f1)`` (:data:`BlockPairs`), or None when every
+    family is compared with every remains. An incremental run compares the families whose
+    data did not change (``full_families`` false) only with the changed remains
+    (``remains_subset``); the lineage filter leaves out the pairs it excludes."""
+    listed = np.zeros(f1 - f0, dtype=bool)
+    lists: list[np.ndarray] = []
+    for i, f in enumerate(range(f0, f1)):
+        base = None
+        if full_families is not None and not full_families[f]:
+            base = np.asarray(remains_subset if remains_subset is not None else [], np.int64)
+        if lfilter is None or (not lfilter.fam_mt[f] and not lfilter.fam_y[f]):
+            if base is not None:
+                listed[i] = True
+                lists.append(base)
+            continue
+        listed[i] = True
+        if base is None:
+            lists.append(lfilter.allowed_index(f))  # type: ignore[arg-type]
+        else:
+            ok = lfilter.allowed(f)
+            lists.append(base[ok[base]])  # type: ignore[index]
+    if not listed.any():
+        return None
+    indptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum([x.size for x in lists], out=indptr[1:])
+    return listed, indptr, np.concatenate(lists).astype(np.int64)
+
+
+def count_pairs(
+    f0: int,
+    f1: int,
+    n_remains: int,
+    lfilter: LineageFilter | None,
+    full_families: np.ndarray | None,
+    remains_subset: np.ndarray | None,
+) -> int:
+    """Number of pairs :func:`score_block` scores in block ``[f0, f1)`` (same arguments as
+    :func:`block_pairs`), without building the lists."""
+    total = 0
+    sub = np.asarray(remains_subset if remains_subset is not None else [], np.int64)
+    for f in range(f0, f1):
+        partial = full_families is not None and not full_families[f]
+        n = lfilter.count_allowed(f, sub if partial else None) if lfilter is not None else None
+        total += n if n is not None else (int(sub.size) if partial else n_remains)
+    return total
 
 
 def build_lineage_filter(
@@ -756,11 +868,10 @@ async def execute_run(
     fam_full: np.ndarray | None = None
     rem_sub: np.ndarray | None = None
 
-    def block_pairs(f0: int, f1: int) -> int:
-        if fam_full is None or rem_sub is None:
+    def n_pairs(f0: int, f1: int) -> int:
+        if fam_full is None and lfilter is None:
             return (f1 - f0) * nr
-        k = int(fam_full[f0:f1].sum())
-        return k * nr + (f1 - f0 - k) * int(rem_sub.size)
+        return count_pairs(f0, f1, nr, lfilter, fam_full, rem_sub)
 
     async with sessionmaker() as session, session.begin():
         run = await get_run(session, run_id)
@@ -799,7 +910,7 @@ async def execute_run(
         run.n_remains, run.n_families = nr, nf
         if run.scope == "incremental":
             fam_full, rem_sub = _changes(prep, await _baseline(session, run))
-        run.pairs_total = block_pairs(0, nf)
+        run.pairs_total = n_pairs(0, nf)
         run.blocks_total = n_blocks
         run.tables_built = (run.tables_built or 0) + prep.built
         skipped = {str(k): v for k, v in prep.inputs.skipped}
@@ -841,9 +952,6 @@ async def execute_run(
             ).with_for_update())).scalar_one()
             if blk.done:
                 return
-            if lfilter is not None and len(hits[0]):
-                keep = ~lfilter.excluded(hits[0], f0 + np.asarray(hits[1], np.int64))
-                hits = tuple(np.asarray(x)[keep] for x in hits)
             rows = _pair_rows(prep, run, block_no, f0, hits, prior, params, prior_by_remains)
             await session.execute(delete(SearchResult).where(
                 SearchResult.run_id == run_id, SearchResult.block_no == block_no))
@@ -851,9 +959,9 @@ async def execute_run(
                 await session.execute(insert(SearchResult), rows)
             blk.done, blk.results, blk.seconds = True, len(rows), seconds
             blk.done_at = dt.datetime.now(dt.UTC)
-            done_pairs += block_pairs(f0, f1)
+            done_pairs += n_pairs(f0, f1)
             run.blocks_done = (run.blocks_done or 0) + 1
-            run.pairs_done = (run.pairs_done or 0) + block_pairs(f0, f1)
+            run.pairs_done = (run.pairs_done or 0) + n_pairs(f0, f1)
             run.results_count = (run.results_count or 0) + len(rows)
             elapsed = max(time.perf_counter() - t0, 1e-9)
             run.rate_pairs_per_s = done_pairs / elapsed
@@ -863,15 +971,13 @@ async def execute_run(
         if on_progress is not None:
             on_progress(run)
 
-    def _incr(f0: int, f1: int) -> tuple[Any, ...]:
-        if fam_full is None:
-            return ()
-        return (fam_full[f0:f1], rem_sub)
+    def _pairs(f0: int, f1: int) -> BlockPairs | None:
+        return block_pairs(f0, f1, lfilter, fam_full, rem_sub)
 
     def local(f0: int, f1: int) -> tuple[Any, float]:
         s = time.perf_counter()
         hits = score_block(prep.tables[f0:f1], prep.remains_idx, params.store_min_log10,
-                           *_incr(f0, f1))
+                           _pairs(f0, f1))
         return hits, time.perf_counter() - s
 
     if dask_scheduler and pending_spec:
@@ -884,7 +990,7 @@ async def execute_run(
             submitted = []
             for bno, f0, f1 in pending_spec:
                 fut = client.submit(score_block, prep.tables[f0:f1], idx_future,
-                                    params.store_min_log10, *_incr(f0, f1), pure=False)
+                                    params.store_min_log10, _pairs(f0, f1), pure=False)
                 futures[fut.key] = (bno, f0, f1, time.perf_counter())
                 submitted.append(fut)
             ac = as_completed(submitted)
