@@ -39,7 +39,7 @@ import numpy as np
 
 from .markers import Locus
 from .mutation import CustomMutation, SexSpecificMutation
-from .parent_child import parent_child_loglik, parent_child_shape
+from .parent_child import ParentChildShape, parent_child_loglik, parent_child_shape
 from .pedigree import MALE, Pedigree
 
 __all__ = ["LikelihoodError", "log10_likelihood", "loglik_per_locus"]
@@ -506,6 +506,21 @@ class FreqTable:
             self._stacks.append((mf, mm))
         return self._stacks[0]
 
+    def hypothesis_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(mcols, row_loc, row_mut)``: loci with a mutation model; the locus of each row
+        of a missing-person evaluation (every locus, then a mutation-free copy of each
+        ``mcols`` locus); whether the row applies the model. Built once."""
+        if len(self._stacks) < 3:
+            self.transmitted()
+            nl = self.pad.shape[0]
+            mcols = np.flatnonzero(self.mut)
+            row_mut = np.zeros(nl + mcols.size, dtype=bool)
+            row_mut[:nl] = self.mut
+            self._stacks.append(  # type: ignore[arg-type]
+                (mcols, np.concatenate([np.arange(nl), mcols]), row_mut)
+            )
+        return self._stacks[2]  # type: ignore[return-value]
+
     def transmitted(self) -> tuple[np.ndarray, np.ndarray]:
         """(female, male) ``p M``: the allele distribution a founder transmits, float64
         ``(L, nmax + 1)`` (equal to ``p`` for a stationary model); built once."""
@@ -674,6 +689,11 @@ def _full_rows(
     return out
 
 
+@lru_cache(maxsize=1024)
+def _shape(pedigree: Pedigree, query: int, typed_any: bytes) -> ParentChildShape | None:
+    return parent_child_shape(pedigree, query, np.frombuffer(typed_any, dtype=bool))
+
+
 @lru_cache(maxsize=4096)
 def _query_cheaper(fa: tuple, mo: tuple, tkey: tuple, q: int, k: int) -> bool:
     """Whether one elimination keeping the query person's alleles costs less than the two
@@ -707,18 +727,15 @@ def missing_person_loglik(
     poi = np.asarray(poi, dtype=np.int64)
     nl = len(loci)
     ft = freq_table(tuple(loci))
-    mcols = np.flatnonzero(ft.mut)
-    row_loc = np.concatenate([np.arange(nl), mcols])
-    row_mut = np.zeros(row_loc.size, dtype=bool)
-    row_mut[:nl] = ft.mut
-    g = np.concatenate([ref, ref[:, mcols]], axis=1).astype(np.int64)
+    mcols, row_loc, row_mut = ft.hypothesis_rows()
+    g = (np.concatenate([ref, ref[:, mcols]], axis=1) if mcols.size else ref).astype(np.int64)
     pg = poi[row_loc]
     typed = (g >= 0).all(axis=2)
     l1 = np.empty(row_loc.size)
     l2 = np.empty(row_loc.size)
     fa = tuple(pedigree.father.tolist())
     mo = tuple(pedigree.mother.tolist())
-    shape = parent_child_shape(pedigree, query, typed.any(axis=1))
+    shape = _shape(pedigree, query, typed.any(axis=1).tobytes())
     if shape is not None:
         l1, l2 = parent_child_loglik(
             shape, ft.pad, ft.stacks(), ft.transmitted(), row_loc, row_mut, g, pg

@@ -155,20 +155,23 @@ def missing_person_lr(
     if cols.size:
         sl = list(loci) if cols.size == len(loci) else [loci[j] for j in cols]
         l1, l2, l1p, l2p = missing_person_loglik(pedigree, q, sl, ref[:, cols, :], poi[cols])
-        bad = np.flatnonzero(np.isneginf(l2))
-        if bad.size:
-            names = ", ".join(sl[j].name for j in bad)
+        if np.isneginf(l2).any():
+            names = ", ".join(sl[j].name for j in np.flatnonzero(np.isneginf(l2)))
             raise KinshipDataError(
                 f"the reference genotypes are impossible on this pedigree at locus {names} "
                 "(Mendelian inconsistency among the references; the LR is undefined: check the "
                 "data or set a mutation model)"
             )
-        hw = log10_hw(sl, poi[cols])
-        with np.errstate(invalid="ignore"):
-            out[cols] = (l1 - l2) / _LN10 - hw
-        mut = ~np.isnan(l1p)
-        zero = np.where(mut, np.isneginf(l1p) & np.isfinite(l2p), np.isneginf(l1))
-        inconsistent = [sl[j].name for j in np.flatnonzero(zero)]
+        pad = freq_table(tuple(sl)).pad
+        li = np.arange(cols.size)
+        a, b = poi[cols, 0], poi[cols, 1]
+        pa, pb = pad[li, a], pad[li, b]
+        hw = np.where(a == b, pa * pa, 2.0 * pa * pb)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[cols] = (l1 - l2 - np.log(hw)) / _LN10
+        zero = np.where(np.isnan(l1p), np.isneginf(l1), np.isneginf(l1p) & np.isfinite(l2p))
+        if zero.any():
+            inconsistent = [sl[j].name for j in np.flatnonzero(zero)]
     names, mut_note = _locus_notes(tuple(loci))
     all_notes = (UNLINKED_NOTE, mut_note, *notes)
     return LRResult(

@@ -115,11 +115,6 @@ def _numeric(alleles: tuple[str, ...] | list[str], model: str) -> np.ndarray:
         ) from exc
 
 
-def _r_round(x: float) -> float:
-    """R's ``round(x)`` at 0 digits: half to even (Python's ``round`` does the same)."""
-    return float(round(x))
-
-
 def mutation_matrix(
     model: MutationModel | None, alleles: tuple[str, ...] | list[str], freqs: np.ndarray
 ) -> np.ndarray:
@@ -150,34 +145,26 @@ def mutation_matrix(
         if np.any(x != np.round(x)):
             bad = [a for a, v in zip(alleles, x, strict=True) if v != round(v)]
             raise MutationModelError(f"onestep model needs integer alleles; got {bad!r}")
-        m = np.zeros((n, n))
-        for i in range(n):
-            nb = np.flatnonzero(np.abs(x - x[i]) == 1.0)
-            if nb.size == 0:
-                m[i, i] = 1.0
-            else:
-                m[i, i] = 1.0 - r
-                m[i, nb] = r / nb.size
+        nb = np.abs(x[:, None] - x[None, :]) == 1.0
+        cnt = nb.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = np.where(nb, r / cnt[:, None], 0.0)
+        np.fill_diagonal(m, np.where(cnt == 0, 1.0, 1.0 - r))
         return m
     # stepwise
     rng = float(model.range)  # type: ignore[arg-type]
     r2 = 0.0 if model.rate2 is None else float(model.rate2)
-    g = np.array([_r_round(10.0 * (v - _r_round(v))) for v in x])
-    m = np.zeros((n, n))
-    for i in range(n):
-        same = np.flatnonzero((g == g[i]) & (np.arange(n) != i))
-        other = np.flatnonzero(g != g[i])
-        if other.size == 0:
-            m[i, i] = 1.0 - r
-        elif same.size == 0:
-            m[i, i] = 1.0 - r2
-        else:
-            m[i, i] = 1.0 - r - r2
-        if same.size:
-            w = rng ** np.abs(x[i] - x[same])
-            m[i, same] = r * w / w.sum()
-        if other.size:
-            m[i, other] = r2 / other.size
+    g = np.round(10.0 * (x - np.round(x)))  # microvariant class; half to even, as R
+    same = g[:, None] == g[None, :]
+    np.fill_diagonal(same, False)
+    other = g[:, None] != g[None, :]
+    n_same, n_other = same.sum(axis=1), other.sum(axis=1)
+    w = np.where(same, rng ** np.abs(x[:, None] - x[None, :]), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.where(same, r * w / w.sum(axis=1, keepdims=True), 0.0)
+        m += np.where(other, r2 / n_other[:, None], 0.0)
+    diag = np.where(n_other == 0, 1.0 - r, np.where(n_same == 0, 1.0 - r2, 1.0 - r - r2))
+    np.fill_diagonal(m, diag)
     return m
 
 
