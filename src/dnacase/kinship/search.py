@@ -244,11 +244,27 @@ def lo_hi_for(n: int) -> tuple[np.ndarray, np.ndarray]:
     return v
 
 
+def _distinct_rows(gt: np.ndarray, lr: np.ndarray, typed_rows: np.ndarray) -> tuple:
+    """Rows with the same locus and the same (unordered) genotypes of the typed persons give
+    the same table values: ``(first row of each distinct row, distinct row of each row)``."""
+    b = lr.size
+    key = np.empty((b, 1 + 2 * typed_rows.size), dtype=np.int64)
+    key[:, 0] = lr
+    if typed_rows.size:
+        key[:, 1:] = np.sort(gt[typed_rows], axis=2).transpose(1, 0, 2).reshape(b, -1)
+    _u, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first, inv.ravel()
+
+
 def _table_rows(
     panel, refs, fr, lr, typed_rows, tmask, q, skey, is_full, mats, tables, fidx, lo_hi, families
 ) -> None:
-    gt = refs[fr, :, lr, :].transpose(1, 0, 2)  # (P, B, 2)
-    gt = np.where(tmask[:, None, None], gt, -1)
+    gt_all = refs[fr, :, lr, :].transpose(1, 0, 2)  # (P, B, 2)
+    gt_all = np.where(tmask[:, None, None], gt_all, -1)
+    # families of one structure often share genotypes at a locus (SNPs: 3 per person)
+    first, inv = _distinct_rows(gt_all, lr, typed_rows)
+    lr_all, fr_all = lr, fr
+    gt, lr, fr = gt_all[:, first], lr[first], fr[first]
     if is_full:
         k = int(panel.n_alleles[lr].max())
         batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
@@ -269,15 +285,16 @@ def _table_rows(
     sym = joint + np.swapaxes(joint, 1, 2)
     denom = 2.0 * total[:, None, None] * rho[:, :, None] * rho[:, None, :]
     with np.errstate(divide="ignore"):
-        lr_red = np.log10(sym / denom)  # (B, K, K)
-    nal = panel.n_alleles[lr]
-    rows_t = fidx[fr]
+        lr_red = np.log10(sym / denom)  # (U, K, K) per distinct row
+    nal = panel.n_alleles[lr_all]
+    rows_t = fidx[fr_all]
     for n in np.unique(nal).tolist():
         sel = np.flatnonzero(nal == n)
+        u = inv[sel]
         lo, hi = lo_hi_for(n)
-        lm = lam[sel][:, :n]
-        vals = lr_red[sel[:, None], lm[:, lo], lm[:, hi]]  # (b_n, G_n)
-        cols = (panel.offsets[lr[sel]] + 1)[:, None] + np.arange(lo.size)[None, :]
+        lm = lam[u][:, :n]
+        vals = lr_red[u[:, None], lm[:, lo], lm[:, hi]]  # (b_n, G_n)
+        cols = (panel.offsets[lr_all[sel]] + 1)[:, None] + np.arange(lo.size)[None, :]
         tables[rows_t[sel][:, None], cols] = vals
 
 
