@@ -148,3 +148,42 @@ def test_registry_row_errors_translate_with_their_parameters() -> None:
     header = parse_grave_list(b"plot,row\nA,1\n", file="g.csv")
     assert [e.translated(_vi()) for e in header.errors] == [
         "g.csv, dòng 1, cột number: thiếu cột bắt buộc number; dòng tiêu đề gồm: plot, row"]
+
+
+WHOLE_FILE_REFUSALS = [
+    # (format, bytes, expected Vietnamese text)
+    ("codis_cmf", b"<?xml version='1.0'?><CODISRapidImportFile/>",
+     "phần tử gốc là <CODISRapidImportFile>, không phải <CODISImportFile> (không hỗ trợ tệp "
+     "CODIS Rapid Import)"),
+    ("codis_cmf", b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><x/>",
+     "XML chứa một khai báo DTD (<!DOCTYPE>); bị từ chối vì an toàn (tệp CMF không cần thành "
+     "phần này)"),
+    ("vcf", b"#CHROM\tPOS\n1\t2\n",
+     "dòng đầu không phải '##fileformat=VCFv4.x': đây không phải tệp VCF"),
+    ("dnacase_json", b'{"format": "other"}',
+     'không phải tệp hồ sơ dnacase (cần "format": "dnacase-profile")'),
+    ("dnacase_json", b'{"format": "dnacase-profile", "version": 1, "profiles": [',
+     "JSON không hợp lệ: Expecting value (cột 58); tệp có vẻ bị cắt cụt"),
+    ("empop", b"S1\tH\t1\t16223T\n",
+     "haplotype xuất hiện trước mọi dòng vùng '#!': vùng giải trình tự phải đi kèm haplotype "
+     "(ví dụ '#! 16024-576')"),
+    ("empop", b"#! 16024-99999\nS1\tH\t1\t16223T\n",
+     "dòng vùng giải trình tự không hợp lệ: vùng '16024-99999' nằm ngoài rCRS (1-16569)"),
+    ("empop", b"#! 16024:576\nS1\tH\t1\t16223T\n",
+     "dòng vùng giải trình tự không hợp lệ: vùng '16024:576' không có dạng đầu-cuối (ví dụ "
+     "16024-16569)"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "data", "vietnamese"), WHOLE_FILE_REFUSALS)
+def test_whole_file_refusals_are_translated(fmt: str, data: bytes, vietnamese: str) -> None:
+    """A file refused as a whole (not only row-level issues) reaches the user in Vietnamese,
+    with the file name and line kept."""
+    from dnacase.formats import parse_file
+
+    result = parse_file(data, "lab.dat", fmt)  # refusals come back as the single error
+    assert not result.records and len(result.errors) == 1
+    issue = result.errors[0]
+    assert issue.message_id, issue.message  # a catalogue message, not bare English
+    assert issue.translated(_vi()) == vietnamese
+    assert issue.file == "lab.dat"

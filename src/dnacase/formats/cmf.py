@@ -21,7 +21,8 @@ from ._strbuild import (
     finish_profile,
     resolve_kit,
 )
-from .issues import CMFError, Issue, IssueCode, IssueSink, ParseResult, msg, sha256_hex
+from ._text import check_size
+from .issues import CMFError, Issue, IssueCode, IssueSink, Msg, ParseResult, msg, sha256_hex
 from .records import LocusCall, STRProfile
 from .reference import Kit
 
@@ -63,7 +64,7 @@ def _parse_xml(data: bytes, filename: str) -> tuple[_El, str | None]:
     stack: list[_El] = []
     ns: list[str | None] = [None]
 
-    def forbid(what: str):  # type: ignore[no-untyped-def]
+    def forbid(what: Msg):  # type: ignore[no-untyped-def]
         def handler(*_args: object) -> None:
             raise _Forbidden(what)
         return handler
@@ -89,31 +90,35 @@ def _parse_xml(data: bytes, filename: str) -> tuple[_El, str | None]:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    parser.StartDoctypeDeclHandler = forbid("a DTD (<!DOCTYPE>)")
-    parser.EntityDeclHandler = forbid("an entity declaration")
-    parser.UnparsedEntityDeclHandler = forbid("an unparsed entity")
-    parser.ExternalEntityRefHandler = forbid("an external entity reference")
-    parser.NotationDeclHandler = forbid("a notation declaration")
+    parser.StartDoctypeDeclHandler = forbid(msg(N_("a DTD (<!DOCTYPE>)")))
+    parser.EntityDeclHandler = forbid(msg(N_("an entity declaration")))
+    parser.UnparsedEntityDeclHandler = forbid(msg(N_("an unparsed entity")))
+    parser.ExternalEntityRefHandler = forbid(msg(N_("an external entity reference")))
+    parser.NotationDeclHandler = forbid(msg(N_("a notation declaration")))
     try:
         parser.Parse(data, True)
     except _Forbidden as exc:
-        raise CMFError(Issue("error", IssueCode.XML_FORBIDDEN,
-                             f"XML contains {exc}; refused for safety (CMF files need none)",
-                             filename, parser.CurrentLineNumber)) from None
+        raise CMFError(Issue.of("error", IssueCode.XML_FORBIDDEN,
+                                msg(N_("XML contains %(what)s; refused for safety (CMF files "
+                                       "need none)"), what=exc.args[0]),
+                                filename, parser.CurrentLineNumber)) from None
     except expat.ExpatError as exc:
         at_end = exc.lineno >= data.rstrip().count(b"\n") + 1
         if at_end and ("no element found" in str(exc) or "unclosed token" in str(exc)):
-            raise CMFError(Issue("error", IssueCode.TRUNCATED,
-                                 "XML ends before the document is complete: the file is "
-                                 "truncated; export it again", filename, exc.lineno)) from None
-        raise CMFError(Issue("error", IssueCode.XML_MALFORMED,
-                             f"malformed XML: {expat.ErrorString(exc.code)} (column "
-                             f"{exc.offset})", filename, exc.lineno)) from None
+            raise CMFError(Issue.of("error", IssueCode.TRUNCATED,
+                                    msg(N_("XML ends before the document is complete: the file "
+                                           "is truncated; export it again")),
+                                    filename, exc.lineno)) from None
+        raise CMFError(Issue.of("error", IssueCode.XML_MALFORMED,
+                                msg(N_("malformed XML: %(error)s (column %(column)d)"),
+                                    error=expat.ErrorString(exc.code), column=exc.offset),
+                                filename, exc.lineno)) from None
     except RecursionError:
-        raise CMFError(Issue("error", IssueCode.XML_MALFORMED, "XML nested too deeply",
-                             filename)) from None
+        raise CMFError(Issue.of("error", IssueCode.XML_MALFORMED,
+                                msg(N_("XML nested too deeply")), filename)) from None
     if not root:
-        raise CMFError(Issue("error", IssueCode.EMPTY_FILE, "no XML element", filename))
+        raise CMFError(Issue.of("error", IssueCode.EMPTY_FILE, msg(N_("no XML element")),
+                                filename))
     return root[0], ns[0]
 
 
@@ -130,21 +135,20 @@ def parse_cmf(
     """
     opts = options or DEFAULT_OPTIONS
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise CMFError(Issue("error", IssueCode.NOT_THIS_FORMAT, "expected bytes", filename))
+        raise CMFError(Issue.of("error", IssueCode.NOT_THIS_FORMAT,
+                                msg(N_("expected the raw bytes of a file")), filename))
     data = bytes(data)
-    if len(data) > opts.max_bytes:
-        raise CMFError(Issue("error", IssueCode.FILE_TOO_LARGE,
-                             f"file is {len(data) / 1048576:.1f} MB; the limit is "
-                             f"{opts.max_bytes / 1048576:.1f} MB", filename))
+    check_size(data, filename, CMFError, opts.max_bytes)
     if not data.strip():
-        raise CMFError(Issue("error", IssueCode.EMPTY_FILE, "file is empty", filename))
+        raise CMFError(Issue.of("error", IssueCode.EMPTY_FILE, msg(N_("file is empty")),
+                                filename))
     root, ns = _parse_xml(data, filename)
     if root.tag != "CODISImportFile":
-        hint = (" (CODIS Rapid Import files are not supported)"
-                if root.tag == "CODISRapidImportFile" else "")
-        raise CMFError(Issue("error", IssueCode.NOT_THIS_FORMAT,
-                             f"root element is <{root.tag}>, not <CODISImportFile>{hint}",
-                             filename, root.line))
+        text = (N_("root element is <%(tag)s>, not <CODISImportFile> (CODIS Rapid Import "
+                   "files are not supported)") if root.tag == "CODISRapidImportFile"
+                else N_("root element is <%(tag)s>, not <CODISImportFile>"))
+        raise CMFError(Issue.of("error", IssueCode.NOT_THIS_FORMAT, msg(text, tag=root.tag),
+                                filename, root.line))
     sink = IssueSink(filename)
     if ns not in (None, NAMESPACE):
         sink.warning(IssueCode.NOT_THIS_FORMAT,
@@ -221,6 +225,6 @@ def parse_cmf(
         records.append(finish_profile(sample, calls, sink, kit=kit, line=spec.line,
                                       file=filename, attributes=attrs, kit_label=kit_label))
     if not records and not sink.has_errors():
-        sink.warning(IssueCode.NO_SAMPLES, "file contains no SPECIMEN")
+        sink.warning(IssueCode.NO_SAMPLES, msg(N_("file contains no SPECIMEN")))
     return ParseResult(FORMAT, filename, sha256_hex(data), records, sink.finish(), "xml")
 

@@ -155,10 +155,10 @@ def default_frequency_tables() -> tuple[FrequencyTable, ...]:
 def _load_shipped(table_id: str) -> FrequencyTable:
     info = {t.id: t for t in list_frequency_tables()}.get(table_id)
     if info is None:
-        raise FrequencyTableError(Issue(
+        raise FrequencyTableError(Issue.of(
             "error", IssueCode.NOT_THIS_FORMAT,
-            f"no shipped frequency table {table_id!r}; known: "
-            + ", ".join(t.id for t in list_frequency_tables()), table_id))
+            msg(N_("no shipped frequency table %(table)r; known: %(known)s"), table=table_id,
+                known=", ".join(t.id for t in list_frequency_tables())), table_id))
     data = read_reference_bytes(f"frequencies/{table_id}.csv")
     result = import_frequency_table(data, f"{table_id}.csv", table_id=table_id,
                                     population=info.population_label,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 from dnacase.domain.errors import N_
 
@@ -34,11 +34,12 @@ from .issues import (
     IssueCode,
     IssueSink,
     JSONProfileError,
+    Msg,
     ParseResult,
     msg,
     sha256_hex,
 )
-from .mtdna import InvalidVariant, normalise_mt_variant, parse_mt_range
+from .mtdna import InvalidRange, InvalidVariant, normalise_mt_variant, parse_mt_range
 from .records import LocusCall, MtHaplotype, STRProfile
 
 FORMAT = "dnacase_json"
@@ -165,8 +166,13 @@ def write_json_profiles(records: Iterable[STRProfile | MtHaplotype],
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _fail(filename: str, code: IssueCode, message: str, line: int | None = None) -> None:
-    raise JSONProfileError(Issue("error", code, message, filename, line))
+#: "profiles[3]: <problem>": the same in every language (not in the catalogue); ``problem`` is
+#: a nested :class:`Msg`, translated on its own.
+_WHERE_PREFIXED = "%(where)s: %(problem)s"
+
+
+def _fail(filename: str, code: IssueCode, message: Msg, line: int | None = None) -> NoReturn:
+    raise JSONProfileError(Issue.of("error", code, message, filename, line))
 
 
 def parse_json_profiles(
@@ -180,31 +186,38 @@ def parse_json_profiles(
     """
     opts = options or DEFAULT_OPTIONS
     if not isinstance(data, bytes | bytearray | memoryview):
-        _fail(filename, IssueCode.NOT_THIS_FORMAT, "expected bytes")
+        _fail(filename, IssueCode.NOT_THIS_FORMAT, msg(N_("expected the raw bytes of a file")))
     raw = bytes(data)
     check_size(raw, filename, JSONProfileError, opts.max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        _fail(filename, IssueCode.ENCODING, f"JSON must be UTF-8 (bad byte at offset {exc.start})",
+        _fail(filename, IssueCode.ENCODING,
+              msg(N_("JSON must be UTF-8 (bad byte at offset %(offset)d)"), offset=exc.start),
               raw.count(b"\n", 0, exc.start) + 1)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         code = IssueCode.TRUNCATED if exc.pos >= len(text.rstrip()) else IssueCode.NOT_THIS_FORMAT
-        _fail(filename, code, f"invalid JSON: {exc.msg} (column {exc.colno})"
-              + ("; the file looks truncated" if code == IssueCode.TRUNCATED else ""), exc.lineno)
+        template = (
+            N_("invalid JSON: %(error)s (column %(column)d); the file looks truncated")
+            if code == IssueCode.TRUNCATED
+            else N_("invalid JSON: %(error)s (column %(column)d)")
+        )
+        _fail(filename, code, msg(template, error=exc.msg, column=exc.colno), exc.lineno)
     except RecursionError:
-        _fail(filename, IssueCode.NOT_THIS_FORMAT, "JSON nested too deeply")
+        _fail(filename, IssueCode.NOT_THIS_FORMAT, msg(N_("JSON nested too deeply")))
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_TAG:
         _fail(filename, IssueCode.NOT_THIS_FORMAT,
-              f"not a dnacase profile file (expected \"format\": \"{FORMAT_TAG}\")")
+              msg(N_("not a dnacase profile file (expected \"format\": \"%(tag)s\")"),
+                  tag=FORMAT_TAG))
     if doc.get("version") != VERSION:
         _fail(filename, IssueCode.UNSUPPORTED_VERSION,
-              f"unsupported version {doc.get('version')!r}; this dnacase reads version {VERSION}")
+              msg(N_("unsupported version %(version)r; this dnacase reads version %(ours)s"),
+                  version=doc.get("version"), ours=VERSION))
     profiles = doc.get("profiles")
     if not isinstance(profiles, list):
-        _fail(filename, IssueCode.JSON_SCHEMA, "\"profiles\" must be a list")
+        _fail(filename, IssueCode.JSON_SCHEMA, msg(N_("\"profiles\" must be a list")))
     sink = IssueSink(filename)
     for key in doc:
         if key not in PROFILE_SCHEMA["properties"]:
@@ -269,14 +282,21 @@ def _read_mt(p: dict[str, Any], where: str, sample: str, sink: IssueSink,
     ranges_raw, variants_raw = p.get("ranges"), p.get("variants")
     try:
         if not isinstance(ranges_raw, list) or not ranges_raw:
-            raise ValueError("missing")
+            raise InvalidRange(msg(N_("no ranges given")))
         ranges = parse_mt_range(";".join(
             f"{int(a)}-{int(b)}" for a, b in ranges_raw
             if isinstance(a, int) and isinstance(b, int) and a <= b) or "x")
         if len(ranges) != len(ranges_raw):
-            raise ValueError("each range must be [start, end] with start <= end")
-    except (ValueError, TypeError) as exc:
-        sink.error(IssueCode.MT_RANGE, f"{where}: bad \"ranges\" ({exc})", sample=sample)
+            raise InvalidRange(msg(N_("each range must be [start, end] with start <= end")))
+    except InvalidRange as exc:
+        sink.error(IssueCode.MT_RANGE, msg(N_("%(where)s: bad \"ranges\" (%(problem)s)"),
+                                           where=where, problem=exc.msg), sample=sample)
+        return None
+    except (ValueError, TypeError):
+        sink.error(IssueCode.MT_RANGE, msg(N_("%(where)s: bad \"ranges\" (%(problem)s)"),
+                                           where=where, problem=msg(N_(
+                                               "each range must be [start, end] with start <= end"
+                                           ))), sample=sample)
         return None
     if not isinstance(variants_raw, list) or not all(isinstance(v, str) for v in variants_raw):
         sink.error(IssueCode.JSON_SCHEMA,
@@ -288,7 +308,8 @@ def _read_mt(p: dict[str, Any], where: str, sample: str, sink: IssueSink,
         try:
             variants.append(normalise_mt_variant(v))
         except InvalidVariant as exc:
-            sink.error(IssueCode.MT_VARIANT, f"{where}: {exc}", sample=sample, locus=v)
+            sink.error(IssueCode.MT_VARIANT, msg(_WHERE_PREFIXED, where=where, problem=exc.msg),
+                       sample=sample, locus=v)
     hg = p.get("haplogroup")
     return MtHaplotype(sample=sample.strip(), variants=tuple(variants), ranges=ranges,
                        haplogroup=hg if isinstance(hg, str) and hg else None, file=filename)

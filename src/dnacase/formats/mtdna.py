@@ -37,6 +37,14 @@ class InvalidVariant(ValueError):
         super().__init__(str(self.msg))
 
 
+class InvalidRange(ValueError):
+    """A sequenced range that cannot be read; ``msg`` is the translatable message."""
+
+    def __init__(self, message: Msg) -> None:
+        self.msg = message
+        super().__init__(str(message))
+
+
 def _pos(p: str) -> int:
     n = int(p)
     if not 1 <= n <= RCRS_LENGTH:
@@ -85,19 +93,22 @@ def _variant_key(v: str) -> tuple[int, int, str]:
 def parse_mt_range(text: str) -> tuple[tuple[int, int], ...]:
     """``"16024-16569;1-576"`` or ``"16024-576"`` (wraps the origin) -> inclusive intervals.
 
-    Raises :class:`ValueError` on anything else.
+    Raises :class:`InvalidRange` (a :class:`ValueError` with a translatable ``msg``) on
+    anything else.
     """
     parts = [p for p in re.split(r"[;,\s]+", text.strip()) if p]
     if not parts:
-        raise ValueError("empty range")
+        raise InvalidRange(msg(N_("empty range")))
     out: list[tuple[int, int]] = []
     for p in parts:
         m = re.fullmatch(r"(\d{1,5})-(\d{1,5})", p)
         if not m:
-            raise ValueError(f"range {p!r} is not start-end (e.g. 16024-16569)")
+            raise InvalidRange(msg(N_("range %(range)r is not start-end (e.g. 16024-16569)"),
+                                   range=p))
         a, b = int(m.group(1)), int(m.group(2))
         if not (1 <= a <= RCRS_LENGTH and 1 <= b <= RCRS_LENGTH):
-            raise ValueError(f"range {p!r} lies outside rCRS (1-{RCRS_LENGTH})")
+            raise InvalidRange(msg(N_("range %(range)r lies outside rCRS (1-%(max)d)"),
+                                   range=p, max=RCRS_LENGTH))
         if a <= b:
             out.append((a, b))
         else:
@@ -160,9 +171,10 @@ def parse_empop(
         if line.startswith("#!"):
             try:
                 ranges = parse_mt_range(line[2:])
-            except ValueError as exc:
-                raise MtDNAError(Issue("error", IssueCode.MT_RANGE, f"bad range line: {exc}",
-                                       filename, i)) from None
+            except InvalidRange as exc:
+                raise MtDNAError(Issue.of("error", IssueCode.MT_RANGE,
+                                          msg(N_("bad range line: %(problem)s"), problem=exc.msg),
+                                          filename, i)) from None
             continue
         if line.startswith("#"):
             continue
@@ -175,10 +187,10 @@ def parse_empop(
                        line=i, sample=fields[0] if fields else None)
             continue
         if ranges is None:
-            raise MtDNAError(Issue("error", IssueCode.MT_RANGE,
-                                   "haplotype before any '#!' range line: the sequenced range "
-                                   "must travel with the haplotype (e.g. '#! 16024-576')",
-                                   filename, i))
+            raise MtDNAError(Issue.of("error", IssueCode.MT_RANGE,
+                                      msg(N_("haplotype before any '#!' range line: the "
+                                             "sequenced range must travel with the haplotype "
+                                             "(e.g. '#! 16024-576')")), filename, i))
         sample = clean_name(fields[0])
         if not fields[2].isdigit():
             sink.error(IssueCode.ROW_LENGTH,
@@ -231,9 +243,10 @@ def parse_haplogrep(
         sample = clean_name(fields[0])
         try:
             ranges = parse_mt_range(fields[1])
-        except ValueError as exc:
-            sink.error(IssueCode.MT_RANGE, f"bad range {fields[1]!r}: {exc}", line=i,
-                       sample=sample)
+        except InvalidRange as exc:
+            sink.error(IssueCode.MT_RANGE, msg(N_("bad range %(range)r: %(problem)s"),
+                                               range=fields[1], problem=exc.msg),
+                       line=i, sample=sample)
             continue
         if not sample:
             sink.error(IssueCode.MISSING_SAMPLE_NAME, msg(N_("row has no sample ID")), line=i)

@@ -46,9 +46,9 @@ def _gunzip(data: bytes, filename: str, limit: int) -> bytes:
         while buf:
             out += d.decompress(buf, limit + 1 - len(out))
             if len(out) > limit:
-                raise VCFError(Issue("error", IssueCode.FILE_TOO_LARGE,
-                                     f"decompressed VCF exceeds {limit / 1048576:.1f} MB",
-                                     filename))
+                raise VCFError(Issue.of("error", IssueCode.FILE_TOO_LARGE,
+                                        msg(N_("decompressed VCF exceeds %(max).1f MB"),
+                                            max=limit / 1048576), filename))
             if d.unconsumed_tail:
                 buf = d.unconsumed_tail
             elif d.eof and d.unused_data:  # bgzip: several gzip members
@@ -57,12 +57,14 @@ def _gunzip(data: bytes, filename: str, limit: int) -> bytes:
             else:
                 break
         if not d.eof:
-            raise VCFError(Issue("error", IssueCode.TRUNCATED,
-                                 "compressed VCF ends early: the file is truncated", filename))
+            raise VCFError(Issue.of("error", IssueCode.TRUNCATED,
+                                    msg(N_("compressed VCF ends early: the file is truncated")),
+                                    filename))
         return bytes(out)
     except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
-        raise VCFError(Issue("error", IssueCode.BINARY_FILE, f"cannot decompress VCF: {exc}",
-                             filename)) from None
+        raise VCFError(Issue.of("error", IssueCode.BINARY_FILE,
+                                msg(N_("cannot decompress VCF: %(error)s"), error=str(exc)),
+                                filename)) from None
 
 
 def parse_vcf(
@@ -76,7 +78,8 @@ def parse_vcf(
     """
     opts = options or DEFAULT_OPTIONS
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise VCFError(Issue("error", IssueCode.NOT_THIS_FORMAT, "expected bytes", filename))
+        raise VCFError(Issue.of("error", IssueCode.NOT_THIS_FORMAT,
+                                msg(N_("expected the raw bytes of a file")), filename))
     raw = bytes(data)
     check_size(raw, filename, VCFError, opts.max_bytes)
     if raw[:2] == b"\x1f\x8b":
@@ -86,23 +89,24 @@ def parse_vcf(
                        encoding=opts.encoding)
     lines = text.lines
     if not lines[0].startswith("##fileformat=VCF"):
-        raise VCFError(Issue("error", IssueCode.NOT_THIS_FORMAT,
-                             "first line is not '##fileformat=VCFv4.x': not a VCF file",
-                             filename, 1))
+        raise VCFError(Issue.of("error", IssueCode.NOT_THIS_FORMAT,
+                                msg(N_("first line is not '##fileformat=VCFv4.x': not a VCF "
+                                       "file")), filename, 1))
     hdr_idx = next((i for i, ln in enumerate(lines) if ln.startswith("#CHROM")), None)
     if hdr_idx is None:
-        raise VCFError(Issue("error", IssueCode.VCF_HEADER,
-                             "no '#CHROM POS ID ...' column header line", filename))
+        raise VCFError(Issue.of("error", IssueCode.VCF_HEADER,
+                                msg(N_("no '#CHROM POS ID ...' column header line")), filename))
     header = lines[hdr_idx].split("\t")
     if tuple(header[:8]) != _FIXED:
-        raise VCFError(Issue("error", IssueCode.VCF_HEADER,
-                             "column header must be tab-separated #CHROM POS ID REF ALT QUAL "
-                             "FILTER INFO FORMAT <samples>", filename, hdr_idx + 1))
+        raise VCFError(Issue.of("error", IssueCode.VCF_HEADER,
+                                msg(N_("column header must be tab-separated #CHROM POS ID REF "
+                                       "ALT QUAL FILTER INFO FORMAT <samples>")),
+                                filename, hdr_idx + 1))
     samples = [clean_name(s) for s in header[9:]]
     if len(header) < 10 or header[8] != "FORMAT" or not samples:
-        raise VCFError(Issue("error", IssueCode.VCF_HEADER,
-                             "VCF has no FORMAT column or no sample columns", filename,
-                             hdr_idx + 1))
+        raise VCFError(Issue.of("error", IssueCode.VCF_HEADER,
+                                msg(N_("VCF has no FORMAT column or no sample columns")),
+                                filename, hdr_idx + 1))
     seen: dict[str, int] = {}
     for j, s in enumerate(samples):
         if not s:
@@ -226,15 +230,17 @@ def parse_vcf(
                                 alt_number=max_alt, numbers={"calldata/GT": 2},
                                 types={f"calldata/{q}": "i4" for q in quality})
     except Exception as exc:  # scikit-allel raises many types on odd input
-        raise VCFError(Issue("error", IssueCode.VCF_RECORD,
-                             f"scikit-allel could not read the records: {exc}", filename)) from None
+        raise VCFError(Issue.of("error", IssueCode.VCF_RECORD,
+                                msg(N_("scikit-allel could not read the records: %(error)s"),
+                                    error=str(exc)), filename)) from None
     if cs is None:
-        raise VCFError(Issue("error", IssueCode.VCF_RECORD, "scikit-allel found no records",
-                             filename))
+        raise VCFError(Issue.of("error", IssueCode.VCF_RECORD,
+                                msg(N_("scikit-allel found no records")), filename))
     gt = np.asarray(cs["calldata/GT"], dtype=np.int8)
     if gt.shape != (len(good_lines), n_samples, 2):
-        raise VCFError(Issue("error", IssueCode.VCF_RECORD,
-                             f"unexpected genotype array shape {gt.shape}", filename))
+        raise VCFError(Issue.of("error", IssueCode.VCF_RECORD,
+                                msg(N_("unexpected genotype array shape %(shape)s"),
+                                    shape=str(gt.shape)), filename))
     alt = np.asarray(cs["variants/ALT"], dtype=object).reshape(len(good_lines), -1)
     variants = SNPVariants(
         chrom=np.array([normalise_chrom(str(c)) for c in cs["variants/CHROM"]], dtype=object),
