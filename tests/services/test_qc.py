@@ -76,14 +76,24 @@ def test_find_matches_equals_brute_force() -> None:
     k0 = next(iter(m))
     m[k0] = ("99", "100")
     incoming[3] = m
+    # degraded remains: single peaks (dropout) at most heterozygous loci, few identical loci
+    stored[11] = {k: tuple(sorted({v[0], "50"})) for k, v in stored[11].items()}  # all pairs
+    heavy = {k: (v if n < 3 else v[:1]) for n, (k, v) in enumerate(stored[11].items())}
+    incoming[5] = heavy
+    assert sum(heavy[k] == stored[11][k] for k in heavy) == 3  # far fewer equal than min_loci
     for min_loci, max_mm in ((8, 0), (6, 1), (21, 0)):
-        got = sorted((x.i, x.j) for x in qc.find_matches(incoming, stored, min_loci=min_loci,
-                                                         max_mismatches=max_mm, chunk=7))
-        assert got == _brute(incoming, stored, min_loci, max_mm)
+        for chunk, max_el in ((7, 8_000_000), (3, 500), (128, 1)):  # blocks of every shape
+            got = [(x.i, x.j) for x in qc.find_matches(
+                incoming, stored, min_loci=min_loci, max_mismatches=max_mm, chunk=chunk,
+                max_elements=max_el)]
+            assert got == _brute(incoming, stored, min_loci, max_mm)
     pairs = {(x.i, x.j) for x in qc.find_matches(incoming, stored, min_loci=8)}
-    assert {(0, 3), (1, 5), (2, 7)} <= pairs and (3, 9) not in pairs
+    assert {(0, 3), (1, 5), (2, 7), (5, 11)} <= pairs and (3, 9) not in pairs
     same = qc.find_matches([*incoming, dict(incoming[4])], None, min_loci=8)
     assert [(x.i, x.j) for x in same] == [(4, 30)]
+    tiny = qc.find_matches([*incoming, dict(incoming[4])], None, min_loci=8, chunk=4,
+                           max_elements=100)
+    assert [(x.i, x.j) for x in tiny] == [(4, 30)]
 
 
 def test_blood_relations_follow_the_pedigree() -> None:

@@ -18,7 +18,8 @@ Matching (duplicates, elimination): two profiles match when at least ``min_loci`
 loci are typed in both and no locus is incompatible; a locus is compatible when the genotypes
 are equal, or when one side shows a single peak that is one of the other side's two alleles
 (dropout in degraded remains). Loci typed on one side only are ignored ("a few untyped loci").
-The all-pairs screen is vectorised (numpy), then candidates are checked exactly.
+The all-pairs screen is vectorised (numpy) with a bound that never drops a match (however many
+loci show dropout), then candidates are checked exactly.
 
 Family consistency: for a relative and each already-typed relative of the same family whom the
 recorded pedigree makes blood relatives, the log10 LR of the family pedigree (the recorded
@@ -179,10 +180,18 @@ def _compare(a: Genotypes, b: Genotypes) -> tuple[int, int, int, int]:
 
 
 def find_matches(incoming: Sequence[Genotypes], stored: Sequence[Genotypes] | None, *,
-                 min_loci: int, max_mismatches: int = 0, slack: int = 3,
-                 chunk: int = 128) -> list[Match]:
+                 min_loci: int, max_mismatches: int = 0, chunk: int = 128,
+                 max_elements: int = 8_000_000) -> list[Match]:
     """Matching pairs (see module doc). ``stored=None`` compares ``incoming`` with itself
-    (pairs ``i < j``). Cost: O(n x m x loci) vectorised, in chunks of ``chunk`` rows."""
+    (pairs ``i < j``). Cost: O(n x m x loci) vectorised in blocks of at most ``chunk``
+    incoming rows and ``max_elements`` locus comparisons (bounded memory whatever the size of
+    the bank).
+
+    The vectorised screen never drops a match: a locus typed on both sides is equal, or of
+    different zygosity (one single peak, one pair: compatible when the peak is one of the
+    pair's alleles), or of the same zygosity and different, which is always incompatible.
+    So ``both - equal - mixed_zygosity`` is a lower bound on the incompatible loci; pairs
+    with ``both >= min_loci`` and that bound ``<= max_mismatches`` are checked exactly."""
     self_compare = stored is None
     other = incoming if stored is None else stored
     if not incoming or not other:
@@ -191,26 +200,46 @@ def find_matches(incoming: Sequence[Genotypes], stored: Sequence[Genotypes] | No
     codes: list[dict[tuple[str, ...], int]] = [{} for _ in loci]
     a = _encode(incoming, loci, codes, -1)
     b = a if self_compare else _encode(other, loci, codes, -1)
+    hom_a, het_a = _zygosity(incoming, loci)
+    hom_b, het_b = (hom_a, het_a) if self_compare else _zygosity(other, loci)
     b_miss = np.where(b >= 0, b, np.int16(-2))
-    ta = (a >= 0).astype(np.float32)
-    tb = (b >= 0).astype(np.float32)
-    n_typed_b = tb.sum(axis=1)
+    ta, tb = hom_a + het_a, hom_b + het_b  # typed (float32 0/1)
+    rows = max(1, min(chunk, max_elements // max(1, b.shape[0] * len(loci))))
+    cols = max(1, max_elements // max(1, rows * len(loci)))
     out: list[Match] = []
-    for start in range(0, a.shape[0], chunk):
-        block = a[start:start + chunk]
-        eq = (block[:, None, :] == b_miss[None, :, :]).sum(axis=2, dtype=np.int16)
-        both = ta[start:start + chunk] @ tb.T
-        cand = (eq + slack >= min_loci) & (both - eq <= max_mismatches + slack)
-        cand &= n_typed_b[None, :] >= min(min_loci, 1)
-        if self_compare:
-            rows = np.arange(start, start + block.shape[0])[:, None]
-            cand &= np.arange(b.shape[0])[None, :] > rows
-        for bi, j in zip(*np.nonzero(cand), strict=True):
-            i = start + int(bi)
-            compared, identical, dropout, mismatches = _compare(incoming[i], other[int(j)])
-            if compared >= min_loci and mismatches <= max_mismatches:
-                out.append(Match(i, int(j), compared, identical, dropout, mismatches))
+    for c0 in range(0, b.shape[0], cols):
+        c1 = min(b.shape[0], c0 + cols)
+        for start in range(0, a.shape[0], rows):
+            stop = min(a.shape[0], start + rows)
+            if self_compare and c1 <= start + 1:
+                continue  # only pairs i < j
+            eq = (a[start:stop, None, :] == b_miss[None, c0:c1, :]).sum(axis=2)
+            both = ta[start:stop] @ tb[c0:c1].T
+            mixed = hom_a[start:stop] @ het_b[c0:c1].T + het_a[start:stop] @ hom_b[c0:c1].T
+            cand = (both >= min_loci) & (both - eq - mixed <= max_mismatches + 0.5)
+            if self_compare:
+                cand &= (np.arange(c0, c1)[None, :] > np.arange(start, stop)[:, None])
+            for bi, bj in zip(*np.nonzero(cand), strict=True):
+                i, j = start + int(bi), c0 + int(bj)
+                compared, identical, dropout, mismatches = _compare(incoming[i], other[j])
+                if compared >= min_loci and mismatches <= max_mismatches:
+                    out.append(Match(i, j, compared, identical, dropout, mismatches))
+    out.sort(key=lambda m: (m.i, m.j))
     return out
+
+
+def _zygosity(profiles: Sequence[Genotypes], loci: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """float32 (n, L) indicators: one allele listed / two or more listed at each locus (the
+    distinction :func:`_compare` makes for dropout)."""
+    index = {k: n for n, k in enumerate(loci)}
+    hom = np.zeros((len(profiles), len(loci)), dtype=np.float32)
+    het = np.zeros_like(hom)
+    for r, prof in enumerate(profiles):
+        for locus, g in prof.items():
+            c = index.get(locus)
+            if c is not None and g:
+                (hom if len(g) == 1 else het)[r, c] = 1.0
+    return hom, het
 
 
 # --------------------------------------------------------------------------- family
