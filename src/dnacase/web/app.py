@@ -13,11 +13,10 @@ import hmac
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -56,7 +55,7 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
             raise
 
 
-def provide_user(request: Any) -> CurrentUser | None:
+def provide_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
     """Dependency ``user``: the logged-in user or ``None``."""
     return current_user(request)
 
@@ -143,7 +142,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
             "user": Provide(provide_user, sync_to_thread=False),
         },
         guards=[login_required],
-        middleware=[session_config.middleware, DefineMiddleware(CurrentUserMiddleware)],
+        middleware=[session_config.middleware, CurrentUserMiddleware()],
         stores={SESSION_STORE: store},
         csrf_config=csrf_config,
         template_config=template_config,

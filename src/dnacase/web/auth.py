@@ -14,8 +14,8 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Empty, Receive, Scope, Scopes, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from dnacase.db import as_utc
@@ -94,13 +94,20 @@ def _pwd_stamp(user: User) -> str:
     return as_utc(user.password_changed_at).isoformat()
 
 
-class CurrentUserMiddleware(AbstractMiddleware):
+def _is_static(scope: Scope) -> bool:
+    """Static files need no user: skip the session lookup for ``/static/...``."""
+    return scope["path"].startswith("/static/")
+
+
+class CurrentUserMiddleware(ASGIMiddleware):
     """Load the session's user (one query) and set the locale for the request."""
 
-    scopes: Scopes = {ScopeType.HTTP}  # noqa: RUF012
-    exclude = ["^/static/"]  # noqa: RUF012
+    scopes = (ScopeType.HTTP,)
+    # A request-path test, not ``exclude_path_pattern`` (which Litestar 3 matches against the
+    # handler's path template instead).
+    should_bypass_for_scope = staticmethod(_is_static)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         app = scope["litestar_app"]
         settings = app.state.settings
         session = scope.get("session")
@@ -126,7 +133,7 @@ class CurrentUserMiddleware(AbstractMiddleware):
         state["locale"] = locale
         token = set_locale(locale)
         try:
-            await self.app(scope, receive, send)
+            await next_app(scope, receive, send)
         finally:
             reset_locale(token)
             expired = state.pop("_expired_sessions", None)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
@@ -128,7 +129,7 @@ class AuthApi(Controller):
 
     @post("/login", opt=PUBLIC, summary="Log in (starts a session cookie)")
     async def login(
-        self, request: Request, db_session: DbSession, data: LoginRequest
+        self, request: Request, db_session: DbSession, data: JSONBody[LoginRequest]
     ) -> MeResponse:
         try:
             account = await users_service.authenticate(

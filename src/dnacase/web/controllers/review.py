@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.response import Redirect, Response, Template
 
 from dnacase.i18n import N_, get_locale
@@ -157,7 +158,7 @@ class ReviewApi(Controller):
           "for more references (two different reviewers must confirm)")
     async def decide(self, request: Request[Any, Any, Any], db_session: DbSession,
                      user: AuthUser, case_id: FromPath[int],
-                     data: DecisionWrite) -> dict[str, Any]:
+                     data: JSONBody[DecisionWrite]) -> dict[str, Any]:
         case = await service.decide(db_session, case_id, user, data.decision, data.reason,
                                     suggested_relative=data.suggested_relative,
                                     request_meta=request_meta(request))
@@ -167,7 +168,7 @@ class ReviewApi(Controller):
           summary="Withdraw a confirmed identification (admin, with a reason)")
     async def withdraw(self, request: Request[Any, Any, Any], db_session: DbSession,
                        user: AuthUser, case_id: FromPath[int],
-                       data: WithdrawWrite) -> dict[str, Any]:
+                       data: JSONBody[WithdrawWrite]) -> dict[str, Any]:
         case = await service.withdraw(db_session, case_id, user, data.reason,
                                       request_meta=request_meta(request))
         return {"case_id": case.id, "status": case.status}

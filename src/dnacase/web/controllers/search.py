@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
+from litestar.params import JSONBody
 from litestar.response import Redirect, Response, Template
 
 from dnacase.i18n import N_
@@ -171,7 +172,7 @@ class SearchApi(Controller):
     @post("/runs", guards=[RUN], summary="Start a search run (blind, one family or one remains)",
           status_code=202)
     async def start(self, request: Request[Any, Any, Any], db_session: DbSession,
-                    user: AuthUser, data: RunWrite) -> Response[dict[str, Any]]:
+                    user: AuthUser, data: JSONBody[RunWrite]) -> Response[dict[str, Any]]:
         run, task = await _start(request, db_session, user, {
             k: v for k, v in data.__dict__.items()})
         return Response(service.run_progress(run), status_code=202, background=task)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Controller, Request, get, patch, post
+from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 
 from dnacase.i18n import LOCALE_NAMES, LOCALES, N_
@@ -237,7 +238,7 @@ class UserApi(Controller):
         request: Request,
         db_session: DbSession,
         user: AuthUser,
-        data: UserCreate,
+        data: JSONBody[UserCreate],
     ) -> UserRead:
         created = await users_service.create_user(
             db_session,
@@ -263,7 +264,7 @@ class UserApi(Controller):
         db_session: DbSession,
         user: AuthUser,
         user_id: FromPath[int],
-        data: UserUpdate,
+        data: JSONBody[UserUpdate],
     ) -> UserRead:
         meta = request_meta(request)
         updated = await users_service.update_user(
