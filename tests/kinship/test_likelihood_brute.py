@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from dnacase.kinship import CustomMutation, Locus, MutationModel, Pedigree, SexSpecificMutation
-from dnacase.kinship.likelihood import joint_with_query, loglik_per_locus
+from dnacase.kinship.likelihood import (
+    _compile,
+    _run,
+    freq_table,
+    loglik_per_locus,
+    row_batches,
+)
 
 from .brute import brute_joint, brute_likelihood, random_stochastic
 
@@ -161,21 +167,25 @@ def test_query_joint_matches_brute_force(seed):
     for j, loc in enumerate(loci):
         mf, mm = loc.matrices()
         wants.append(brute_joint(fa, mo, loc.freqs, mf, mm, g[:, j, :], q))
-    for allow_lump in (True, False):
-        for pos, _batch, joint, ls, preps in joint_with_query(ped, q, loci, g, allow_lump):
-            for r, j in enumerate(pos):
-                want = wants[j]
-                pr = preps[r]
-                full = joint[r][np.ix_(pr.remap, pr.remap)] * np.exp(ls[r])
-                if pr.lumped:  # unseen alleles share the lumped cell: compare lumped sums
-                    k = pr.p.size
-                    agg = np.zeros((k, k))
-                    np.add.at(agg, (pr.remap[:, None], pr.remap[None, :]), want)
-                    np.testing.assert_allclose(
-                        joint[r][:k, :k] * np.exp(ls[r]), agg, rtol=1e-11, atol=1e-15
-                    )
-                else:
-                    np.testing.assert_allclose(full, want, rtol=1e-11, atol=1e-15)
+    # the query plan on the batches the engine builds: lumped (none, equal) or whole (custom)
+    ft = freq_table(tuple(loci))
+    typed = (g >= 0).all(axis=2)
+    for j in range(len(loci)):
+        tmask = typed[:, j]
+        cols = np.array([j])
+        gt = g[:, cols, :].astype(np.int64)
+        for _pos, batch, lam in row_batches(ft, cols, ft.mut[cols], gt, np.flatnonzero(tmask)):
+            plan = _compile(tuple(ped.father.tolist()), tuple(ped.mother.tolist()),
+                            tuple(bool(x) for x in tmask), q, batch.k)
+            joint, ls = _run(plan, batch)
+            got = joint[0] * np.exp(ls[0])  # (K, K) in the batch domain
+            agg = np.zeros_like(got)  # the enumeration summed into the same domain
+            lj = lam[0, :n]
+            np.add.at(agg, (lj[:, None], lj[None, :]), wants[j])
+            np.testing.assert_allclose(got, agg, rtol=1e-11, atol=1e-15)
+            if kind == "custom":  # no lumping: the whole joint, allele by allele
+                assert batch.k == n
+                np.testing.assert_allclose(got, wants[j], rtol=1e-11, atol=1e-15)
 
 
 def test_no_underflow_on_long_pedigree():

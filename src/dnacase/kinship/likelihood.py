@@ -32,8 +32,8 @@ underflows whatever the pedigree size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -359,27 +359,6 @@ def _out_vars(plan: _Plan, f: int) -> tuple[int, ...]:
 
 
 # ----- locus preparation (lumping, padding) -------------------------------------------------
-@dataclass
-class _LocusPrep:
-    """One locus reduced for one evaluation: ``keep`` original allele indices kept as
-    themselves (first), then one lumped allele if ``lumped``; ``p`` (k,), ``mf``/``mm`` (k,k),
-    ``remap``: original allele index -> reduced index (n,)."""
-
-    p: np.ndarray
-    mf: np.ndarray
-    mm: np.ndarray
-    remap: np.ndarray
-    keep: np.ndarray
-    lumped: bool
-
-
-def _is_lumpable(m: np.ndarray, rest: np.ndarray, keep: np.ndarray) -> bool:
-    if rest.size <= 1:
-        return True
-    sub = m[np.ix_(rest, keep)]
-    return bool(np.all(sub == sub[0:1, :]))
-
-
 _EYES: dict[int, np.ndarray] = {}
 
 
@@ -403,78 +382,11 @@ def _model_lumpable(locus: Locus) -> bool | None:
     return all(m is None or m.model in ok for m in models)
 
 
-def prepare_locus(locus: Locus, observed: np.ndarray, allow_lump: bool = True) -> _LocusPrep:
-    """Reduce ``locus`` to the observed alleles (int indices) plus one lumped allele when that
-    is exact (identity or lumpable mutation matrices); otherwise keep every allele."""
-    n = locus.n_alleles
-    keep_l = sorted({x for x in observed.tolist() if x >= 0})
-    if allow_lump and len(keep_l) < n - 1:
-        mut = locus.has_mutation
-        lumpable = True if not mut else _model_lumpable(locus)
-        keep = np.array(keep_l, dtype=np.int64)
-        in_keep = np.zeros(n, dtype=bool)
-        in_keep[keep] = True
-        rest = np.flatnonzero(~in_keep)
-        if lumpable is None:
-            mf, mm = locus.matrices()
-            lumpable = _is_lumpable(mf, rest, keep) and _is_lumpable(mm, rest, keep)
-        if lumpable:
-            k = keep.size + 1
-            remap = np.full(n, k - 1, dtype=np.int64)
-            remap[keep] = np.arange(keep.size)
-            p = np.empty(k)
-            p[:-1] = locus.freqs[keep]
-            p[-1] = locus.freqs[rest].sum()
-            if not mut:
-                eye = _eye(k)
-                return _LocusPrep(p, eye, eye, remap, keep, True)
-            mats = []
-            for m in locus.matrices():
-                r = np.empty((k, k))
-                r[:-1, :-1] = m[np.ix_(keep, keep)]
-                r[:-1, -1] = m[np.ix_(keep, rest)].sum(axis=1)
-                r[-1, :-1] = m[rest[0], keep]
-                r[-1, -1] = m[rest[0], rest].sum()
-                mats.append(r)
-            return _LocusPrep(p, mats[0], mats[1], remap, keep, True)
-    mf, mm = locus.matrices()
-    ar = np.arange(n, dtype=np.int64)
-    return _LocusPrep(locus.freqs, mf, mm, ar, ar, False)
-
-
 def _bucket(k: int) -> int:
     b = 2
     while b < k:
         b *= 2
     return b
-
-
-def _make_batches(preps: Sequence[_LocusPrep], geno: np.ndarray) -> list[tuple[np.ndarray, _Batch]]:
-    """Group prepared loci by padded domain size. ``geno`` (P, L, 2) original indices.
-    Returns (locus positions, batch) pairs."""
-    sizes = np.array([pr.p.size for pr in preps])
-    groups: dict[int, list[int]] = {}
-    for j, s in enumerate(sizes.tolist()):
-        groups.setdefault(_bucket(s), []).append(j)
-    out = []
-    for _, idx in sorted(groups.items()):
-        k = int(sizes[idx].max())
-        bsz = len(idx)
-        p = np.zeros((bsz, k))
-        mf = np.zeros((bsz, k, k))
-        mm = np.zeros((bsz, k, k))
-        g = np.full((geno.shape[0], bsz, 2), -1, dtype=np.int64)
-        for r, j in enumerate(idx):
-            pr = preps[j]
-            kj = pr.p.size
-            p[r, :kj] = pr.p
-            mf[r, :kj, :kj] = pr.mf
-            mm[r, :kj, :kj] = pr.mm
-            gj = geno[:, j, :]
-            ok = gj >= 0
-            g[:, r, :] = np.where(ok, pr.remap[np.where(ok, gj, 0)], -1)
-        out.append((np.array(idx), _Batch(p, mf, mm, g)))
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -489,49 +401,40 @@ class FreqTable:
     mut: np.ndarray
     lumpable: np.ndarray
     loci: tuple[Locus, ...]
-    _stacks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
 
+    @cached_property
     def stacks(self) -> tuple[np.ndarray, np.ndarray]:
         """(female, male) mutation matrices of every locus, float64 ``(L, nmax + 1, nmax + 1)``,
-        zero-padded (the extra last row/column is an all-zero "no allele" slot); built once."""
-        if not self._stacks:
-            nmax = self.pad.shape[1]
-            mf = np.zeros((len(self.loci), nmax + 1, nmax + 1))
-            mm = np.zeros_like(mf)
-            for j, loc in enumerate(self.loci):
-                n = loc.n_alleles
-                f, m = loc.matrices()
-                mf[j, :n, :n] = f
-                mm[j, :n, :n] = m
-            self._stacks.append((mf, mm))
-        return self._stacks[0]
+        zero-padded (the extra last row/column is an all-zero "no allele" slot)."""
+        nmax = self.pad.shape[1]
+        mf = np.zeros((len(self.loci), nmax + 1, nmax + 1))
+        mm = np.zeros_like(mf)
+        for j, loc in enumerate(self.loci):
+            n = loc.n_alleles
+            f, m = loc.matrices()
+            mf[j, :n, :n] = f
+            mm[j, :n, :n] = m
+        return mf, mm
 
+    @cached_property
+    def transmitted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(female, male) ``p M``: the allele distribution a founder transmits, float64
+        ``(L, nmax + 1)`` (equal to ``p`` for a stationary model)."""
+        mf, mm = self.stacks
+        p = np.zeros((len(self.loci), self.pad.shape[1] + 1))
+        p[:, :-1] = self.pad
+        return np.einsum("lk,lkc->lc", p, mf), np.einsum("lk,lkc->lc", p, mm)
+
+    @cached_property
     def hypothesis_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(mcols, row_loc, row_mut)``: loci with a mutation model; the locus of each row
         of a missing-person evaluation (every locus, then a mutation-free copy of each
-        ``mcols`` locus); whether the row applies the model. Built once."""
-        if len(self._stacks) < 3:
-            self.transmitted()
-            nl = self.pad.shape[0]
-            mcols = np.flatnonzero(self.mut)
-            row_mut = np.zeros(nl + mcols.size, dtype=bool)
-            row_mut[:nl] = self.mut
-            self._stacks.append(  # type: ignore[arg-type]
-                (mcols, np.concatenate([np.arange(nl), mcols]), row_mut)
-            )
-        return self._stacks[2]  # type: ignore[return-value]
-
-    def transmitted(self) -> tuple[np.ndarray, np.ndarray]:
-        """(female, male) ``p M``: the allele distribution a founder transmits, float64
-        ``(L, nmax + 1)`` (equal to ``p`` for a stationary model); built once."""
-        if len(self._stacks) < 2:
-            mf, mm = self.stacks()
-            p = np.zeros((len(self.loci), self.pad.shape[1] + 1))
-            p[:, :-1] = self.pad
-            self._stacks.append(  # type: ignore[arg-type]
-                (np.einsum("lk,lkc->lc", p, mf), np.einsum("lk,lkc->lc", p, mm))
-            )
-        return self._stacks[1]  # type: ignore[return-value]
+        ``mcols`` locus); whether the row applies the model."""
+        nl = self.pad.shape[0]
+        mcols = np.flatnonzero(self.mut)
+        row_mut = np.zeros(nl + mcols.size, dtype=bool)
+        row_mut[:nl] = self.mut
+        return mcols, np.concatenate([np.arange(nl), mcols]), row_mut
 
 
 @lru_cache(maxsize=64)
@@ -544,52 +447,6 @@ def freq_table(loci: tuple[Locus, ...]) -> FreqTable:
     mut = np.array([loc.has_mutation for loc in loci], dtype=bool)
     lump = np.array([not loc.has_mutation or _model_lumpable(loc) is True for loc in loci])
     return FreqTable(pad, n, mut, lump.astype(bool), loci)
-
-
-def lumped_batch(
-    freq_pad: np.ndarray, loc: np.ndarray, gt: np.ndarray, typed_rows: np.ndarray
-) -> tuple[_Batch, np.ndarray, np.ndarray]:
-    """Vectorised reduction of no-mutation rows to observed alleles + one lumped allele.
-
-    freq_pad: (L, nmax) padded frequencies; loc: (B,) locus of each row; gt: (P, B, 2) raw
-    allele indices (-1 untyped); typed_rows: persons typed in every row. Returns the batch
-    (identity matrices as broadcast views), ``lam`` int64 (B, nmax): reduced index of every
-    original allele (lumped ones -> the lump index), and ``rho`` (B, K): reduced frequency
-    (1 where 0, safe to divide)."""
-    b = gt.shape[1]
-    nmax = freq_pad.shape[1]
-    if typed_rows.size:
-        obs = np.sort(gt[typed_rows].transpose(1, 0, 2).reshape(b, -1), axis=1)
-        first = np.ones(obs.shape, dtype=bool)
-        first[:, 1:] = obs[:, 1:] != obs[:, :-1]
-        cnt = first.sum(axis=1)
-        kmax = int(cnt.max())
-        kept = np.full((b, kmax), nmax, dtype=np.int64)
-        pos = np.cumsum(first, axis=1) - 1
-        rr, cc = np.nonzero(first)
-        kept[rr, pos[rr, cc]] = obs[rr, cc]
-    else:
-        cnt = np.zeros(b, dtype=np.int64)
-        kmax = 0
-        kept = np.zeros((b, 0), dtype=np.int64)
-    k = kmax + 1
-    fp = np.concatenate([freq_pad, np.zeros((freq_pad.shape[0], 1))], axis=1)
-    pk = fp[loc[:, None], kept]  # (B, kmax); padding (index nmax) -> 0
-    p = np.zeros((b, k))
-    p[:, :kmax] = pk
-    # lump mass: frequencies of the alleles nobody carries (summed, not 1 - kept)
-    lam = np.broadcast_to(cnt[:, None], (b, nmax)).copy()
-    if kmax:
-        hit = kept < nmax
-        lam[np.nonzero(hit)[0], kept[hit]] = np.nonzero(hit)[1]
-    is_lumped = lam == cnt[:, None]
-    p[np.arange(b), cnt] = np.where(is_lumped, freq_pad[loc], 0.0).sum(axis=1)
-    g = np.full(gt.shape, -1, dtype=np.int64)
-    if typed_rows.size:
-        g[typed_rows] = lam[np.arange(b)[None, :, None], gt[typed_rows]]
-    eye = np.broadcast_to(_eye(k), (b, k, k))
-    rho = np.where(p > 0, p, 1.0)
-    return _Batch(p, eye, eye, g), lam, rho
 
 
 def _reduced_rows(
@@ -655,7 +512,7 @@ def _reduced_rows(
     r0 = np.where(rest[mrows].any(axis=1), rest[mrows].argmax(axis=1), nmax)  # a lumped allele
     kp = kept[mrows]
     bi = np.arange(mrows.size)
-    for stack in ft.stacks():
+    for stack in ft.stacks:
         m = stack[loc[mrows]]  # (Bm, nmax+1, nmax+1)
         red = np.array(eye[mrows])
         rows_k = m[bi[:, None], kp]  # (Bm, kmax, nmax+1)
@@ -675,7 +532,7 @@ def _full_rows(
 ) -> list[tuple[np.ndarray, _Batch]]:
     """Rows with their locus's mutation model over every allele (no lumping), grouped by
     allele-count bucket: list of (row positions, batch)."""
-    mf_all, mm_all = ft.stacks()
+    mf_all, mm_all = ft.stacks
     out = []
     buckets = np.array([_bucket(int(x)) for x in ft.n[loc].tolist()])
     for v in np.unique(buckets).tolist():
@@ -686,6 +543,46 @@ def _full_rows(
             ft.pad[lr, :k], mf_all[lr, :k, :k], mm_all[lr, :k, :k], gt[:, pos].astype(np.int64)
         )
         out.append((pos, batch))
+    return out
+
+
+def row_batches(
+    ft: FreqTable,
+    loc: np.ndarray,
+    use_mut: np.ndarray,
+    gt: np.ndarray,
+    typed_rows: np.ndarray,
+    extra: np.ndarray | None = None,
+) -> list[tuple[np.ndarray, _Batch, np.ndarray]]:
+    """Batches for the elimination of rows (one locus each) sharing a typed pattern.
+
+    loc: (B,) locus of each row; use_mut: (B,) apply the locus's mutation model (else the
+    identity); gt: (P, B, 2) allele indices (-1 untyped); typed_rows: the persons typed in
+    every row; extra: (B, m) alleles that must stay distinct in the reduced domain (e.g. a
+    query person's genotype), or None. Biallelic rows without mutation keep their two
+    alleles; rows whose model allows it are reduced to the observed alleles plus one lumped
+    allele (:func:`_reduced_rows`); the others keep every allele. Returns (row positions,
+    batch, ``lam`` int64 (b, nmax + 1): the batch index of every original allele)."""
+    nmax = ft.pad.shape[1]
+    ident = np.broadcast_to(np.arange(nmax + 1), (1, nmax + 1))
+    out: list[tuple[np.ndarray, _Batch, np.ndarray]] = []
+    full = use_mut & ~ft.lumpable[loc]
+    small = np.flatnonzero(~full & ~use_mut & (ft.n[loc] <= 2))
+    if small.size:  # biallelic without mutation: the whole domain, nothing to lump
+        eye = np.broadcast_to(_eye(2), (small.size, 2, 2))
+        p2 = np.zeros((small.size, 2))
+        p2[:, : min(2, nmax)] = ft.pad[loc[small], :2]
+        lam = np.broadcast_to(ident, (small.size, nmax + 1))
+        out.append((small, _Batch(p2, eye, eye, gt[:, small].astype(np.int64)), lam))
+    lump = np.setdiff1d(np.flatnonzero(~full), small, assume_unique=True)
+    if lump.size:
+        batch, lam = _reduced_rows(ft, loc[lump], use_mut[lump], gt[:, lump], typed_rows,
+                                   None if extra is None else extra[lump])  # fmt: skip
+        out.append((lump, batch, lam))
+    fpos = np.flatnonzero(full)
+    if fpos.size:
+        for pos, batch in _full_rows(ft, loc[fpos], gt[:, fpos]):
+            out.append((fpos[pos], batch, np.broadcast_to(ident, (pos.size, nmax + 1))))
     return out
 
 
@@ -727,7 +624,7 @@ def missing_person_loglik(
     poi = np.asarray(poi, dtype=np.int64)
     nl = len(loci)
     ft = freq_table(tuple(loci))
-    mcols, row_loc, row_mut = ft.hypothesis_rows()
+    mcols, row_loc, row_mut = ft.hypothesis_rows
     g = (np.concatenate([ref, ref[:, mcols]], axis=1) if mcols.size else ref).astype(np.int64)
     pg = poi[row_loc]
     typed = (g >= 0).all(axis=2)
@@ -738,31 +635,14 @@ def missing_person_loglik(
     shape = _shape(pedigree, query, typed.any(axis=1).tobytes())
     if shape is not None:
         l1, l2 = parent_child_loglik(
-            shape, ft.pad, ft.stacks(), ft.transmitted(), row_loc, row_mut, g, pg
+            shape, ft.pad, ft.stacks, ft.transmitted, row_loc, row_mut, g, pg
         )
-    full_row = row_mut & ~ft.lumpable[row_loc]
     for tmask, cols in [] if shape is not None else _pattern_groups(typed):
         tkey = tuple(bool(x) for x in tmask.tolist())
-        typed_rows = np.flatnonzero(tmask)
-        jobs: list[tuple[np.ndarray, _Batch, np.ndarray]] = []
-        lump = cols[~full_row[cols]]
-        small = lump[(ft.n[row_loc[lump]] <= 2) & ~row_mut[lump]]
-        if small.size:  # biallelic without mutation: the whole domain, nothing to lump
-            eye = np.broadcast_to(_eye(2), (small.size, 2, 2))
-            p2 = np.zeros((small.size, 2))
-            p2[:, : ft.pad.shape[1]] = ft.pad[row_loc[small], :2]
-            jobs.append((small, _Batch(p2, eye, eye, g[:, small]), pg[small]))
-            lump = np.setdiff1d(lump, small, assume_unique=True)
-        if lump.size:
-            batch, lam = _reduced_rows(
-                ft, row_loc[lump], row_mut[lump], g[:, lump], typed_rows, pg[lump]
-            )
-            jobs.append((lump, batch, lam[np.arange(lump.size)[:, None], pg[lump]]))
-        full = cols[full_row[cols]]
-        if full.size:
-            for pos, batch in _full_rows(ft, row_loc[full], g[:, full]):
-                jobs.append((full[pos], batch, pg[full[pos]]))
-        for rows, batch, pq in jobs:
+        for pos, batch, lam in row_batches(ft, row_loc[cols], row_mut[cols], g[:, cols],
+                                           np.flatnonzero(tmask), pg[cols]):  # fmt: skip
+            rows = cols[pos]
+            pq = lam[np.arange(rows.size)[:, None], pg[rows]]  # the POI in the batch domain
             if _query_cheaper(fa, mo, tkey, query, batch.k):
                 joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch)
                 assert joint is not None
@@ -835,30 +715,10 @@ def loglik_per_locus(
         if not tmask.any():
             continue  # nobody typed: likelihood 1
         tkey = tuple(bool(x) for x in tmask.tolist())
-        typed_rows = np.flatnonzero(tmask)
-        sub = g[:, cols_a, :]
-        mut = ft.mut[cols_a]
-        plain = np.flatnonzero(~mut)
-        if plain.size:
-            loc = cols_a[plain]
-            gt = sub[:, plain, :].astype(np.int64)
-            if int(ft.n[loc].max()) <= 2:  # biallelic: full domain, no lumping
-                k = int(ft.n[loc].max())
-                eye = np.broadcast_to(_eye(k), (loc.size, k, k))
-                batch = _Batch(ft.pad[loc, :k], eye, eye, gt)
-            else:
-                batch = lumped_batch(ft.pad, loc, gt, typed_rows)[0]
+        gt = g[:, cols_a, :].astype(np.int64)
+        for pos, batch, _lam in row_batches(ft, cols_a, ft.mut[cols_a], gt, np.flatnonzero(tmask)):
             _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
-            out[loc] = ls
-        mcols = np.flatnonzero(mut)
-        if mcols.size:
-            msub = sub[:, mcols, :]
-            preps = [
-                prepare_locus(loci[cols_a[r]], msub[:, i, :].ravel()) for i, r in enumerate(mcols)
-            ]
-            for pos, batch in _make_batches(preps, msub):
-                _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
-                out[cols_a[mcols[pos]]] = ls
+            out[cols_a[pos]] = ls
     return out
 
 
@@ -868,40 +728,3 @@ def log10_likelihood(
     """Per-locus log10 likelihood (float64 ``(n_loci,)``, ``-inf`` if impossible); see
     :func:`loglik_per_locus` for the layout. The multi-locus value is the sum (unlinked)."""
     return loglik_per_locus(pedigree, loci, genotypes) / _LN10
-
-
-def joint_with_query(
-    pedigree: Pedigree,
-    query: int,
-    loci: Sequence[Locus],
-    genotypes: np.ndarray,
-    allow_lump: bool = True,
-) -> list[tuple[np.ndarray, _Batch, np.ndarray, np.ndarray, list[_LocusPrep]]]:
-    """Joint probability of the data and the ordered alleles of untyped person ``query``.
-
-    Returns, per batch: (locus positions, batch, joint (B,K,K) scaled, logscale (B,),
-    preps of those loci) with ``P(data, q1 = a, q2 = b) = joint[.., a, b] * exp(logscale)``
-    in each locus's reduced allele domain (see :func:`prepare_locus`).
-    """
-    g = np.asarray(genotypes)
-    typed = (g >= 0).all(axis=2)
-    if typed[query].any():
-        raise LikelihoodError(f"person {pedigree.ids[query]!r} must be untyped")
-    fa = tuple(pedigree.father.tolist())
-    mo = tuple(pedigree.mother.tolist())
-    patterns: dict[bytes, list[int]] = {}
-    for j in range(len(loci)):
-        patterns.setdefault(typed[:, j].tobytes(), []).append(j)
-    out = []
-    for key, cols in patterns.items():
-        tmask = np.frombuffer(key, dtype=bool)
-        cols_a = np.array(cols)
-        sub = g[:, cols_a, :]
-        preps = [
-            prepare_locus(loci[j], sub[:, r, :].ravel(), allow_lump) for r, j in enumerate(cols)
-        ]
-        for pos, batch in _make_batches(preps, sub):
-            plan = _compile(fa, mo, tuple(tmask.tolist()), query, batch.k)
-            joint, ls = _run(plan, batch)
-            out.append((cols_a[pos], batch, joint, ls, [preps[r] for r in pos]))
-    return out

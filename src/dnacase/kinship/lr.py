@@ -106,12 +106,18 @@ def log10_hw(loci: Sequence[Locus], genotype: np.ndarray) -> np.ndarray:
     if not len(loci):
         return out
     pad = freq_table(tuple(loci)).pad
-    ok = (g >= 0).all(axis=1)
-    j = np.flatnonzero(ok)
-    a, b = g[j, 0], g[j, 1]
-    pa, pb = pad[j, a], pad[j, b]
-    out[j] = np.log10(np.where(a == b, pa * pa, 2.0 * pa * pb))
+    j = np.flatnonzero((g >= 0).all(axis=1))
+    out[j] = np.log10(_hw(pad[j], g[j]))
     return out
+
+
+def _hw(pad: np.ndarray, genotype: np.ndarray) -> np.ndarray:
+    """Hardy-Weinberg probabilities of typed genotypes ``(n, 2)``, row i at the locus of
+    ``pad[i]`` (padded frequencies): ``p_a^2`` or ``2 p_a p_b``."""
+    a, b = genotype[:, 0], genotype[:, 1]
+    li = np.arange(genotype.shape[0])
+    pa, pb = pad[li, a], pad[li, b]
+    return np.where(a == b, pa * pa, 2.0 * pa * pb)
 
 
 def _strip(loci: Sequence[Locus]) -> list[Locus]:
@@ -162,11 +168,7 @@ def missing_person_lr(
                 "(Mendelian inconsistency among the references; the LR is undefined: check the "
                 "data or set a mutation model)"
             )
-        pad = freq_table(tuple(sl)).pad
-        li = np.arange(cols.size)
-        a, b = poi[cols, 0], poi[cols, 1]
-        pa, pb = pad[li, a], pad[li, b]
-        hw = np.where(a == b, pa * pa, 2.0 * pa * pb)
+        hw = _hw(freq_table(tuple(sl)).pad, poi[cols])
         with np.errstate(invalid="ignore", divide="ignore"):
             out[cols] = (l1 - l2 - np.log(hw)) / _LN10
         zero = np.where(np.isnan(l1p), np.isneginf(l1), np.isneginf(l1p) & np.isfinite(l2p))

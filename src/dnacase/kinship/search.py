@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .likelihood import _Batch, _compile, _run, lumped_batch
+from .likelihood import _Batch, _compile, _reduced_rows, _run, freq_table
 from .lr import KinshipDataError
 from .markers import Locus, genotype_code, genotype_pairs
 from .pedigree import Pedigree
@@ -269,7 +269,10 @@ def _table_rows(
         k = int(panel.n_alleles[lr].max())
         batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
     else:
-        batch, lam, rho = lumped_batch(panel.freq_pad, lr, gt.astype(np.int64), typed_rows)
+        no_mut = np.zeros(lr.size, dtype=bool)
+        ft = freq_table(tuple(panel.loci))
+        batch, lam = _reduced_rows(ft, lr, no_mut, gt.astype(np.int64), typed_rows)
+        rho = np.where(batch.p > 0, batch.p, 1.0)  # safe to divide (padding has p = 0)
     father, mother, _sex = skey
     plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k)
     joint, _ls = _run(plan, batch)
