@@ -72,6 +72,41 @@ def _registry() -> Any:
     return Registry().with_resource(LINEAGE_SCHEMA_ID, Resource.from_contents(LINEAGE_SCHEMA))
 
 
+def _marker_key(m: Any) -> tuple:
+    """What the schema checks of a marker definition (``TypeError`` if unhashable)."""
+    if not isinstance(m, dict) or not isinstance(m.get("frequencies"), dict):
+        raise TypeError("not a marker object")
+    key = (m.get("name"), tuple(m["frequencies"].items()), repr(m.get("mutation")),
+           m.get("n_individuals"), tuple(sorted(m)))
+    hash(key)
+    return key
+
+
+def _distinct_markers(obj: Any) -> Any:
+    """The same input with every marker definition already seen in an earlier case left out
+    (cases of one file usually share their frequency tables), for the fast schema check; the
+    input itself when it is not shaped for that (the full check then reports it)."""
+    if not isinstance(obj, list):
+        return obj
+    seen: set[tuple] = set()
+    out = []
+    try:
+        for case in obj:
+            markers = case.get("markers") if isinstance(case, dict) else None
+            if not isinstance(markers, list) or not markers:
+                return obj
+            keep = []
+            for m in markers:
+                key = _marker_key(m)
+                if key not in seen:
+                    seen.add(key)
+                    keep.append(m)
+            out.append({**case, "markers": keep or markers[:1]})
+    except TypeError:
+        return obj
+    return out
+
+
 def _schema_errors(obj: Any) -> None:
     """Validate against :data:`CASE_SCHEMA`: a compiled validator (fastjsonschema) for speed,
     then jsonschema on the failing case only, for the clearest message."""
@@ -86,7 +121,7 @@ def _schema_errors(obj: Any) -> None:
             copy.deepcopy(CASE_SCHEMA), handlers={"https": _local_schema}
         )
     try:
-        _FAST(obj)
+        _FAST(_distinct_markers(obj))
         return
     except fastjsonschema.JsonSchemaException as fast_exc:
         fast_msg = str(fast_exc)
