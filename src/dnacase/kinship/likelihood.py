@@ -628,16 +628,17 @@ def missing_person_loglik(
     g = (np.concatenate([ref, ref[:, mcols]], axis=1) if mcols.size else ref).astype(np.int64)
     pg = poi[row_loc]
     typed = (g >= 0).all(axis=2)
-    l1 = np.empty(row_loc.size)
-    l2 = np.empty(row_loc.size)
-    fa = tuple(pedigree.father.tolist())
-    mo = tuple(pedigree.mother.tolist())
     shape = _shape(pedigree, query, typed.any(axis=1).tobytes())
     if shape is not None:
         l1, l2 = parent_child_loglik(
             shape, ft.pad, ft.stacks, ft.transmitted, row_loc, row_mut, g, pg
         )
-    for tmask, cols in [] if shape is not None else _pattern_groups(typed):
+        return _split_plain(l1, l2, nl, mcols)
+    l1 = np.empty(row_loc.size)
+    l2 = np.empty(row_loc.size)
+    fa = tuple(pedigree.father.tolist())
+    mo = tuple(pedigree.mother.tolist())
+    for tmask, cols in _pattern_groups(typed):
         tkey = tuple(bool(x) for x in tmask.tolist())
         for pos, batch, lam in row_batches(ft, row_loc[cols], row_mut[cols], g[:, cols],
                                            np.flatnonzero(tmask), pg[cols]):  # fmt: skip
@@ -661,6 +662,14 @@ def missing_person_loglik(
                 gq[query] = pq
                 b1 = _Batch(batch.p, batch.mf, batch.mm, gq)
                 _, l1[rows] = _run(_compile(fa, mo, tuple(t1), -1, batch.k), b1)
+    return _split_plain(l1, l2, nl, mcols)
+
+
+def _split_plain(
+    l1: np.ndarray, l2: np.ndarray, nl: int, mcols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows ``nl:`` are the mutation-free copies of the loci ``mcols``: put them per locus
+    (``nan`` at loci without a model)."""
     l1p = np.full(nl, np.nan)
     l2p = np.full(nl, np.nan)
     l1p[mcols] = l1[nl:]

@@ -155,12 +155,16 @@ def missing_person_lr(
     if (ref[q] >= 0).any():
         raise KinshipDataError(f"the missing person {missing!r} must be untyped in the family data")
     poi = np.asarray(poi)
-    cols = np.flatnonzero((poi >= 0).all(axis=1))
+    typed = (poi >= 0).all(axis=1)
     out = np.zeros(len(loci))
     inconsistent: list[str] = []
-    if cols.size:
-        sl = list(loci) if cols.size == len(loci) else [loci[j] for j in cols]
-        l1, l2, l1p, l2p = missing_person_loglik(pedigree, q, sl, ref[:, cols, :], poi[cols])
+    if typed.all():  # the usual case: no copies
+        cols, sl, rv, pv = slice(None), list(loci), ref, poi
+    else:
+        cols = np.flatnonzero(typed)
+        sl, rv, pv = [loci[j] for j in cols], ref[:, cols, :], poi[cols]
+    if sl:
+        l1, l2, l1p, l2p = missing_person_loglik(pedigree, q, sl, rv, pv)
         if np.isneginf(l2).any():
             names = ", ".join(sl[j].name for j in np.flatnonzero(np.isneginf(l2)))
             raise KinshipDataError(
@@ -168,9 +172,8 @@ def missing_person_lr(
                 "(Mendelian inconsistency among the references; the LR is undefined: check the "
                 "data or set a mutation model)"
             )
-        hw = _hw(freq_table(tuple(sl)).pad, poi[cols])
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[cols] = (l1 - l2 - np.log(hw)) / _LN10
+            out[cols] = (l1 - l2 - np.log(_hw(freq_table(tuple(sl)).pad, pv))) / _LN10
         zero = np.where(np.isnan(l1p), np.isneginf(l1), np.isneginf(l1p) & np.isfinite(l2p))
         if zero.any():
             inconsistent = [sl[j].name for j in np.flatnonzero(zero)]
