@@ -278,3 +278,17 @@ def test_missing_person_loglik_matches_brute_force(seed, path, monkeypatch):
                 assert got == -np.inf
             else:
                 assert got == pytest.approx(np.log(want), rel=1e-11, abs=1e-11)
+
+
+def test_one_allele_is_refused_naming_person_and_locus():
+    from dnacase.kinship import LikelihoodError, missing_person_lr
+
+    ped = Pedigree(("F", "M", "C"), np.array([1, 2, 1]), np.array([-1, -1, 0]),
+                   np.array([-1, -1, 1]))  # fmt: skip
+    loc = Locus("TH01", ("6", "7", "8"), np.array([0.2, 0.3, 0.5]))
+    refs = np.full((3, 1, 2), -1)
+    refs[0, 0] = (1, -1)  # the father with one allele only
+    with pytest.raises(LikelihoodError, match="person 'F', locus TH01: only one allele"):
+        missing_person_lr(ped, "C", [loc], refs, np.array([[0, 1]]))
+    with pytest.raises(LikelihoodError, match="person 'F', locus TH01: only one allele"):
+        loglik_per_locus(ped, [loc], refs)

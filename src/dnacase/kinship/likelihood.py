@@ -625,6 +625,7 @@ def missing_person_loglik(
     nl = len(loci)
     ft = freq_table(tuple(loci))
     mcols, row_loc, row_mut = ft.hypothesis_rows
+    _typed(pedigree, loci, ref)
     g = (np.concatenate([ref, ref[:, mcols]], axis=1) if mcols.size else ref).astype(np.int64)
     pg = poi[row_loc]
     typed = (g >= 0).all(axis=2)
@@ -677,6 +678,19 @@ def _split_plain(
     return l1[:nl], l2[:nl], l1p, l2p
 
 
+def _typed(pedigree: Pedigree, loci: Sequence[Locus], g: np.ndarray) -> np.ndarray:
+    """Bool (P, L): typed (both alleles given); :class:`LikelihoodError` naming the person and
+    the locus when only one allele is given."""
+    typed = (g >= 0).all(axis=2)
+    half = (g >= 0).any(axis=2) & ~typed
+    if half.any():
+        i, j = np.argwhere(half)[0]
+        raise LikelihoodError(
+            f"person {pedigree.ids[i]!r}, locus {loci[j].name}: only one allele given"
+        )
+    return typed
+
+
 def _pattern_groups(typed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Group loci by typed pattern: list of (person mask (P,), locus columns)."""
     if typed.shape[1] == 0:
@@ -707,13 +721,7 @@ def loglik_per_locus(
         raise LikelihoodError(
             f"genotypes must have shape ({len(pedigree)}, {len(loci)}, 2), got {g.shape}"
         )
-    typed = (g >= 0).all(axis=2)
-    half = (g >= 0).any(axis=2) & ~typed
-    if half.any():
-        i, j = np.argwhere(half)[0]
-        raise LikelihoodError(
-            f"person {pedigree.ids[i]!r}, locus {loci[j].name}: only one allele given"
-        )
+    typed = _typed(pedigree, loci, g)
     out = np.zeros(len(loci))
     if not len(loci):
         return out
