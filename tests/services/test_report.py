@@ -62,3 +62,52 @@ async def test_report_pdf_in_both_languages(sessionmaker, tmp_path, lang, backen
 def test_lr_words():
     assert report.lr_words(3.0) == "1,000"
     assert report.lr_words(12.5).endswith("× 10^12")
+
+
+async def test_candidate_detail_compares_lineage_haplotypes_along_the_lines(sessionmaker,
+                                                                            tmp_path):
+    """The remains' mtDNA / Y haplotypes against the family's typed relatives: relatives in the
+    missing man's maternal (mtDNA) or paternal (Y) line are compared with the lineage rules,
+    the others are listed as outside the line; differences are named."""
+    import numpy as np
+    from test_search_lineage_filter import _mt, _mutate, _y
+
+    from dnacase.kinship.lineage import mtdna_references, ystr_references
+    from dnacase.services.search_inputs import LineageInput, gather_inputs
+
+    world, case = await _case(sessionmaker, tmp_path)
+    rng = np.random.default_rng(3)
+    async with sessionmaker() as s:
+        inputs = await gather_inputs(s, world.source, missing_person_id=case.missing_person_id)
+    fam = inputs.families[0]
+    ped = fam.pedigree.to_kinship()
+    nodes = list(fam.relative_ids)
+    mt_line = {r.id for r in mtdna_references(ped, fam.missing_node, nodes).in_line}
+    y_line = {r.id for r in ystr_references(ped, fam.missing_node, nodes).in_line}
+    mt, y = _mt(rng), _y(rng)
+    src = world.source
+    src.remains_lineage[case.remains_id] = LineageInput(mt, y, "r")
+    for rid in fam.relative_ids.values():  # every relative differs at two mtDNA sites
+        src.relative_lineage[rid] = LineageInput(_mutate(mt, 2, rng), y, f"l{rid}")
+    async with sessionmaker() as s:
+        d = await report.candidate_detail(s, case.id, source=world.source)
+    rows = {(r.marker, r.relative): r for r in d.lineage}
+    assert {n for m, n in rows if m == "mtDNA"} == set(nodes)
+    for node in nodes:
+        r = rows[("mtDNA", node)]
+        assert r.in_line == (node in mt_line)
+        if r.in_line:
+            assert r.classification == "excluded" and len(r.differences) == 2
+        else:
+            assert r.classification == "" and r.differences == ()
+    for node in y_line:
+        r = rows[("Y-STR", node)]
+        assert r.in_line and r.classification == "cannot exclude" and r.meioses >= 1
+    assert mt_line or y_line  # the world's families have someone in a line
+    # the report to the family states the in-line comparisons, in its language
+    vi = report.report_context(d, "vi")["lineage"]
+    assert len(vi) == len([r for r in d.lineage if r.in_line])
+    assert all(("loại trừ" in x) for x in vi if x.startswith("mtDNA"))
+    en = report.report_context(d, "en")["lineage"]
+    assert any("excluded" in x for x in en) == bool(mt_line)
+    assert report.report_pdf(d, "vi").startswith(b"%PDF-")

@@ -95,3 +95,35 @@ async def test_search_pages_and_api(sessionmaker, tmp_path, client_as, csrf, set
     assert bad.status_code == 400
     collector = await client_as("collector")
     assert (await collector.get("/search/")).status_code == 403
+
+
+async def test_candidate_page_shows_the_lineage_comparisons(sessionmaker, tmp_path, client_as,
+                                                           monkeypatch):
+    """The candidate page lists the remains' mtDNA against each typed relative: compared along
+    the maternal line (here identical: cannot exclude), the others shown as outside it."""
+    import numpy as np
+    from test_search_lineage_filter import _mt
+
+    from dnacase.services import report
+    from dnacase.services.search_inputs import LineageInput
+
+    world, _run = await _candidates(sessionmaker, tmp_path)
+    rev = await client_as("reviewer")
+    mt = _mt(np.random.default_rng(5))
+    for rid in world.source.remains:
+        world.source.remains_lineage[rid] = LineageInput(mt, None, "r")
+    for rids in world.relatives.values():
+        for rid in rids:
+            world.source.relative_lineage[rid] = LineageInput(mt, None, f"l{rid}")
+    monkeypatch.setattr(report, "source_from_spec", lambda spec: world.source)
+    seen = set()
+    for case in (await rev.get("/api/review/cases")).json():
+        page = await rev.get(f"/review/{case['case_id']}")
+        assert page.status_code == 200 and 'id="lineage"' in page.text
+        if 'class="lineage-cannot-exclude"' in page.text:
+            assert "không loại trừ được" in page.text  # Vietnamese first
+            seen.add("in line")
+        if 'class="lineage-outside"' in page.text:
+            assert "ngoài dòng dõi: không so sánh" in page.text
+            seen.add("outside")
+    assert seen == {"in line", "outside"}  # the world's families have both kinds

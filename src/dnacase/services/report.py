@@ -35,7 +35,12 @@ from dnacase.models.kits import Kit, Sample
 from dnacase.models.search import SearchRun
 from dnacase.models.users import User
 from dnacase.services import custody, review
-from dnacase.services.search_inputs import ProfileSource, gather_inputs, source_from_spec
+from dnacase.services.search_inputs import (
+    LineageInput,
+    ProfileSource,
+    gather_inputs,
+    source_from_spec,
+)
 from dnacase.settings import package_dir
 
 __all__ = ["TEXTS", "CandidateDetail", "LocusRow", "candidate_detail", "lr_words",
@@ -78,6 +83,7 @@ _TEXT_IDS: dict[str, str] = {
     "locus": N_("Locus"),
     "remains_gt": N_("Remains"),
     "reviewers": N_("Confirmed by"),
+    "lineage": N_("mtDNA / Y-STR comparisons (not part of the LR)"),
     "note": N_("Markers treated as unlinked: the LR is the product of the per-locus LRs. "
                 "Synthetic demo data: not a real case."),
     "withdrawn": N_("WITHDRAWN"),
@@ -137,6 +143,70 @@ class LocusRow:
     inconsistent: bool
 
 
+#: The three outcomes of a lineage comparison (``LineageClass`` values), for the catalogue.
+LINEAGE_CLASSES = (N_("cannot exclude"), N_("inconclusive"), N_("excluded"))
+
+
+@dataclass(slots=True)
+class LineageRow:
+    """The remains' mtDNA or Y-STR haplotype against one typed relative of the family.
+
+    ``in_line``: the relative is in the missing person's maternal (mtDNA) or paternal (Y) line;
+    otherwise the haplotype carries no evidence and ``classification`` is empty.
+    ``classification``: a :class:`~dnacase.kinship.lineage.LineageClass` value;
+    ``differences``: the differing positions (mtDNA ``position:remains/relative``) or loci
+    (Y-STR, with the steps); ``meioses`` between the relative and the missing person."""
+
+    marker: str
+    relative: str
+    name: str
+    relationship: str
+    in_line: bool
+    classification: str = ""
+    differences: tuple[str, ...] = ()
+    meioses: int | None = None
+
+
+def lineage_rows(ped: FamilyPedigree, remains: LineageInput | None,
+                 relatives: Mapping[str, LineageInput]) -> list[LineageRow]:
+    """Compare the remains' lineage haplotypes with those of the relatives (by pedigree node)
+    under the rules of :mod:`dnacase.kinship.lineage`: only relatives in the missing
+    person's line are compared, the others are listed as outside it."""
+    from dnacase.kinship.lineage import (
+        compare_mtdna,
+        compare_ystr,
+        mtdna_references,
+        ystr_references,
+    )
+
+    if remains is None:
+        return []
+    kped = ped.to_kinship()
+    names = {n.id: (n.name, n.relationship or "") for n in ped.nodes}
+    out: list[LineageRow] = []
+    for marker, attr, sort in (("mtDNA", "mt", mtdna_references),
+                               ("Y-STR", "y", ystr_references)):
+        mine = getattr(remains, attr)
+        typed = [node for node, x in relatives.items() if getattr(x, attr) is not None]
+        if mine is None or not typed:
+            continue
+        refs = sort(kped, ped.missing_id, typed)
+        for ref in refs.in_line:
+            other = getattr(relatives[ref.id], attr)
+            if attr == "mt":
+                c = compare_mtdna(mine, other)
+            elif ref.meioses is not None:
+                c = compare_ystr(mine, other, ref.meioses)
+            else:  # pragma: no cover - an in-line reference always has a meiosis count
+                continue
+            out.append(LineageRow(marker, ref.id, *names.get(ref.id, (ref.id, "")), True,
+                                  str(c.classification), tuple(str(d) for d in c.differences),
+                                  ref.meioses))
+        for ref in refs.outside:
+            out.append(LineageRow(marker, ref.id, *names.get(ref.id, (ref.id, "")), False))
+    return out
+
+
 @dataclass(slots=True)
 class CandidateDetail:
     item: review.QueueItem
@@ -151,6 +221,7 @@ class CandidateDetail:
     confirmed_by: list[str] = field(default_factory=list)
     genotypes_available: bool = True
     typing_kits: list[str] = field(default_factory=list)
+    lineage: list[LineageRow] = field(default_factory=list)
 
     @property
     def frequency_table(self) -> str:
@@ -244,8 +315,15 @@ async def candidate_detail(
         names = {u.id: u.display_name for u in (await session.execute(
             select(User).where(User.id.in_(ids)))).scalars()} if ids else {}
         confirmed_by = [names.get(i, str(i)) for i in ids]
+    lineage: list[LineageRow] = []
+    lineage_fn = getattr(source, "lineage_profiles", None)
+    if fam is not None and lineage_fn is not None:
+        rem = await lineage_fn(session, "remains", [item.case.remains_id])
+        rel = await lineage_fn(session, "reference", list(fam.relative_ids.values()))
+        lineage = lineage_rows(fam.pedigree, rem.get(item.case.remains_id),
+                               {n: rel[r] for n, r in fam.relative_ids.items() if r in rel})
     return CandidateDetail(item, run, svg, relatives, rows, kits, qc, suggestions, decisions,
-                           confirmed_by, source is not None, sorted(set(typing)))
+                           confirmed_by, source is not None, sorted(set(typing)), lineage)
 
 
 def _in(lang: str, message: str) -> str:
@@ -312,6 +390,12 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
         "rows": detail.loci,
         "relative_ids": [nid for nid, _n, _r in detail.relatives],
         "confirmed_by": ", ".join(detail.confirmed_by),
+        "lineage": [
+            f"{r.marker}: {r.name} ({_in(lang, r.relationship)}): "
+            f"{_in(lang, r.classification)}" + (f" ({', '.join(r.differences)})"
+                                                 if r.differences else "")
+            for r in detail.lineage if r.in_line
+        ],
     }
 
 
@@ -376,6 +460,8 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
     line(t["relatives"], "; ".join(f"{n} ({r})" for n, r in c["relatives"]))
     if c["confirmed_by"]:
         line(t["reviewers"], c["confirmed_by"])
+    if c["lineage"]:
+        line(t["lineage"], "; ".join(c["lineage"]))
     pdf.ln(3)
     # per-locus table
     rel_ids = c["relative_ids"]
