@@ -117,7 +117,8 @@ def parse_mt_range(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, int], ...],
-               haplogroup: str, sink: IssueSink, line: int, file: str) -> MtHaplotype:
+               haplogroup: str, sink: IssueSink, line: int, file: str,
+               count: int = 1) -> MtHaplotype:
     variants: dict[str, None] = {}
     for raw in raw_variants:
         try:
@@ -139,15 +140,15 @@ def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, in
                          locus=v)
         if v[-1] in _IUPAC_HET and not v.endswith("DEL"):
             sink.info(IssueCode.MT_HETEROPLASMY,
-                      f"point heteroplasmy {v}" + (" (IUPAC D = A/G/T; write the position "
-                                                   "with DEL for a deletion)" if v[-1] == "D"
-                                                   else ""),
+                      msg(N_("point heteroplasmy %(variant)s (IUPAC D = A/G/T; write the "
+                             "position with DEL for a deletion)"), variant=v) if v[-1] == "D"
+                      else msg(N_("point heteroplasmy %(variant)s"), variant=v),
                       line=line, sample=sample, locus=v)
         variants[v] = None
     hg = haplogroup.strip()
     return MtHaplotype(sample=sample, variants=tuple(sorted(variants, key=_variant_key)),
                        ranges=ranges, haplogroup=None if hg in ("", "?") else hg, file=file,
-                       line=line)
+                       line=line, count=count)
 
 
 def parse_empop(
@@ -206,7 +207,7 @@ def parse_empop(
             continue
         seen[sample] = i
         records.append(_haplotype(sample, [f for f in fields[3:] if f], ranges, fields[1], sink,
-                                  i, filename))
+                                  i, filename, count=int(fields[2])))
     if not records and not sink.has_errors():
         sink.warning(IssueCode.NO_SAMPLES, msg(N_("file contains no haplotype")))
     return ParseResult("empop", filename, sha256_hex(bytes(data)), records, sink.finish(),

@@ -147,6 +147,7 @@ class MtHaplotype:
     haplogroup: str | None = None
     file: str = ""
     line: int | None = None
+    count: int = 1  # individuals with this haplotype (EMPOP population files); 1 for a sample
 
     @property
     def heteroplasmies(self) -> tuple[str, ...]:
