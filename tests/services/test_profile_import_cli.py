@@ -80,3 +80,17 @@ async def test_cli_imports_a_kinh_table_in_one_step(db_session, database_url, tm
     res = await _invoke(["import", "frequencies", str(path), "--population", "Kinh",
                    "--id", "kinh_bad"], database_url, tmp_path)
     assert res.exit_code == 1 and "TH01" in res.output
+
+
+async def test_cli_imports_a_population_haplotype_database(database_url, tmp_path) -> None:
+    path = tmp_path / "kinh.emp"
+    path.write_bytes(b"#! 16024-576\nH1\t?\t4\t16223T\t73G\nH2\t?\t1\t263G\n")
+    args = ["import", "haplotypes", str(path), "--marker", "mtDNA", "--population", "Kinh"]
+    res = await _invoke(args, database_url, tmp_path)
+    assert res.exit_code == 0, res.output
+    assert "mtdna_kinh: mtDNA, Kinh, N=5: imported" in res.output
+    res = await _invoke(args, database_url, tmp_path)
+    assert res.exit_code == 0 and "already imported (unchanged)" in res.output
+    path.write_bytes(b"#! 16024-576\nH1\t?\tmany\t16223T\n")
+    res = await _invoke([*args[:5], "--population", "Other"], database_url, tmp_path)
+    assert res.exit_code == 1 and "H1" in res.output  # refused, naming the sample

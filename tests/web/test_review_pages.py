@@ -127,3 +127,19 @@ async def test_candidate_page_shows_the_lineage_comparisons(sessionmaker, tmp_pa
             assert "ngoài dòng dõi: không so sánh" in page.text
             seen.add("outside")
     assert seen == {"in line", "outside"}  # the world's families have both kinds
+    # with a population haplotype database: the mtDNA LR and the combined LR
+    from dnacase.services import audit
+    from dnacase.services import haplotype_databases as hdb
+
+    pop = ("#! 16024-576\n" + "".join(f"P{i}\t?\t1\t16223T\t73G\n" for i in range(20)))
+    async with sessionmaker() as s, s.begin():
+        await hdb.import_database(s, pop.encode(), "pop.emp", marker="mtDNA",
+                                  population="Kinh", actor=audit.SYSTEM)
+    combined = 0
+    for case in (await rev.get("/api/review/cases")).json():
+        page = await rev.get(f"/review/{case['case_id']}")
+        assert 'id="lineage-lrs"' in page.text
+        if 'id="combined-lr"' in page.text:
+            assert "log10 LR kết hợp" in page.text and "0 trên 20 trong Kinh" in page.text
+            combined += 1
+    assert combined >= 1

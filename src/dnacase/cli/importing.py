@@ -169,3 +169,38 @@ def frequency_tables() -> None:
         mark = "*" if t.default else " "
         click.echo(f"{mark} {t.id:<28} {t.origin:<8} N={t.n_individuals or '?':<6} "
                    f"{t.population}")
+
+
+@command.command("haplotypes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--marker", type=click.Choice(["mtDNA", "Y_STR"]), required=True,
+              help="mtDNA (EMPOP .emp / HaploGrep .hsd) or Y_STR (haplotype table).")
+@click.option("--population", required=True, help='Population, e.g. "Kinh, Viet Nam".')
+@click.option("--id", "database_id", default=None, help="Database id (default: from the "
+              "marker and the population).")
+@click.option("--source", default="", help="Citation of the source (paper, EMPOP/YHRD release).")
+def haplotypes(file: Path, marker: str, population: str, database_id: str | None,
+               source: str) -> None:
+    """Validate and store a population haplotype database (mtDNA or Y-STR) in one step; the
+    review's lineage LRs count haplotypes in the newest one of each marker."""
+    from dnacase.services import audit
+    from dnacase.services import haplotype_databases as hdb
+    from dnacase.services.errors import DomainError
+
+    async def go(session: Any) -> Any:
+        return await hdb.import_database(session, file.read_bytes(), file.name, marker=marker,
+                                         population=population, source=source,
+                                         database_id=database_id, actor=audit.SYSTEM,
+                                         meta=audit.CLI_META)
+
+    try:
+        result = _run(go)
+    except DomainError as exc:
+        click.echo(f"refused: {exc.message}", err=True)
+        for issue in exc.details.get("issues", [])[:50]:
+            click.echo(f"  line {issue.get('line')}, sample {issue.get('sample')}: "
+                       f"{issue.get('message')}", err=True)
+        sys.exit(1)
+    rec = result.record
+    state = "imported" if result.created else "already imported (unchanged)"
+    click.echo(f"{rec.slug}: {rec.marker}, {rec.population}, N={rec.n_haplotypes}: {state}")

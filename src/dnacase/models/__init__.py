@@ -20,6 +20,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "dnacase.models.search",
     "dnacase.models.review",
     "dnacase.models.profiles",
+    "dnacase.models.lineage",
 )
 
 

@@ -95,12 +95,12 @@ def _issue_messages(issues: list[Issue]) -> list[str]:
     return [str(i) for i in issues]
 
 
-def _localized(issue: Issue) -> dict[str, object]:
+def localized_issue(issue: Issue) -> dict[str, object]:
     """``Issue.to_dict()`` with ``message`` in the current locale (id and params kept)."""
     return {**issue.to_dict(), "message": issue.translated(_)}
 
 
-def _describe(issue: Issue) -> str:
+def describe_issue(issue: Issue) -> str:
     """"file, line 3, locus TH01: message" in the current locale."""
     where = [w for w in (issue.file,
                          _("line %(n)s", n=issue.line) if issue.line else None,
@@ -141,8 +141,9 @@ async def import_table(
     if result.table is None or errors:
         first = errors[0] if errors else None
         raise ValidationFailed(
-            _("The frequency table was refused: %(why)s", why=_describe(first) if first else "?"),
-            details={"issues": [_localized(i) for i in (errors or result.issues)]})
+            _("The frequency table was refused: %(why)s",
+              why=describe_issue(first) if first else "?"),
+            details={"issues": [localized_issue(i) for i in (errors or result.issues)]})
     table = result.table
     digest = sha256_hex(bytes(data))
     existing = (await session.execute(select(FrequencyTableRecord).where(

@@ -84,6 +84,7 @@ _TEXT_IDS: dict[str, str] = {
     "remains_gt": N_("Remains"),
     "reviewers": N_("Confirmed by"),
     "lineage": N_("mtDNA / Y-STR comparisons (not part of the LR)"),
+    "combined": N_("Combined log10 LR (autosomal and lineage markers)"),
     "note": N_("Markers treated as unlinked: the LR is the product of the per-locus LRs. "
                 "Synthetic demo data: not a real case."),
     "withdrawn": N_("WITHDRAWN"),
@@ -208,6 +209,55 @@ def lineage_rows(ped: FamilyPedigree, remains: LineageInput | None,
 
 
 @dataclass(slots=True)
+class LineageLR:
+    """The mtDNA or Y-STR LR of the pair (log10; None when it cannot be computed: ``why``
+    is then ``"no_reference"`` (nobody typed in the line) or ``"no_database"`` (no population
+    haplotypes imported for the marker)); ``count``/``n``/``upper``: the remains' haplotype
+    counted in ``population``, with the 95 % upper bound used as its frequency."""
+
+    marker: str
+    log10_lr: float | None
+    reference: str = ""
+    why: str = ""
+    population: str = ""
+    count: int | None = None
+    n: int | None = None
+    upper: float | None = None
+
+
+async def lineage_lrs(
+    session: AsyncSession, ped: FamilyPedigree, remains: LineageInput | None,
+    relatives: Mapping[str, LineageInput],
+) -> tuple[list[LineageLR], Any]:
+    """mtDNA and Y-STR LRs of the pair (:mod:`dnacase.kinship.combined`) with the newest
+    imported population database of each marker; returns them and the evidence objects."""
+    from dnacase.kinship.combined import mtdna_evidence, ystr_evidence
+    from dnacase.services.haplotype_databases import population_database
+
+    out: list[LineageLR] = []
+    evidence: dict[str, Any] = {}
+    if remains is None:
+        return out, evidence
+    kped = ped.to_kinship()
+    names = {n.id: n.name for n in ped.nodes}
+    for marker, attr, db_marker, fn in (("mtDNA", "mt", "mtDNA", mtdna_evidence),
+                                        ("Y-STR", "y", "Y_STR", ystr_evidence)):
+        mine = getattr(remains, attr)
+        refs = {n: getattr(x, attr) for n, x in relatives.items() if getattr(x, attr) is not None}
+        if mine is None or not refs:
+            continue
+        ev = fn(kped, ped.missing_id, mine, refs, await population_database(session, db_marker))
+        evidence[marker] = ev
+        f = ev.frequency
+        why = "" if ev.log10_lr is not None else (
+            "no_reference" if ev.reference is None else "no_database")
+        out.append(LineageLR(marker, ev.log10_lr, names.get(ev.reference or "", ""), why,
+                             f.population or "" if f else "", f.count if f else None,
+                             f.n if f else None, f.upper if f else None))
+    return out, evidence
+
+
+@dataclass(slots=True)
 class CandidateDetail:
     item: review.QueueItem
     run: SearchRun
@@ -222,6 +272,8 @@ class CandidateDetail:
     genotypes_available: bool = True
     typing_kits: list[str] = field(default_factory=list)
     lineage: list[LineageRow] = field(default_factory=list)
+    lineage_lrs: list[LineageLR] = field(default_factory=list)
+    combined_log10_lr: float | None = None
 
     @property
     def frequency_table(self) -> str:
@@ -316,14 +368,27 @@ async def candidate_detail(
             select(User).where(User.id.in_(ids)))).scalars()} if ids else {}
         confirmed_by = [names.get(i, str(i)) for i in ids]
     lineage: list[LineageRow] = []
+    lrs: list[LineageLR]
     lineage_fn = getattr(source, "lineage_profiles", None)
     if fam is not None and lineage_fn is not None:
         rem = await lineage_fn(session, "remains", [item.case.remains_id])
         rel = await lineage_fn(session, "reference", list(fam.relative_ids.values()))
-        lineage = lineage_rows(fam.pedigree, rem.get(item.case.remains_id),
-                               {n: rel[r] for n, r in fam.relative_ids.items() if r in rel})
+        by_node = {n: rel[r] for n, r in fam.relative_ids.items() if r in rel}
+        lineage = lineage_rows(fam.pedigree, rem.get(item.case.remains_id), by_node)
+        lrs, evidence = await lineage_lrs(session, fam.pedigree, rem.get(item.case.remains_id),
+                                          by_node)
+    else:
+        lrs, evidence = [], {}
+    combined = None
+    if any(x.log10_lr is not None for x in lrs):
+        from dnacase.kinship.combined import combine_pair
+
+        combined = combine_pair(f"#{item.remains.id}", item.missing.full_name,
+                                autosomal={"STR": item.result.log10_lr},
+                                mtdna=evidence.get("mtDNA"), y=evidence.get("Y-STR"))
     return CandidateDetail(item, run, svg, relatives, rows, kits, qc, suggestions, decisions,
-                           confirmed_by, source is not None, sorted(set(typing)), lineage)
+                           confirmed_by, source is not None, sorted(set(typing)), lineage,
+                           lrs, combined.combined_log10_lr if combined else None)
 
 
 def _in(lang: str, message: str) -> str:
@@ -395,7 +460,10 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
             f"{_in(lang, r.classification)}" + (f" ({', '.join(r.differences)})"
                                                  if r.differences else "")
             for r in detail.lineage if r.in_line
-        ],
+        ] + [f"{x.marker}: log10 LR = {x.log10_lr:.2f}" for x in detail.lineage_lrs
+             if x.log10_lr is not None],
+        "combined": "" if detail.combined_log10_lr is None
+        else f"{detail.combined_log10_lr:.2f}",
     }
 
 
@@ -462,6 +530,8 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
         line(t["reviewers"], c["confirmed_by"])
     if c["lineage"]:
         line(t["lineage"], "; ".join(c["lineage"]))
+    if c["combined"]:
+        line(t["combined"], c["combined"])
     pdf.ln(3)
     # per-locus table
     rel_ids = c["relative_ids"]
