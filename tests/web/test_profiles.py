@@ -182,3 +182,21 @@ async def test_frequency_table_api(client_as, lab) -> None:
     r = await c.post("/api/frequency-tables", files={"file": ("k.csv", table)},
                      data={"population": "", "n": "200"}, headers=await csrf_headers(c))
     assert r.status_code == 400 and "population" in json.dumps(r.json())
+
+
+async def test_haplotype_database_api(client_as) -> None:
+    c = await client_as("lab")
+    emp = b"#! 16024-576\nH1\t?\t3\t16223T\t73G\nH2\t?\t1\t263G\n"
+    r = await c.post("/api/haplotype-databases", files={"file": ("kinh.emp", emp)},
+                     data={"marker": "mtDNA", "population": "Kinh"},
+                     headers=await csrf_headers(c))
+    assert r.status_code == 201, r.text
+    assert r.json()["id"] == "mtdna_kinh" and r.json()["n_haplotypes"] == 4
+    listed = (await c.get("/api/haplotype-databases")).json()
+    assert [(d["id"], d["marker"]) for d in listed] == [("mtdna_kinh", "mtDNA")]
+    bad = b"#! 16024-576\nH1\t?\t1\t16223Q\n"
+    r = await c.post("/api/haplotype-databases", files={"file": ("bad.emp", bad)},
+                     data={"marker": "mtDNA", "population": "Other"},
+                     headers=await csrf_headers(c))
+    assert r.status_code == 400 and "H1" in json.dumps(r.json(), ensure_ascii=False)
+    assert len((await c.get("/api/haplotype-databases")).json()) == 1

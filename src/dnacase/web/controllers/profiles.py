@@ -21,6 +21,7 @@ from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.models.profiles import Profile, ProfileQCFlag
 from dnacase.services import frequencies as freq_service
+from dnacase.services import haplotype_databases as hdb_service
 from dnacase.services import kits as kits_service
 from dnacase.services import profiles as service
 from dnacase.services.errors import DomainError, ValidationFailed
@@ -171,6 +172,22 @@ class ResolutionWrite:
 
 
 @dataclass
+class HaplotypeDatabaseRead:
+    id: str
+    marker: str
+    population: str
+    n_haplotypes: int
+    source_format: str
+    source: str
+    sha256: str
+
+    @classmethod
+    def of(cls, r: Any) -> HaplotypeDatabaseRead:
+        return cls(r.slug, r.marker, r.population, r.n_haplotypes, r.source_format, r.source,
+                   r.sha256)
+
+
+@dataclass
 class TableRead:
     id: str
     population: str
@@ -242,6 +259,30 @@ class ProfileApi(Controller):
         r = result.record
         return TableRead(r.slug, r.population, r.n_individuals, "imported", False, r.n_loci,
                          r.source)
+
+
+    @get("/haplotype-databases", guards=[READ],
+         summary="Population haplotype databases (mtDNA, Y-STR) for the lineage LRs")
+    async def haplotype_databases(self, db_session: DbSession) -> list[HaplotypeDatabaseRead]:
+        return [HaplotypeDatabaseRead.of(r) for r in await hdb_service.list_databases(db_session)]
+
+    @post("/haplotype-databases", guards=[LAB], status_code=201,
+          summary="Import a population haplotype database in one step (multipart: file, "
+                  "marker mtDNA or Y_STR, population, id, source)")
+    async def import_haplotype_database(self, request: Request[Any, Any, Any],
+                                        db_session: DbSession,
+                                        user: AuthUser) -> HaplotypeDatabaseRead:
+        form = await form_data(request)
+        item = form.get("file")
+        if not isinstance(item, UploadFile) or not item.filename:
+            raise ValidationFailed(_("Choose the haplotype file."),
+                                   field_errors={"file": _("Choose a file.")})
+        result = await hdb_service.import_database(
+            db_session, await item.read(), item.filename, marker=str(form.get("marker") or ""),
+            population=str(form.get("population") or ""),
+            database_id=str(form.get("id") or "") or None, source=str(form.get("source") or ""),
+            actor=user, meta=request_meta(request))
+        return HaplotypeDatabaseRead.of(result.record)
 
 
 ROUTE_HANDLERS: list[Any] = [ProfilePages, ProfileApi]
