@@ -12,7 +12,6 @@ bound, :mod:`dnacase.kinship.lineage.frequency`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -119,10 +118,7 @@ async def list_databases(session: AsyncSession) -> list[HaplotypeDatabaseRecord]
         HaplotypeDatabaseRecord.id.desc()))).scalars())
 
 
-@lru_cache(maxsize=16)
-def _database(sha256: str, marker: str, label: str, data: bytes, filename: str
-              ) -> PopulationDatabase:
-    return PopulationDatabase(label, tuple(_parse(marker, data, filename)[1]))
+_PARSED: dict[tuple[str, str, str], PopulationDatabase] = {}  # by (sha256, marker, label)
 
 
 async def population_database(session: AsyncSession, marker: str) -> PopulationDatabase | None:
@@ -133,4 +129,10 @@ async def population_database(session: AsyncSession, marker: str) -> PopulationD
     if rec is None:
         return None
     label = f"{rec.population} (N = {rec.n_haplotypes}, {rec.slug})"
-    return _database(rec.sha256, marker, label, bytes(rec.content), rec.filename)
+    key = (rec.sha256, marker, label)
+    if key not in _PARSED:  # parsed once per process (the stored file never changes)
+        if len(_PARSED) >= 16:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = PopulationDatabase(label, tuple(_parse(marker, bytes(rec.content),
+                                                              rec.filename)[1]))
+    return _PARSED[key]
