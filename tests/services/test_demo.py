@@ -15,7 +15,7 @@ from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.kits import Kit, Sample, Shipment, ShipmentItem
 from dnacase.models.profiles import Profile
 from dnacase.models.registry import Cemetery, Grave, MissingPerson
-from dnacase.services import audit, custody, demo, kits
+from dnacase.services import audit, custody, demo, haplotype_databases, kits
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -56,6 +56,12 @@ async def test_demo_loads_every_workflow_and_is_idempotent(sessionmaker, tmp_pat
         current = (await session.execute(select(Profile).where(
             Profile.status == "current"))).scalars().all()
         assert {p.kit_id for p in current} == {k.id for k in profiled.values()}
+        # the same kits' mtDNA came in through the import too, and the population haplotypes
+        mt = [p for p in current if p.marker_type == "mtDNA"]
+        assert {p.kit_id for p in mt} == {k.id for k in profiled.values()}
+        assert first.lineage_profiles == len(mt) and first.haplotype_databases == 1
+        db = await haplotype_databases.population_database(session, "mtDNA")
+        assert db is not None and len(db) == 400
         assert all(p.single_source for p in current)  # QC flags, holds nothing
         events = (await session.execute(select(CustodyEvent).where(
             CustodyEvent.event == "profiled"))).scalars().all()
@@ -63,7 +69,7 @@ async def test_demo_loads_every_workflow_and_is_idempotent(sessionmaker, tmp_pat
         assert {e.actor_username for e in events} == {"lab"}
         imports = (await session.execute(select(AuditEntry).where(
             AuditEntry.action == "profile.import"))).scalars().all()
-        assert len(imports) == 1 and imports[0].actor_username == "lab"
+        assert len(imports) == 2 and {i.actor_username for i in imports} == {"lab"}
         # the two kits left received have their genotypes in the example file for the UI
         waiting = {k.barcode for k in (await session.execute(
             select(Kit).where(Kit.state == ks.RECEIVED))).scalars()}

@@ -31,7 +31,7 @@ from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.kits import Kit, ShipmentItem
 from dnacase.models.registry import Cemetery, MissingPerson
 from dnacase.models.users import User
-from dnacase.services import families, kits, profile_import, registry
+from dnacase.services import families, haplotype_databases, kits, profile_import, registry
 from dnacase.services import users as users_service
 from dnacase.services.audit import CLI_META
 
@@ -52,13 +52,16 @@ class DemoReport:
     outcomes: int = 0
     profiles: int = 0
     qc_flags: int = 0
+    lineage_profiles: int = 0
+    haplotype_databases: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return any(getattr(self, name) for name in (
             "missing_persons", "cemeteries", "graves", "relatives", "relationships", "kits",
-            "collections", "shipments", "check_ins", "outcomes", "profiles"))
+            "collections", "shipments", "check_ins", "outcomes", "profiles",
+            "lineage_profiles", "haplotype_databases"))
 
 
 def _consent_pdf(name: str) -> bytes:
@@ -195,23 +198,24 @@ async def load_demo(session: AsyncSession, fixtures: Path, *, upload_dir: Path) 
         # the lab's genotype table, imported as a lab would (validate, then commit): the kits
         # go received -> profiled with custody and audit; a second run finds the same file
         # (SHA-256) already imported and writes nothing
-        path = demo / lab_file["file"]
-        data = path.read_bytes()
-        checked = await profile_import.validate_import(session, data, path.name,
-                                                       lab=lab_file["lab"])
-        if checked.already is None:
-            if not checked.ok:
-                raise ValueError(f"{path}: the demo lab file is refused: "
-                                 + "; ".join(i.message for i in checked.errors[:5]))
-            held = [s.name for s in checked.samples if s.hold]
-            if held:
-                raise ValueError(f"{path}: QC holds {', '.join(held)}: they would be left out "
-                                 "of the search")
-            done = await profile_import.commit_import(session, data, path.name,
-                                                      lab=lab_file["lab"], actor=lab,
-                                                      meta=CLI_META)
+        done = await _lab_import(session, demo / lab_file["file"], lab_file["lab"], lab)
+        if done is not None:
             report.profiles = done.counts()["new"]
             report.qc_flags = done.counts()["flagged"]
+    lineage = spec.get("lineage")
+    if lineage:
+        # the same kits' mtDNA (EMPOP file), then the population haplotypes the review's
+        # mtDNA LRs count in (synthetic)
+        done = await _lab_import(session, demo / lineage["file"], lineage["lab"], lab)
+        if done is not None:
+            report.lineage_profiles = done.counts()["new"]
+        pop = lineage.get("population")
+        if pop:
+            path = demo / pop["file"]
+            res = await haplotype_databases.import_database(
+                session, path.read_bytes(), path.name, marker=pop["marker"],
+                population=pop["population"], actor=lab, meta=CLI_META)
+            report.haplotype_databases += int(res.created)
     for res in spec["results"]:
         kit = await kits.get_kit(session, res["barcode"])
         if kit.state == ks.RECEIVED:
@@ -222,6 +226,23 @@ async def load_demo(session: AsyncSession, fixtures: Path, *, upload_dir: Path) 
     return report
 
 
+async def _lab_import(session: AsyncSession, path: Path, lab_name: str, actor: Any) -> Any:
+    """Validate then commit a demo lab file as the lab user; None when already imported."""
+    data = path.read_bytes()
+    checked = await profile_import.validate_import(session, data, path.name, lab=lab_name)
+    if checked.already is not None:
+        return None
+    if not checked.ok:
+        raise ValueError(f"{path}: the demo lab file is refused: "
+                         + "; ".join(i.message for i in checked.errors[:5]))
+    held = [s.name for s in checked.samples if s.hold]
+    if held:
+        raise ValueError(f"{path}: QC holds {', '.join(held)}: they would be left out of the "
+                         "search")
+    return await profile_import.commit_import(session, data, path.name, lab=lab_name,
+                                              actor=actor, meta=CLI_META)
+
+
 def summary(report: DemoReport) -> str:
     """One line per count, for the CLI."""
     out = io.StringIO()
@@ -229,7 +250,8 @@ def summary(report: DemoReport) -> str:
         out.write("demo data already loaded: nothing changed\n")
         return out.getvalue()
     for name in ("missing_persons", "cemeteries", "graves", "relatives", "relationships",
-                 "kits", "collections", "shipments", "check_ins", "outcomes", "profiles"):
+                 "kits", "collections", "shipments", "check_ins", "outcomes", "profiles",
+                 "lineage_profiles", "haplotype_databases"):
         out.write(f"{name.replace('_', ' ')}: {getattr(report, name)} added\n")
     if report.qc_flags:
         out.write(f"profiles flagged by QC (not held): {report.qc_flags}\n")
