@@ -124,6 +124,21 @@ def profiles(file: Path, lab: str, do_commit: bool, fmt: str | None, typing_kit:
     sys.exit(0 if report.ok else 1)
 
 
+def _run_or_refuse(go: Any, where: str) -> Any:
+    """Run a one-step import; on refusal print the reason and its issues (line and ``where``:
+    ``locus`` or ``sample``) and exit 1."""
+    from dnacase.services.errors import DomainError
+
+    try:
+        return _run(go)
+    except DomainError as exc:
+        click.echo(f"refused: {exc.message}", err=True)
+        for issue in exc.details.get("issues", [])[:50]:
+            click.echo(f"  line {issue.get('line')}, {where} {issue.get(where)}: "
+                       f"{issue.get('message')}", err=True)
+        sys.exit(1)
+
+
 @command.command("frequencies")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--population", required=True, help='Population, e.g. "Kinh, Viet Nam".')
@@ -136,7 +151,6 @@ def frequencies(file: Path, population: str, n_individuals: int | None, table_id
     """Validate and store an allele frequency table in one step."""
     from dnacase.services import audit
     from dnacase.services import frequencies as freq
-    from dnacase.services.errors import DomainError
 
     async def go(session: Any) -> Any:
         return await freq.import_table(session, file.read_bytes(), file.name,
@@ -144,14 +158,7 @@ def frequencies(file: Path, population: str, n_individuals: int | None, table_id
                                        table_id=table_id, source=source, actor=audit.SYSTEM,
                                        meta=audit.CLI_META)
 
-    try:
-        result = _run(go)
-    except DomainError as exc:
-        click.echo(f"refused: {exc.message}", err=True)
-        for issue in exc.details.get("issues", [])[:50]:
-            click.echo(f"  line {issue.get('line')}, locus {issue.get('locus')}: "
-                       f"{issue.get('message')}", err=True)
-        sys.exit(1)
+    result = _run_or_refuse(go, "locus")
     rec = result.record
     state = "imported" if result.created else "already imported (unchanged)"
     click.echo(f"{rec.slug}: {rec.population}, N={rec.n_individuals or 'unknown'}, "
@@ -185,7 +192,6 @@ def haplotypes(file: Path, marker: str, population: str, database_id: str | None
     review's lineage LRs count haplotypes in the newest one of each marker."""
     from dnacase.services import audit
     from dnacase.services import haplotype_databases as hdb
-    from dnacase.services.errors import DomainError
 
     async def go(session: Any) -> Any:
         return await hdb.import_database(session, file.read_bytes(), file.name, marker=marker,
@@ -193,14 +199,7 @@ def haplotypes(file: Path, marker: str, population: str, database_id: str | None
                                          database_id=database_id, actor=audit.SYSTEM,
                                          meta=audit.CLI_META)
 
-    try:
-        result = _run(go)
-    except DomainError as exc:
-        click.echo(f"refused: {exc.message}", err=True)
-        for issue in exc.details.get("issues", [])[:50]:
-            click.echo(f"  line {issue.get('line')}, sample {issue.get('sample')}: "
-                       f"{issue.get('message')}", err=True)
-        sys.exit(1)
+    result = _run_or_refuse(go, "sample")
     rec = result.record
     state = "imported" if result.created else "already imported (unchanged)"
     click.echo(f"{rec.slug}: {rec.marker}, {rec.population}, N={rec.n_haplotypes}: {state}")

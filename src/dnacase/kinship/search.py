@@ -137,18 +137,6 @@ def _full_batch(
     return _Batch(p, mf, mm, gt.astype(np.int64)), lam, rho
 
 
-def _padded_mats(panel: SearchPanel) -> tuple[np.ndarray, np.ndarray]:
-    nmax = panel.freq_pad.shape[1]
-    mf = np.zeros((len(panel.loci), nmax, nmax))
-    mm = np.zeros_like(mf)
-    for j, loc in enumerate(panel.loci):
-        n = loc.n_alleles
-        f, m = loc.matrices()
-        mf[j, :n, :n] = f
-        mm[j, :n, :n] = m
-    return mf, mm
-
-
 def build_family_tables(
     panel: SearchPanel, families: Sequence[Family], out: np.ndarray | None = None
 ) -> np.ndarray:
@@ -201,8 +189,8 @@ def build_family_tables(
             tmask = uniq[gi, :-1]
             is_full = bool(uniq[gi, -1])
             typed_rows = np.flatnonzero(tmask)
-            if is_full and mats is None:
-                mats = _padded_mats(panel)
+            if is_full and mats is None:  # padded (female, male) matrices, built once
+                mats = freq_table(tuple(panel.loci)).stacks
             # sub-group full rows by allele-count bucket
             if is_full:
                 bk = bucket_of[ls[rows]]
