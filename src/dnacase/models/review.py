@@ -6,17 +6,27 @@ No ``from __future__ import annotations`` here: SQLModel needs real annotations.
   search result that put it in the queue. Status: ``open`` -> ``confirmed`` (two different
   reviewers confirmed) / ``rejected`` / ``more_references``; ``confirmed`` -> ``withdrawn``
   (admin only, with a reason). ``round`` increases when a case is reopened by a new search.
+  ``closed_rival``: another case of the same remains or the same missing person was confirmed
+  (``closed_by_case_id``); reopened (next round) when that identification is withdrawn.
+* At most one ``confirmed`` case per remains and per missing person: two partial unique indexes
+  (``uq_review_cases_confirmed_remains``, ``uq_review_cases_confirmed_missing_person``) make the
+  database refuse a contradictory identification even if two confirmations race.
 * :class:`ReviewDecision`: one reviewer's decision in one round (unique ``(case, round,
-  reviewer)``: the same reviewer cannot decide twice). Decisions are never deleted.
+  reviewer)``: the same reviewer cannot decide twice). Decisions are never deleted. A confirmation
+  made while rival cases were open records the ids of the rivals the reviewer acknowledged.
 """
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, text
 
-from dnacase.models.base import Field, SQLModel, utc_field
+from dnacase.models.base import Field, SQLModel, json_field, utc_field
 
-CASE_STATUSES: tuple[str, ...] = ("open", "confirmed", "rejected", "more_references", "withdrawn")
+CASE_STATUSES: tuple[str, ...] = (
+    "open", "confirmed", "rejected", "more_references", "withdrawn", "closed_rival")
+#: Statuses of a case still waiting for a decision (its rivals must be acknowledged to confirm).
+ACTIVE_STATUSES: tuple[str, ...] = ("open", "more_references")
+_CONFIRMED = text("status = 'confirmed'")
 DECISIONS: tuple[str, ...] = ("confirm", "reject", "more_references")
 
 
@@ -27,9 +37,14 @@ class ReviewCase(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("remains_id", "missing_person_id"),
         CheckConstraint(
-            "status IN ('open', 'confirmed', 'rejected', 'more_references', 'withdrawn')",
+            "status IN ('open', 'confirmed', 'rejected', 'more_references', 'withdrawn', "
+            "'closed_rival')",
             name="status_known",
         ),
+        Index("uq_review_cases_confirmed_remains", "remains_id", unique=True,
+              postgresql_where=_CONFIRMED, sqlite_where=_CONFIRMED),
+        Index("uq_review_cases_confirmed_missing_person", "missing_person_id", unique=True,
+              postgresql_where=_CONFIRMED, sqlite_where=_CONFIRMED),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,6 +59,8 @@ class ReviewCase(SQLModel, table=True):
     withdrawn_at: dt.datetime | None = utc_field(nullable=True)
     withdrawn_by_id: int | None = Field(default=None, foreign_key="users.id")
     withdraw_reason: str = Field(default="", sa_type=Text)
+    #: the confirmed case whose confirmation closed this one (status ``closed_rival``)
+    closed_by_case_id: int | None = Field(default=None, foreign_key="review_cases.id")
     created_at: dt.datetime = utc_field()
     updated_at: dt.datetime = utc_field()
 
@@ -66,5 +83,7 @@ class ReviewDecision(SQLModel, table=True):
     decision: str = Field(max_length=16)
     reason: str = Field(sa_type=Text)
     suggested_relative: str = Field(default="", max_length=200)
+    #: ids of the rival cases that were open when the reviewer confirmed (acknowledged)
+    rivals_acknowledged: list | None = json_field()
     result_id: int = Field(foreign_key="search_results.id")
     created_at: dt.datetime = utc_field()

@@ -18,6 +18,9 @@ Rules:
 * Confirmation marks the missing person ``identified`` and the remains' grave ``identified``
   with that person; an admin can withdraw a confirmed identification with a reason (the grave
   and the person go back). Every step writes an audit entry in the same transaction.
+* One identification per remains and per missing person, rivals acknowledged before a
+  confirmation, rivals closed on confirmation and re-opened on withdrawal:
+  :mod:`dnacase.services.review_rivals`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from dnacase.models.registry import Cemetery, Grave, MissingPerson, Remains
 from dnacase.models.review import DECISIONS, ReviewCase, ReviewDecision
 from dnacase.models.search import SearchResult, SearchRun
 from dnacase.services import audit
+from dnacase.services import review_rivals as rivals
 from dnacase.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from dnacase.services.review_rivals import rivals_of
 
 __all__ = [
     "Competitor",
@@ -46,6 +51,7 @@ __all__ = [
     "enqueue_candidates",
     "get_case",
     "list_queue",
+    "rivals_of",
     "suggest_references",
     "visible_decisions",
     "withdraw",
@@ -73,6 +79,7 @@ def _roles(actor: Any) -> frozenset[str]:
 #: Case statuses, decisions and search-run statuses are shown translated (``_(code)``).
 STATUS_LABELS: tuple[str, ...] = (
     N_("open"), N_("confirmed"), N_("rejected"), N_("more_references"), N_("withdrawn"),
+    N_("closed_rival"),
     N_("confirm"), N_("reject"),
     N_("queued"), N_("running"), N_("done"), N_("failed"), N_("interrupted"),
 )
@@ -96,12 +103,20 @@ async def enqueue_candidates(session: AsyncSession, run: SearchRun) -> int:
                                        for r in rows])))).scalars()} if len(rows) < 500 else {
         (c.remains_id, c.missing_person_id): c
         for c in (await session.execute(select(ReviewCase))).scalars()}
+    confirmed = list((await session.execute(select(ReviewCase).where(
+        ReviewCase.status == "confirmed"))).scalars())
+    by_remains = {c.remains_id: c.id for c in confirmed}
+    by_person = {c.missing_person_id: c.id for c in confirmed}
     changed = 0
     for r in rows:
         case = existing.get((r.remains_id, r.missing_person_id))
         if case is None:
             case = ReviewCase(remains_id=r.remains_id, missing_person_id=r.missing_person_id,
                               result_id=r.id, log10_lr=r.log10_lr, posterior=r.posterior)
+            # a rival of a confirmed identification arrives closed
+            blocker = by_remains.get(r.remains_id) or by_person.get(r.missing_person_id)
+            if blocker is not None:
+                case.status, case.closed_by_case_id = "closed_rival", blocker
             session.add(case)
             await session.flush()
             await audit.record(session, audit.SYSTEM, "review.case.enqueue", case,
@@ -265,9 +280,14 @@ async def decide(
     reason: str,
     *,
     suggested_relative: str = "",
+    acknowledge_rivals: bool = False,
     request_meta: audit.RequestMeta | None = None,
 ) -> ReviewCase:
-    """Record a reviewer's decision (see module doc for the rules); returns the case."""
+    """Record a reviewer's decision (see module doc for the rules); returns the case.
+
+    ``confirm`` is refused (:class:`Conflict`) when the remains or the missing person already
+    has a confirmed identification, and (:class:`ValidationFailed`) while rival cases are open
+    unless ``acknowledge_rivals`` (their ids are stored with the decision)."""
     _require(reviewer, *REVIEW_ROLES)
     if decision not in DECISIONS:
         raise ValidationFailed(_("Unknown decision."), field_errors={
@@ -276,9 +296,10 @@ async def decide(
     if not reason or not reason.strip():
         raise ValidationFailed(_("A reason is required."), field_errors={
             "reason": _("Give the reason for the decision.")})
-    case = await session.get(ReviewCase, case_id, with_for_update=True)
-    if case is None:
-        raise NotFound(_("Review case %(id)s not found.", id=case_id))
+    case, related = await rivals.lock_related(session, case_id)
+    ident = await rivals.blocking_identification(session, case, decision)
+    if ident is not None:
+        raise ident.conflict()
     if case.status != "open":
         raise Conflict(_("The case is %(status)s; no decision can be added.",
                          status=_(case.status)))
@@ -286,9 +307,12 @@ async def decide(
     if any(d.reviewer_id == reviewer.id for d in prior):
         raise Conflict(_("You have already decided on this case; a second, different reviewer "
                          "must decide."))
+    acknowledged = (await rivals.require_acknowledgement(
+        session, case, related, acknowledge_rivals) if decision == "confirm" else [])
     d = ReviewDecision(case_id=case.id, round=case.round, reviewer_id=reviewer.id,
                        decision=decision, reason=reason.strip(),
-                       suggested_relative=suggested_relative.strip(), result_id=case.result_id)
+                       suggested_relative=suggested_relative.strip(), result_id=case.result_id,
+                       rivals_acknowledged=acknowledged or None)
     session.add(d)
     await session.flush()
     await audit.record(session, reviewer, f"review.decision.{decision}", d,
@@ -301,7 +325,7 @@ async def decide(
     else:
         confirmers = {x.reviewer_id for x in prior if x.decision == "confirm"} | {reviewer.id}
         if len(confirmers) >= 2:
-            await _confirm(session, case, reviewer, request_meta)
+            await _confirm(session, case, related, reviewer, request_meta)
     if case.status != before["status"]:
         case.updated_at = utcnow()
         await audit.record(session, reviewer, "review.case.status", case, before=before,
@@ -309,10 +333,12 @@ async def decide(
     return case
 
 
-async def _confirm(session: AsyncSession, case: ReviewCase, actor: Any,
-                   meta: audit.RequestMeta | None) -> None:
+async def _confirm(session: AsyncSession, case: ReviewCase, related: list[ReviewCase],
+                   actor: Any, meta: audit.RequestMeta | None) -> None:
     case.status = "confirmed"
     case.confirmed_at = utcnow()
+    await rivals.flush_confirmation(session, case)
+    await rivals.close_rivals(session, case, related, actor, meta)
     mp = await session.get(MissingPerson, case.missing_person_id)
     assert mp is not None
     before = audit.snapshot(mp)
@@ -337,14 +363,13 @@ async def withdraw(
     session: AsyncSession, case_id: int, admin: Any, reason: str,
     *, request_meta: audit.RequestMeta | None = None,
 ) -> ReviewCase:
-    """Withdraw a confirmed identification (admin only, reason required)."""
+    """Withdraw a confirmed identification (admin only, reason required); the rivals its
+    confirmation closed are re-opened in their next round."""
     _require(admin, "admin")
     if not reason or not reason.strip():
         raise ValidationFailed(_("A reason is required."), field_errors={
             "reason": _("Give the reason for the withdrawal.")})
-    case = await session.get(ReviewCase, case_id, with_for_update=True)
-    if case is None:
-        raise NotFound(_("Review case %(id)s not found.", id=case_id))
+    case, related = await rivals.lock_related(session, case_id)
     if case.status != "confirmed":
         raise Conflict(_("Only a confirmed identification can be withdrawn."))
     before = audit.snapshot(case)
@@ -371,6 +396,7 @@ async def withdraw(
                                before=gb, after=audit.snapshot(grave), request_meta=request_meta)
     await audit.record(session, admin, "review.case.withdraw", case, before=before,
                        after=audit.snapshot(case), request_meta=request_meta)
+    await rivals.reopen_rivals(session, case, related, admin, request_meta)
     return case
 
 
