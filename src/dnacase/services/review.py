@@ -290,7 +290,8 @@ async def decide(
     unless ``acknowledge_rivals`` (their ids are stored with the decision)."""
     _require(reviewer, *REVIEW_ROLES)
     if decision not in DECISIONS:
-        raise ValidationFailed(_("Unknown decision."), field_errors={
+        raise ValidationFailed(_("Choose a decision (there is no default).") if not decision
+                               else _("Unknown decision."), field_errors={
             "decision": _("Choose one of: %(choices)s.",
                           choices=", ".join(_(d) for d in DECISIONS))})
     if not reason or not reason.strip():

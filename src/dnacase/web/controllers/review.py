@@ -19,6 +19,7 @@ from dnacase.i18n import gettext as _
 from dnacase.services import report as report_service
 from dnacase.services import review as service
 from dnacase.services.errors import DomainError
+from dnacase.services.review_rivals import Rival
 from dnacase.web.auth import request_meta
 from dnacase.web.controllers import NavItem
 from dnacase.web.deps import AuthUser, DbSession, FromPath, FromQuery
@@ -27,7 +28,7 @@ from dnacase.web.responses import flash, form_data, form_page, page, redirect
 
 REVIEW = requires_roles("reviewer", "admin")
 ADMIN = requires_roles("admin")
-STATUSES = ("open", "confirmed", "rejected", "more_references", "withdrawn")
+STATUSES = ("open", "confirmed", "rejected", "more_references", "withdrawn", "closed_rival")
 
 
 def item_json(it: service.QueueItem) -> dict[str, Any]:
@@ -46,14 +47,26 @@ def item_json(it: service.QueueItem) -> dict[str, Any]:
                             "log10_lr": c.log10_lr} for c in it.other_families],
         "other_remains": [{"remains_id": c.remains_id, "log10_lr": c.log10_lr}
                           for c in it.other_remains],
+        "closed_by_case_id": it.case.closed_by_case_id,
     }
+
+
+def rival_json(r: Rival) -> dict[str, Any]:
+    return {"case_id": r.case.id, "status": r.case.status, "same": r.same,
+            "remains_id": r.case.remains_id, "missing_person_id": r.case.missing_person_id,
+            "missing_person": r.name, "remains": r.remains, "log10_lr": r.log10_lr,
+            "posterior": r.posterior, "active": r.active}
 
 
 @dataclass
 class DecisionWrite:
+    """``decision`` has no default; ``acknowledge_rivals`` must be true to confirm a case while
+    rival cases of the same remains or missing person are open."""
+
     decision: str
     reason: str
     suggested_relative: str = ""
+    acknowledge_rivals: bool = False
 
 
 @dataclass
@@ -66,8 +79,12 @@ async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict |
     detail = await report_service.candidate_detail(db_session, case_id, viewer=user)
     mine = any(d.reviewer_id == user.id and d.round == detail.item.case.round
                for d in detail.decisions)
+    rivals = await service.rivals_of(db_session, detail.item.case)
     return form_page("review/candidate.html", d=detail, it=detail.item, form=form or {},
-                     error=error, already_decided=mine, lr_words=report_service.lr_words,
+                     error=error, already_decided=mine, rivals=rivals,
+                     active_rivals=[r for r in rivals if r.active],
+                     rival_ids=", ".join(f"#{r.case.id}" for r in rivals if r.active),
+                     lr_words=report_service.lr_words,
                      posterior_words=report_service.posterior_words,
                      prior_sentence=report_service.prior_sentence(detail, get_locale()))
 
@@ -97,6 +114,7 @@ class ReviewPages(Controller):
                 db_session, case_id, user, str(form.get("decision") or ""),
                 str(form.get("reason") or ""),
                 suggested_relative=str(form.get("suggested_relative") or ""),
+                acknowledge_rivals=bool(form.get("acknowledge_rivals")),
                 request_meta=request_meta(request))
         except DomainError as exc:
             await db_session.rollback()
@@ -150,17 +168,21 @@ class ReviewApi(Controller):
     async def case(self, db_session: DbSession, user: AuthUser,
                    case_id: FromPath[int]) -> dict[str, Any]:
         d = await report_service.candidate_detail(db_session, case_id, viewer=user)
+        rivals = await service.rivals_of(db_session, d.item.case)
         return {**item_json(d.item), "per_locus": d.item.result.per_locus,
+                "rivals": [rival_json(r) for r in rivals],
                 "decisions": [{"reviewer_id": x.reviewer_id, "decision": x.decision,
                                "reason": x.reason, "round": x.round} for x in d.decisions]}
 
     @post("/cases/{case_id:int}/decision", guards=[REVIEW], summary="Confirm, reject or ask "
-          "for more references (two different reviewers must confirm)")
+          "for more references (two different reviewers must confirm; acknowledge_rivals: true "
+          "to confirm while rival cases are open)")
     async def decide(self, request: Request[Any, Any, Any], db_session: DbSession,
                      user: AuthUser, case_id: FromPath[int],
                      data: JSONBody[DecisionWrite]) -> dict[str, Any]:
         case = await service.decide(db_session, case_id, user, data.decision, data.reason,
                                     suggested_relative=data.suggested_relative,
+                                    acknowledge_rivals=data.acknowledge_rivals,
                                     request_meta=request_meta(request))
         return {"case_id": case.id, "status": case.status, "round": case.round}
 
