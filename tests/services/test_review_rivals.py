@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -36,6 +37,7 @@ class Rivals:
     r0b: int
     cases: dict[tuple[int, int], int]  # (remains, missing person) -> case id
     names: dict[int, str]
+    source: Any  # the world's profiles (StaticProfileSource), for later searches
 
     def case(self, remains: int, person: int) -> int:
         return self.cases[(remains, person)]
@@ -64,7 +66,7 @@ async def _rival_world(sessionmaker, tmp_path) -> Rivals:
         cases = {(c.remains_id, c.missing_person_id): c.id
                  for c in (await s.execute(select(ReviewCase))).scalars()}
         names = dict((await s.execute(select(MissingPerson.id, MissingPerson.full_name))).all())
-    w = Rivals(m0, brother.id, r0, twin.id, cases, names)
+    w = Rivals(m0, brother.id, r0, twin.id, cases, names, world.source)
     for key in ((r0, m0), (r0, brother.id), (twin.id, m0), (twin.id, brother.id)):
         assert key in cases, f"the rival world must queue {key}: {sorted(cases)}"
     return w
@@ -290,3 +292,32 @@ async def test_concurrent_direct_updates_on_postgresql(sessionmaker, tmp_path, b
 
     outcomes = await asyncio.gather(confirm(a, 0.0), confirm(b, 0.1), return_exceptions=True)
     assert outcomes[0] == "ok" and isinstance(outcomes[1], IntegrityError), outcomes
+
+
+async def test_a_new_candidate_of_identified_remains_arrives_closed(sessionmaker, tmp_path):
+    """A later search that finds a third brother's family for the identified remains queues
+    the new pair closed (pointing at the identification); the withdrawal re-opens it."""
+    w = await _rival_world(sessionmaker, tmp_path)
+    who = await _users(sessionmaker)
+    a = w.case(w.r0, w.m0)
+    await _confirm(sessionmaker, a, who)
+    async with sessionmaker() as s, s.begin():
+        third = MissingPerson(registry_number="T-B001", full_name="Liệt sĩ Em Út",
+                              name_key="liet si em ut", sex="M")
+        s.add(third)
+        await s.flush()
+        for link in (await s.execute(select(FamilyRelationship).where(
+                FamilyRelationship.missing_person_id == w.m0))).scalars():
+            s.add(FamilyRelationship(missing_person_id=third.id, relative_id=link.relative_id,
+                                     relationship=link.relationship,
+                                     via_relative_id=link.via_relative_id))
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, search.SearchParameters())
+    await search.execute_run(sessionmaker, run.id, w.source, cache_dir=tmp_path)
+    async with sessionmaker() as s:
+        new = (await s.execute(select(ReviewCase).where(
+            ReviewCase.remains_id == w.r0, ReviewCase.missing_person_id == third.id))).scalar()
+        assert new is not None and (new.status, new.closed_by_case_id) == ("closed_rival", a)
+    async with sessionmaker() as s, s.begin():
+        await review.withdraw(s, a, who["boss"], "re-examined")
+    assert await _status(sessionmaker, new.id) == ["open"]

@@ -101,3 +101,38 @@ async def test_contradictory_confirmation_refused_in_both_languages(sessionmaker
     assert resp.status_code == 409
     assert f"Remains #{w.r0} (" in text and f"are already identified as {w.names[w.m0]}" in text
     assert f"(case #{a}, confirmed by " in text
+
+
+async def test_an_index_violation_is_a_409_not_a_500(sessionmaker, tmp_path, client_as, csrf,
+                                                     monkeypatch):
+    """When the service's check is raced past, the database index refuses the confirmation and
+    the reviewer gets the same 409 message (API) and the re-rendered page (form)."""
+    from sqlalchemy import update
+
+    from dnacase.models.review import ReviewCase
+    from dnacase.services import review_rivals
+
+    w = await _rival_world(sessionmaker, tmp_path)
+    rev = await client_as("reviewer")
+    adm = await client_as("admin")
+    a, b = w.case(w.r0, w.m0), w.case(w.r0, w.m0b)
+    for client, case in ((rev, a), (rev, b), (adm, b)):  # a: one confirmation; b: confirmed
+        resp = await client.post(f"/api/review/cases/{case}/decision", json={
+            "decision": "confirm", "reason": "fits", "acknowledge_rivals": True},
+            headers=await csrf(client))
+        assert resp.status_code == 201
+
+    async def no_check(*_a, **_k):
+        return None
+
+    monkeypatch.setattr(review_rivals, "blocking_identification", no_check)
+    async with sessionmaker() as s, s.begin():  # as if b's closing had not happened yet
+        await s.execute(update(ReviewCase).where(ReviewCase.id == a).values(status="open"))
+    resp = await adm.post(f"/api/review/cases/{a}/decision", json={
+        "decision": "confirm", "reason": "fits", "acknowledge_rivals": True},
+        headers=await csrf(adm))
+    assert resp.status_code == 409, resp.text
+    assert f"#{b}" in resp.json()["detail"] and w.names[w.m0b] in resp.json()["detail"]
+    resp = await _form(adm, csrf, a, decision="confirm", reason="fits", acknowledge_rivals="yes")
+    assert resp.status_code == 409
+    assert f"đã được xác định là {w.names[w.m0b]}" in html.unescape(resp.text)
