@@ -103,6 +103,7 @@ async def test_confirming_a_case_with_open_rivals_needs_an_acknowledgement(sessi
     for rival in (w.case(w.r0, w.m0b), w.case(w.r0b, w.m0)):
         assert f"#{rival} " in msg
     assert w.names[w.m0b] in msg and "LR " in msg and "posterior" in msg
+    assert "This case: LR " in msg  # both posteriors, side by side
     assert "acknowledge_rivals" in exc.value.field_errors
     assert set(exc.value.details["rivals"]) == {w.case(w.r0, w.m0b), w.case(w.r0b, w.m0)}
     async with sessionmaker() as s:  # nothing was written

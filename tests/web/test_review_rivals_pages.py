@@ -32,6 +32,7 @@ async def test_candidate_page_lists_rivals_above_an_empty_decision(sessionmaker,
         assert f'data-rival="{rival}"' in page
     assert html.escape(w.names[w.m0b]) in page and "cùng hài cốt, liệt sĩ khác" in page
     assert 'name="acknowledge_rivals"' in page
+    assert 'class="rival-self"' in page and "ứng viên này" in page
     # no default decision: the select starts on the empty "choose..." option
     select = page[page.index('name="decision"'):]
     select = select[:select.index("</select>")]

@@ -165,11 +165,17 @@ async def require_acknowledgement(session: AsyncSession, case: ReviewCase,
     confirmation; raises :class:`ValidationFailed` naming them when ``acknowledged`` is false."""
     active = [c for c in rivals if c.status in ACTIVE_STATUSES]
     if active and not acknowledged:
+        from dnacase.services.report import lr_words, posterior_words  # report imports review
+
         listed = "; ".join(rival_text(r) for r in await rivals_of(session, case, active))
+        res = await session.get(SearchResult, case.result_id)
+        assert res is not None
         raise ValidationFailed(
             _("Other candidates for these remains or this missing person are still open: "
-              "%(rivals)s. Confirm only after weighing them, and tick the acknowledgement.",
-              rivals=listed),
+              "%(rivals)s. This case: LR %(lr)s, posterior %(post)s. Confirm only after "
+              "weighing them, and tick the acknowledgement.", rivals=listed,
+              lr=lr_words(res.log10_lr), post=posterior_words(res.posterior,
+                                                              res.log10_posterior_odds)),
             field_errors={"acknowledge_rivals": _(
                 "Acknowledge the rival candidates to confirm this one.")},
             details={"rivals": [c.id for c in active]})
