@@ -101,7 +101,7 @@ async def test_confirming_a_case_with_open_rivals_needs_an_acknowledgement(sessi
     msg = exc.value.message
     # the rivals are named, with their LRs and posteriors
     for rival in (w.case(w.r0, w.m0b), w.case(w.r0b, w.m0)):
-        assert f"#{rival} " in msg
+        assert f"case #{rival} (" in msg
     assert w.names[w.m0b] in msg and "LR " in msg and "posterior" in msg
     assert "This case: LR " in msg  # both posteriors, side by side
     assert "acknowledge_rivals" in exc.value.field_errors
@@ -139,7 +139,7 @@ async def test_confirmation_closes_the_rivals_and_refuses_contradictions(session
     with pytest.raises(Conflict) as exc:
         await _decide(sessionmaker, same_remains, who["boss"], acknowledge_rivals=True)
     msg = exc.value.message
-    assert f"#{w.r0} " in msg and w.names[w.m0] in msg and f"#{a}" in msg
+    assert f"#{w.r0} " in msg and w.names[w.m0] in msg and f"(case #{a}, " in msg
     assert "rev1" in msg and "rev2" in msg and "already identified as" in msg
     with pytest.raises(Conflict) as exc:  # Vietnamese first
         await _decide(sessionmaker, same_remains, who["boss"], lang="vi", acknowledge_rivals=True)
@@ -247,7 +247,8 @@ async def test_an_index_violation_comes_back_as_the_same_conflict(sessionmaker, 
     await _decide(sessionmaker, b, who["rev1"], acknowledge_rivals=True)
     with pytest.raises(Conflict) as exc:
         await _decide(sessionmaker, b, who["rev2"], acknowledge_rivals=True)
-    assert "already identified as" in exc.value.message and f"#{a}" in exc.value.message
+    assert "already identified as" in exc.value.message
+    assert f"(case #{a}, " in exc.value.message
     assert "rev1" in exc.value.message
     assert await _status(sessionmaker, a, b) == ["confirmed", "open"]
 
@@ -271,7 +272,8 @@ async def test_concurrent_confirmations_of_rivals_on_postgresql(sessionmaker, tm
     losses = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(wins) == 1 and len(losses) == 1, outcomes
     winner, loser = wins[0].id, (b if wins[0].id == a else a)
-    assert "already identified as" in losses[0].message and f"#{winner}" in losses[0].message
+    assert "already identified as" in losses[0].message
+    assert f"(case #{winner}, " in losses[0].message
     assert await _status(sessionmaker, winner, loser) == ["confirmed", "closed_rival"]
 
 

@@ -87,7 +87,7 @@ async def test_contradictory_confirmation_refused_in_both_languages(sessionmaker
     assert resp.status_code == 409
     body = resp.json()
     assert body["details"]["identified_case"] == a
-    assert f"#{a}" in body["detail"] and "Quản trị viên (demo)" in body["detail"]
+    assert f"(hồ sơ #{a}, " in body["detail"] and "Quản trị viên (demo)" in body["detail"]
     # the form (a stale page): the same message, Vietnamese first ...
     resp = await _form(rev, csrf, b, decision="confirm", reason="fits", acknowledge_rivals="yes")
     assert resp.status_code == 409
@@ -133,7 +133,7 @@ async def test_an_index_violation_is_a_409_not_a_500(sessionmaker, tmp_path, cli
         "decision": "confirm", "reason": "fits", "acknowledge_rivals": True},
         headers=await csrf(adm))
     assert resp.status_code == 409, resp.text
-    assert f"#{b}" in resp.json()["detail"] and w.names[w.m0b] in resp.json()["detail"]
+    assert f"(hồ sơ #{b}, " in resp.json()["detail"] and w.names[w.m0b] in resp.json()["detail"]
     resp = await _form(adm, csrf, a, decision="confirm", reason="fits", acknowledge_rivals="yes")
     assert resp.status_code == 409
     assert f"đã được xác định là {w.names[w.m0b]}" in html.unescape(resp.text)
