@@ -26,6 +26,7 @@ from tests.kinship.lineage.vn17 import LOCI
 from tests.kinship.lineage.vn17 import UHR as Y_UHR
 
 FULL, HVS = "16024-16569;1-576", "16024-16365;73-340"
+MU = 10 / 327 / 610  # default per-site, per-meiosis rate (MtAllowance)
 A = "16129A 16192T 16223T 16297C 16324C 73G 199C 263G 315.1C 489C"
 B = "16183C 16189C 16217C 16261T 73G 263G 309.1C 309.2C 315.1C"
 
@@ -63,10 +64,12 @@ def test_mtdna_part_counts_the_maternal_lineage_once() -> None:
     assert {rid for rid, _ in ev.outside} == {"VN17-REF-W01", "VN17-REF-C01"}
     assert all("different mtDNA lineage" in why for _, why in ev.outside)
     assert ev.classification is LineageClass.CANNOT_EXCLUDE
-    # numerator: no change in one meiosis over the 610 bp compared
-    t = 0.03 * 610 / 1122
-    assert ev.log10_numerator == pytest.approx(math.log10(1 - t))
-    assert ev.log10_lr == pytest.approx(math.log10((1 - t) / 0.03621669), rel=1e-6)
+    # numerator: no change at any of the 610 sites compared in one meiosis; per-site rate
+    # 10/327/610 (Parsons et al. 1997). Was 1 - 0.03*610/1122 with the old whole-range
+    # allowance (same order; the rate is now per site, see the one-difference test)
+    assert ev.log10_numerator == pytest.approx(610 * math.log10(1 - MU))
+    assert ev.log10_lr == pytest.approx(610 * math.log10(1 - MU) - math.log10(0.03621669),
+                                        rel=1e-6)
     assert any("16093" in n for n in ev.notes)  # heteroplasmy shown, not counted
 
 
@@ -74,8 +77,10 @@ def test_mtdna_one_difference_lowers_and_two_exclude() -> None:
     one = MtHaplotype.from_notation(UHR_MT.notation() + " 16311C", HVS)
     ev1 = mtdna_evidence(PED, "MISSING", one, MT_REFS, (0, 100))
     assert ev1.classification is LineageClass.INCONCLUSIVE
-    t = 0.03 * 610 / 1122
-    assert ev1.log10_numerator == pytest.approx(math.log10(t))
+    # the probability of the difference observed (at 16311), not of "one difference
+    # anywhere in 610 bp" (which was 0.03*610/1122 and gave LR 15 for identity here)
+    assert ev1.log10_numerator == pytest.approx(math.log10(MU) + 609 * math.log10(1 - MU))
+    assert ev1.log10_lr < 0
     two = MtHaplotype.from_notation(one.notation() + " 16362C", HVS)
     ev2 = mtdna_evidence(PED, "MISSING", two, MT_REFS, (0, 100))
     assert ev2.classification is LineageClass.EXCLUDED and ev2.log10_lr == -math.inf

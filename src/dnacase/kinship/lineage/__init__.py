@@ -15,8 +15,10 @@ The combined report (autosomal x mtDNA x Y) is :mod:`dnacase.kinship.combined`.
 
 from ._common import LineageClass, LineageDataError
 from .frequency import (
+    DEFAULT_UPPER_BOUND,
     HaplotypeFrequency,
     PopulationDatabase,
+    UpperBound,
     clopper_pearson_interval,
     clopper_pearson_upper,
     haplotype_frequency,
@@ -51,6 +53,7 @@ from .ystr import (
 )
 
 __all__ = [
+    "DEFAULT_UPPER_BOUND",
     "HaplotypeFrequency",
     "LineReferences",
     "LineageClass",
@@ -62,6 +65,7 @@ __all__ = [
     "MtRange",
     "MtVariant",
     "PopulationDatabase",
+    "UpperBound",
     "YCompareOptions",
     "YComparison",
     "YHaplotype",
