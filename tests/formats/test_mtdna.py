@@ -51,7 +51,7 @@ def test_multi_variant_spellings_expand(raw: str, norm: tuple[str, ...]) -> None
     [("abc", "not in rCRS difference notation"), ("99999A", "outside rCRS"),
      ("16223", "not in rCRS"), ("315.C", "not in rCRS"), ("", "not in rCRS"),
      ("T16223C", "rCRS base at 16223 is C, not T"),  # written against another reference
-     ("16223C", "is the rCRS base at 16223"), ("249delG", "bases there are A, not G"),
+     ("249delG", "bases there are A, not G"),
      ("16223X", "not in rCRS"), ("315.1DEL", "not in rCRS"), ("16223-16225T", "not in rCRS")],
 )
 def test_bad_variants(raw: str, why: str) -> None:
@@ -60,9 +60,13 @@ def test_bad_variants(raw: str, why: str) -> None:
 
 
 def test_refused_spelling_names_file_line_sample_variant_and_is_translated() -> None:
-    data = b"#! 16024-576\nS1\t?\t1\t16223T\t249delA\t309+CC\nS2\t?\t1\t73G\tT16223C\n"
+    data = (b"#! 16024-576\nS1\t?\t1\t16223T\t249delA\t309+CC\t152T\n"
+            b"S2\t?\t1\t73G\tT16223C\n")
     r = parse_empop(data, "lab.emp")
     assert r.records[0].variants == ("249DEL", "309.1C", "309.2C", "16223T")
+    (warn,) = r.warnings  # 152T: the rCRS base written out, left out with a warning
+    assert (warn.line, warn.sample, warn.locus) == (2, "S1", "152T")
+    assert "rCRS base itself" in warn.message
     (err,) = r.errors
     assert (err.file, err.line, err.sample, err.locus) == ("lab.emp", 3, "S2", "T16223C")
     assert "rCRS base at 16223 is C, not T" in err.message

@@ -44,9 +44,6 @@ _VARIANT_MESSAGES: dict[str, str] = {
     "reference_base": N_("variant %(variant)r: the rCRS base at %(position)d is %(rcrs)s, "
                          "not %(stated)s (was the haplotype written against another "
                          "reference?)"),
-    "not_a_difference": N_("variant %(variant)r: %(base)s is the rCRS base at %(position)d, "
-                           "so it is not a difference from the rCRS (was the haplotype "
-                           "written against another reference?)"),
     "deleted_bases": N_("variant %(variant)r: the rCRS bases there are %(rcrs)s, not "
                         "%(stated)s"),
 }
@@ -59,7 +56,8 @@ def normalise_mt_variants(text: str) -> tuple[str, ...]:
     files and the engine): ``"249d"`` / ``"249-"`` / ``"249del"`` / ``"249delA"`` ->
     ``("249DEL",)``; ``"16223t"`` / ``"C16223T"`` / ``"16223C>T"`` -> ``("16223T",)``;
     ``"309+CC"`` / ``"309.1CC"`` -> ``("309.1C", "309.2C")``; ``"8281-8289d"`` -> nine
-    deletions. A capital ``D`` after a position is a deletion (never the IUPAC code A/G/T).
+    deletions; ``"16223C"`` (the rCRS base itself) -> ``()``. A capital ``D`` after a
+    position is a deletion (never the IUPAC code A/G/T).
     """
     from dnacase.kinship.lineage import LineageDataError
     from dnacase.kinship.lineage.mtnotation import parse_variant
@@ -149,6 +147,12 @@ def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, in
         except InvalidVariant as exc:
             sink.error(IssueCode.MT_VARIANT, exc.msg, line=line, sample=sample, locus=raw)
             continue
+        if not expanded:
+            sink.warning(IssueCode.MT_VARIANT,
+                         msg(N_("variant %(variant)r is the rCRS base itself, not a difference "
+                                "from the rCRS: left out (was the haplotype written against "
+                                "another reference?)"), variant=raw),
+                         line=line, sample=sample, locus=raw)
         for v in expanded:
             _add_variant(v, variants, ranges, sink, line, sample)
     hg = haplogroup.strip()

@@ -212,6 +212,10 @@ def test_random_spellings_of_one_sequence_never_differ() -> None:
         assert compare_mtdna(ha, hb, COUNT_LENGTH).n_differences == 0
 
 
+def test_the_rcrs_base_written_out_is_the_same_sequence() -> None:
+    assert hap("16223C 16311C 152T") == hap("16311C")  # rCRS: 16223 C, 152 T
+
+
 def test_sequence_check_over_a_partial_range() -> None:
     # compared over HVS-I only: the HVS-II spelling difference is outside and unseen
     a = MtHaplotype.from_notation("16223T 248DEL", CR)
@@ -220,7 +224,7 @@ def test_sequence_check_over_a_partial_range() -> None:
 
 
 def test_bad_spellings_name_the_sample_and_variant() -> None:
-    for bad in ("T16223C", "16223C", "249delG", "309.2C"):
+    for bad in ("T16223C", "249delG", "309.2C", "16223X"):
         with pytest.raises(LineageDataError) as err:
             MtHaplotype.from_notation([bad], CR, sample="VN17-X")
         assert "VN17-X" in str(err.value) and bad in str(err.value)

@@ -22,10 +22,12 @@ insertion              ``315.1C``, ``309.1CC``, ``309+C``,           ``309.1C 30
 
 ``D`` after a position is always a deletion, never the IUPAC code A/G/T (a three-base point
 heteroplasmy does not occur in practice; the lab's ``d`` for deletion does). A stated
-reference base (``C16223T``, ``16223C>T``, ``249delA``) must be the rCRS base there, and a
-substitution to the rCRS base itself is refused: both mean the haplotype was written against
-another reference. Errors are :class:`~._common.LineageDataError` with a ``code`` (one of
-:data:`ERROR_CODES`) and ``params`` for a translated message.
+reference base (``C16223T``, ``16223C>T``, ``249delA``) must be the rCRS base there (else
+the haplotype was written against another reference and is refused). A "substitution" to the
+rCRS base itself (``16223C``) is the rCRS state written out: it is read as no variant (the
+same sequence), and the file readers warn about it. Errors are
+:class:`~._common.LineageDataError` with a ``code`` (one of :data:`ERROR_CODES`) and
+``params`` for a translated message.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ IUPAC: dict[str, frozenset[str]] = {
 }
 """IUPAC codes accepted for point heteroplasmy (``D`` is excluded: it means deletion)."""
 
-ERROR_CODES = ("syntax", "position", "reference_base", "not_a_difference", "deleted_bases",
-               "two_alleles", "outside_range", "insertion_gap")
+ERROR_CODES = ("syntax", "position", "reference_base", "deleted_bases", "two_alleles",
+               "outside_range", "insertion_gap")
 """``LineageDataError.code`` values of the notation (see :func:`parse_variant`)."""
 
 
@@ -143,7 +145,5 @@ def parse_variant(text: str, *, sample: str | None = None) -> list[MtVariant]:
     _check_reference(pos, m["ref"], raw, sample)
     alt = m["alt"]
     if alt == rcrs()[pos - 1]:
-        raise _error("not_a_difference",
-                     f"{alt} is the rCRS base at {pos}: not a difference from the rCRS", raw,
-                     sample, position=pos, base=alt)
+        return []  # the rCRS state written out: the same sequence as leaving it out
     return [MtVariant(pos, 0, alt)]
