@@ -20,6 +20,7 @@ from dnacase.kinship.lineage import (
     LineageDataError,
     MtCompareOptions,
     MtHaplotype,
+    MtVariant,
     compare_mtdna,
 )
 from dnacase.kinship.lineage.mtalign import haplotype_sequence, rcrs
@@ -214,6 +215,8 @@ def test_random_spellings_of_one_sequence_never_differ() -> None:
 
 def test_the_rcrs_base_written_out_is_the_same_sequence() -> None:
     assert hap("16223C 16311C 152T") == hap("16311C")  # rCRS: 16223 C, 152 T
+    given = MtHaplotype.from_notation([MtVariant(16223, 0, "C"), MtVariant(16311, 0, "C")], CR)
+    assert given == hap("16311C")  # also when given as variant objects
 
 
 def test_sequence_check_over_a_partial_range() -> None:

@@ -195,6 +195,9 @@ class MtHaplotype:
                 raise LineageDataError(f"insertion {pos}.{ins} without {pos}.{ins - 1}",
                                        sample=sample, item=item, code="insertion_gap",
                                        params={"variant": item, "missing": f"{pos}.{ins - 1}"})
+        # the rCRS base written out is no difference (parse_variant drops it; so here for
+        # MtVariant objects given directly)
+        table = {k: v for k, v in table.items() if k[1] or v != reference_base(k[0])}
         table = canonical_table(table, rng.intervals)
         vs = tuple(sorted(MtVariant(p, i, a) for (p, i), a in table.items()))
         return cls(rng, vs, sample)
