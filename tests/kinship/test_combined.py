@@ -71,6 +71,7 @@ def test_mtdna_part_counts_the_maternal_lineage_once() -> None:
     assert ev.log10_lr == pytest.approx(610 * math.log10(1 - MU) - math.log10(0.03621669),
                                         rel=1e-6)
     assert any("16093" in n for n in ev.notes)  # heteroplasmy shown, not counted
+    assert any("per-site mutation rate 5.01e-05 per meiosis" in n for n in ev.notes)
 
 
 def test_mtdna_one_difference_lowers_and_two_exclude() -> None:

@@ -122,6 +122,11 @@ class MtAllowance:
     def rate_at(self, position: int) -> float:
         return self.site_rates.get(position, self.site_rate)
 
+    def describe(self) -> str:
+        own = f"; own rates at {len(self.site_rates)} site(s)" if self.site_rates else ""
+        return (f"per-site mutation rate {self.site_rate:.3g} per meiosis "
+                f"({self.rate_per_meiosis:.4g} over {self.reference_bp} bp{own})")
+
     def log10_numerator(self, comparison: MtComparison, meioses: int) -> float:
         """log10 P(the differences observed and no other change | n meioses) (docstring)."""
         if comparison.classification is LineageClass.EXCLUDED:
@@ -249,6 +254,8 @@ def mtdna_evidence(
                       bound)
     lr = None if freq is None else num - math.log10(freq.upper)
     notes.append(f"compared range {cmp.overlap} ({len(cmp.overlap)} bp)")
+    notes.append(f"numerator: P(the differences observed | {best.meioses} meioses), "
+                 f"{allowance.describe()}")
     if cmp.heteroplasmic:
         notes.append("point heteroplasmy taken as compatible: " + ", ".join(cmp.heteroplasmic))
     if cmp.ignored:

@@ -237,8 +237,8 @@ class MtCompareOptions:
       (rCRS positions, inclusive) are not differences.
     * ``ignored_positions``: positions never counted (e.g. ``frozenset({16519})``).
     * ``heteroplasmy_matches_either_base``: an IUPAC code is compatible with each of its
-      bases (and with the rCRS state); when False it counts as a difference against any
-      other state except an identical code.
+      bases (and with the rCRS state when it contains the rCRS base); when False it counts
+      as a difference against any other state except an identical code.
     * ``inconclusive_at`` / ``exclude_at``: difference counts at which the classification
       becomes inconclusive / excluded.
     * ``min_overlap_bp``: a shorter common range makes the comparison inconclusive.
