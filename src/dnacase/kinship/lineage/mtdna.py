@@ -352,9 +352,27 @@ def _key_ignored(
 
 
 def _same_sequence(ta: dict[tuple[int, int], str], tb: dict[tuple[int, int], str],
-                   overlap: MtRange) -> bool:
-    return all(haplotype_sequence(ta, lo, hi) == haplotype_sequence(tb, lo, hi)
-               for lo, hi in overlap.intervals)
+                   overlap: MtRange, keys: list[tuple[int, int]]) -> bool:
+    """Whether the two sequences over ``overlap`` are equal; ``keys`` are the (sorted) keys
+    where the tables differ, so only the stretch from the first to the last of them in each
+    interval needs rebuilding (elsewhere the two are the same by construction)."""
+    for lo, hi in overlap.intervals:
+        inside = [k for k in keys if lo <= k[0] <= hi]
+        if not inside:
+            continue
+        if sum(_length(ta.get(k), k) - _length(tb.get(k), k) for k in inside):
+            return False  # different lengths
+        p, q = inside[0][0], inside[-1][0]
+        if haplotype_sequence(ta, p, q) != haplotype_sequence(tb, p, q):
+            return False
+    return True
+
+
+def _length(allele: str | None, key: tuple[int, int]) -> int:
+    """Bases an entry adds to the rCRS length: +1 inserted, -1 deleted, 0 otherwise."""
+    if allele is None:
+        return 0
+    return 1 if key[1] else (-1 if allele == DEL else 0)
 
 
 def _events(diffs: list[MtDifference]) -> list[MtDifference]:
@@ -393,17 +411,20 @@ def compare_mtdna(
         return MtComparison(LineageClass.INCONCLUSIVE, (), overlap, (), (),
                             note=f"common range {overlap} shorter than "
                                  f"{options.min_overlap_bp} bp: not comparable")
-    ta = {k: v for k, v in a._table.items() if k[0] in overlap}
-    tb = {k: v for k, v in b._table.items() if k[0] in overlap}
-    if ta == tb or _same_sequence(ta, tb, overlap):
+    ivs = overlap.intervals
+    ta = {k: v for k, v in a._table.items() if any(x <= k[0] <= y for x, y in ivs)}
+    tb = {k: v for k, v in b._table.items() if any(x <= k[0] <= y for x, y in ivs)}
+    keys = sorted(k for k in ta.keys() | tb.keys() if ta.get(k) != tb.get(k))
+    # only differing indels can leave two sequences equal (substitutions to the rCRS base
+    # are dropped at construction, so a differing substitution is a differing base)
+    if not keys or (any(k[1] or ta.get(k) == DEL or tb.get(k) == DEL for k in keys)
+                    and _same_sequence(ta, tb, overlap, keys)):
         return MtComparison(options.classify(0), (), overlap, (), ())
     diffs: list[MtDifference] = []
     ignored: list[str] = []
     het: list[str] = []
-    for key in sorted(ta.keys() | tb.keys()):
+    for key in keys:
         xa, xb = ta.get(key), tb.get(key)
-        if xa == xb:
-            continue
         if _key_ignored(key, xa, xb, options):
             ignored.extend(str(MtVariant(key[0], key[1], x)) for x in (xa, xb) if x)
             continue
