@@ -67,6 +67,9 @@ def test_refused_spelling_names_file_line_sample_variant_and_is_translated() -> 
     (warn,) = r.warnings  # 152T: the rCRS base written out, left out with a warning
     assert (warn.line, warn.sample, warn.locus) == (2, "S1", "152T")
     assert "rCRS base itself" in warn.message
+    full = parse_haplogrep(b"F\t1-16569\t?\t3107d 8860G\n", "f.hsd")
+    assert full.records[0].variants == ("8860G",)
+    assert "3107, the rCRS placeholder" in full.warnings[0].message
     (err,) = r.errors
     assert (err.file, err.line, err.sample, err.locus) == ("lab.emp", 3, "S2", "T16223C")
     assert "rCRS base at 16223 is C, not T" in err.message

@@ -148,11 +148,12 @@ def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, in
             sink.error(IssueCode.MT_VARIANT, exc.msg, line=line, sample=sample, locus=raw)
             continue
         if not expanded:
-            sink.warning(IssueCode.MT_VARIANT,
-                         msg(N_("variant %(variant)r is the rCRS base itself, not a difference "
-                                "from the rCRS: left out (was the haplotype written against "
-                                "another reference?)"), variant=raw),
-                         line=line, sample=sample, locus=raw)
+            sink.warning(IssueCode.MT_VARIANT, msg(N_(
+                "variant %(variant)r is at 3107, the rCRS placeholder (N) that is no base: "
+                "left out") if variant_position(raw.lstrip("ACGTacgt")) == 3107 else N_(
+                "variant %(variant)r is the rCRS base itself, not a difference from the rCRS: "
+                "left out (was the haplotype written against another reference?)"),
+                variant=raw), line=line, sample=sample, locus=raw)
         for v in expanded:
             _add_variant(v, variants, ranges, sink, line, sample)
     hg = haplogroup.strip()

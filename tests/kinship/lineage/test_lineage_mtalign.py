@@ -219,6 +219,14 @@ def test_the_rcrs_base_written_out_is_the_same_sequence() -> None:
     assert given == hap("16311C")  # also when given as variant objects
 
 
+def test_the_3107_placeholder_is_never_a_difference() -> None:
+    a = MtHaplotype.from_notation("3107DEL 8860G", FULL)
+    b = MtHaplotype.from_notation("3107N 8860G", FULL)
+    assert a == b == MtHaplotype.from_notation("8860G", FULL)
+    assert compare_mtdna(a, MtHaplotype.from_notation("8860G 3106d 3107d", FULL)
+                         ).differing_positions == ("3106:rCRS/DEL",)
+
+
 def test_sequence_check_over_a_partial_range() -> None:
     # compared over HVS-I only: the HVS-II spelling difference is outside and unseen
     a = MtHaplotype.from_notation("16223T 248DEL", CR)

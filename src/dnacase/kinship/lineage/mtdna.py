@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 from ._common import LineageClass, LineageDataError
 from .mtalign import DEL, MT_LENGTH, canonical_table, haplotype_sequence, reference_base
-from .mtnotation import BASES, IUPAC, UNKNOWN, MtVariant, parse_variant
+from .mtnotation import BASES, IUPAC, PLACEHOLDER, UNKNOWN, MtVariant, parse_variant
 
 __all__ = [
     "BASES", "C_STRETCHES", "DEFAULT_LENGTH_WINDOWS", "DEFAULT_MT_OPTIONS", "DEL", "IUPAC",
@@ -197,7 +197,8 @@ class MtHaplotype:
                                        params={"variant": item, "missing": f"{pos}.{ins - 1}"})
         # the rCRS base written out is no difference (parse_variant drops it; so here for
         # MtVariant objects given directly)
-        table = {k: v for k, v in table.items() if k[1] or v != reference_base(k[0])}
+        table = {k: v for k, v in table.items()
+                 if k[1] or (v != reference_base(k[0]) and k[0] != PLACEHOLDER)}
         table = canonical_table(table, rng.intervals)
         vs = tuple(sorted(MtVariant(p, i, a) for (p, i), a in table.items()))
         return cls(rng, vs, sample)

@@ -25,7 +25,8 @@ heteroplasmy does not occur in practice; the lab's ``d`` for deletion does). A s
 reference base (``C16223T``, ``16223C>T``, ``249delA``) must be the rCRS base there (else
 the haplotype was written against another reference and is refused). A "substitution" to the
 rCRS base itself (``16223C``) is the rCRS state written out: it is read as no variant (the
-same sequence), and the file readers warn about it. Errors are
+same sequence), and the file readers warn about it; so is anything written at the
+placeholder position 3107. Errors are
 :class:`~._common.LineageDataError` with a ``code`` (one of :data:`ERROR_CODES`) and
 ``params`` for a translated message.
 """
@@ -39,6 +40,9 @@ from ._common import LineageDataError
 from .mtalign import DEL, MT_LENGTH, rcrs
 
 UNKNOWN = "N"
+PLACEHOLDER = 3107
+"""rCRS position 3107: ``N``, the number kept for a base the Cambridge sequence had in error;
+a variant written there (``3107DEL``, ``3107N``) is no difference and is read as nothing."""
 BASES = frozenset("ACGT")
 IUPAC: dict[str, frozenset[str]] = {
     "R": frozenset("AG"),
@@ -131,7 +135,7 @@ def parse_variant(text: str, *, sample: str | None = None) -> list[MtVariant]:
             raise _error("deleted_bases",
                          f"the rCRS bases at {pos}-{last} are {rcrs()[pos - 1:last]}, "
                          f"not {bases}", raw, sample, rcrs=rcrs()[pos - 1:last], stated=bases)
-        return [MtVariant(p, 0, DEL) for p in range(pos, last + 1)]
+        return [MtVariant(p, 0, DEL) for p in range(pos, last + 1) if p != PLACEHOLDER]
     if m := _INS_RE.fullmatch(up):
         pos = _position(m["pos"], raw, sample)
         first = int(m["ins"]) if m["ins"] else 1
@@ -144,6 +148,6 @@ def parse_variant(text: str, *, sample: str | None = None) -> list[MtVariant]:
     pos = _position(m["pos"], raw, sample)
     _check_reference(pos, m["ref"], raw, sample)
     alt = m["alt"]
-    if alt == rcrs()[pos - 1]:
+    if alt == rcrs()[pos - 1] or pos == PLACEHOLDER:
         return []  # the rCRS state written out: the same sequence as leaving it out
     return [MtVariant(pos, 0, alt)]
