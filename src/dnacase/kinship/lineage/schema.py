@@ -18,7 +18,7 @@ LINEAGE_SCHEMA: dict[str, Any] = {
     "mtdna, ystr, mtdna_population, ystr_population, mtdna_rules, ystr_rules. "
     "Person ids are the pedigree ids (the remains under the id they are tested "
     "as). mtDNA variants are EMPOP/HaploGrep notation relative to rCRS "
-    "(NC_012920), e.g. 16223T, 315.1C, 249DEL/249d/249-, 16093Y; the range must "
+    "(NC_012920), e.g. 16223T, 315.1C/309+CC, 249DEL/249d/249-/249delA, 16093Y; the range must "
     "travel with the haplotype. Y-STR alleles are repeat numbers; multi-copy loci "
     '(DYS385, DYF387S1) are unordered lists; null allele 0 or "null"; empty list '
     "or null = not typed.",
