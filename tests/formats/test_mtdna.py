@@ -9,10 +9,12 @@ from dnacase.formats import (
     IssueCode,
     MtDNAError,
     normalise_mt_variant,
+    normalise_mt_variants,
     parse_empop,
     parse_haplogrep,
     parse_mt_range,
 )
+from dnacase.i18n import get_translations
 
 from .conftest import read
 
@@ -20,17 +22,63 @@ from .conftest import read
 @pytest.mark.parametrize(
     ("raw", "norm"),
     [("249DEL", "249DEL"), ("249d", "249DEL"), ("249-", "249DEL"), ("249del", "249DEL"),
+     ("249D", "249DEL"), ("249delA", "249DEL"), ("249dA", "249DEL"), ("A249d", "249DEL"),
      ("16223t", "16223T"), ("C16223T", "16223T"), ("16223C>T", "16223T"),
-     ("315.1c", "315.1C"), ("309.2C", "309.2C"), ("16093Y", "16093Y")],
+     ("c16223t", "16223T"), ("315.1c", "315.1C"), ("309.2C", "309.2C"), ("315+C", "315.1C"),
+     ("16093Y", "16093Y"), ("16093y", "16093Y")],
 )
 def test_variant_notation(raw: str, norm: str) -> None:
     assert normalise_mt_variant(raw) == norm
+    assert normalise_mt_variants(raw) == (norm,)
 
 
-@pytest.mark.parametrize("raw", ["abc", "99999A", "16223", "315.C", ""])
-def test_bad_variants(raw: str) -> None:
-    with pytest.raises(InvalidVariant):
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [("309+CC", ("309.1C", "309.2C")), ("309+cc", ("309.1C", "309.2C")),
+     ("309.1CC", ("309.1C", "309.2C")), ("524.1AC", ("524.1A", "524.2C")),
+     ("8281-8289d", tuple(f"{p}DEL" for p in range(8281, 8290))),
+     ("8281-8289delCCCCCTCTA", tuple(f"{p}DEL" for p in range(8281, 8290))),
+     ("523_524del", ("523DEL", "524DEL"))],
+)
+def test_multi_variant_spellings_expand(raw: str, norm: tuple[str, ...]) -> None:
+    assert normalise_mt_variants(raw) == norm
+    with pytest.raises(InvalidVariant, match="several variants"):
         normalise_mt_variant(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [("abc", "not in rCRS difference notation"), ("99999A", "outside rCRS"),
+     ("16223", "not in rCRS"), ("315.C", "not in rCRS"), ("", "not in rCRS"),
+     ("T16223C", "rCRS base at 16223 is C, not T"),  # written against another reference
+     ("249delG", "bases there are A, not G"),
+     ("16223X", "not in rCRS"), ("315.1DEL", "not in rCRS"), ("16223-16225T", "not in rCRS")],
+)
+def test_bad_variants(raw: str, why: str) -> None:
+    with pytest.raises(InvalidVariant, match=why):
+        normalise_mt_variants(raw)
+
+
+def test_refused_spelling_names_file_line_sample_variant_and_is_translated() -> None:
+    data = (b"#! 16024-576\nS1\t?\t1\t16223T\t249delA\t309+CC\t152T\n"
+            b"S2\t?\t1\t73G\tT16223C\n")
+    r = parse_empop(data, "lab.emp")
+    assert r.records[0].variants == ("249DEL", "309.1C", "309.2C", "16223T")
+    (warn,) = r.warnings  # 152T: the rCRS base written out, left out with a warning
+    assert (warn.line, warn.sample, warn.locus) == (2, "S1", "152T")
+    assert "rCRS base itself" in warn.message
+    full = parse_haplogrep(b"F\t1-16569\t?\t3107d 8860G\n", "f.hsd")
+    assert full.records[0].variants == ("8860G",)
+    assert "3107, the rCRS placeholder" in full.warnings[0].message
+    (err,) = r.errors
+    assert (err.file, err.line, err.sample, err.locus) == ("lab.emp", 3, "S2", "T16223C")
+    assert "rCRS base at 16223 is C, not T" in err.message
+    vi = err.translated(get_translations("vi").gettext)
+    assert "base của rCRS tại vị trí 16223 là C, không phải T" in vi
+    hsd = parse_haplogrep(b"X\t16024-16365\t?\t16189c 16193.1c 16519Q\n", "h.hsd")
+    (bad,) = hsd.errors
+    assert (bad.line, bad.sample, bad.locus) == (1, "X", "16519Q")
+    assert hsd.records[0].variants == ("16189C", "16193.1C")
 
 
 def test_ranges() -> None:

@@ -71,6 +71,7 @@ from .jsonprofile import (
 from .mtdna import (
     InvalidVariant,
     normalise_mt_variant,
+    normalise_mt_variants,
     parse_empop,
     parse_haplogrep,
     parse_mt_range,
@@ -232,6 +233,7 @@ __all__ = [
     "normalise_allele",
     "normalise_chrom",
     "normalise_mt_variant",
+    "normalise_mt_variants",
     "parse_cmf",
     "parse_empop",
     "parse_familias_case",

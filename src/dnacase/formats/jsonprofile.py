@@ -39,7 +39,7 @@ from .issues import (
     msg,
     sha256_hex,
 )
-from .mtdna import InvalidRange, InvalidVariant, normalise_mt_variant, parse_mt_range
+from .mtdna import InvalidRange, InvalidVariant, normalise_mt_variants, parse_mt_range
 from .records import LocusCall, MtHaplotype, STRProfile
 
 FORMAT = "dnacase_json"
@@ -306,7 +306,7 @@ def _read_mt(p: dict[str, Any], where: str, sample: str, sink: IssueSink,
     variants = []
     for v in variants_raw:
         try:
-            variants.append(normalise_mt_variant(v))
+            variants.extend(normalise_mt_variants(v))
         except InvalidVariant as exc:
             sink.error(IssueCode.MT_VARIANT, msg(_WHERE_PREFIXED, where=where, problem=exc.msg),
                        sample=sample, locus=v)

@@ -1,8 +1,9 @@
 """mtDNA haplotypes as differences from rCRS: EMPOP ``.emp`` and HaploGrep ``.hsd``.
 
 Notation is normalised to EMPOP style: substitutions ``16223T``, insertions ``315.1C``,
-deletions ``249DEL`` (also read from ``249d``, ``249del``, ``249-``), IUPAC point
-heteroplasmies ``16093Y``; ``C16223T`` and ``16223C>T`` are read as ``16223T``. The range
+deletions ``249DEL`` (also read from ``249d``, ``249del``, ``249delA``, ``249-``), IUPAC point
+heteroplasmies ``16093Y``; ``C16223T`` and ``16223C>T`` are read as ``16223T``, ``309+CC`` as
+``309.1C 309.2C`` (one reader with the engine: :mod:`dnacase.kinship.lineage.mtnotation`). The range
 sequenced travels with every haplotype.
 """
 
@@ -18,16 +19,7 @@ from .issues import Issue, IssueCode, IssueSink, Msg, MtDNAError, ParseResult, m
 from .records import MtHaplotype
 
 RCRS_LENGTH = 16569
-_IUPAC_HET = "RYMKSWBDHVN"
-
-_SUB_RE = re.compile(r"(\d{1,5})([ACGTRYMKSWBHVN])", re.I)
-_SUB_D_RE = re.compile(r"(\d{1,5})D")
-_REF_SUB_RE = re.compile(r"[ACGT](\d{1,5})([ACGTRYMKSWBDHVN])", re.I)
-_ARROW_RE = re.compile(r"(\d{1,5})[ACGT]>([ACGTRYMKSWBDHVN])", re.I)
-_INS_RE = re.compile(r"(\d{1,5})\.(\d{1,2})([ACGTRYMKSWBDHVN])", re.I)
-_DEL_RE = re.compile(r"(\d{1,5})(?:DEL|del|Del|d|-)")
-_REF_DEL_RE = re.compile(r"[ACGT](\d{1,5})(?:DEL|del|d|-)", re.I)
-
+_IUPAC_HET = "RYMKSWBHVN"
 
 class InvalidVariant(ValueError):
     """An mtDNA variant that cannot be read; ``msg`` is the translatable message."""
@@ -45,39 +37,47 @@ class InvalidRange(ValueError):
         super().__init__(str(message))
 
 
-def _pos(p: str) -> int:
-    n = int(p)
-    if not 1 <= n <= RCRS_LENGTH:
-        raise InvalidVariant(msg(N_("position %(n)d is outside rCRS (1-%(max)d)"), n=n,
-                                 max=RCRS_LENGTH))
-    return n
+_VARIANT_MESSAGES: dict[str, str] = {
+    "syntax": N_("variant %(variant)r is not in rCRS difference notation (e.g. 16223T, "
+                 "315.1C, 309+CC, 249DEL, 249delA, 16093Y)"),
+    "position": N_("variant %(variant)r: position %(n)d is outside rCRS (1-%(max)d)"),
+    "reference_base": N_("variant %(variant)r: the rCRS base at %(position)d is %(rcrs)s, "
+                         "not %(stated)s (was the haplotype written against another "
+                         "reference?)"),
+    "deleted_bases": N_("variant %(variant)r: the rCRS bases there are %(rcrs)s, not "
+                        "%(stated)s"),
+}
+
+
+def normalise_mt_variants(text: str) -> tuple[str, ...]:
+    """EMPOP notation of one variant as written by a lab; raises :class:`InvalidVariant`.
+
+    Every spelling of :mod:`dnacase.kinship.lineage.mtnotation` is read (one reader for the
+    files and the engine): ``"249d"`` / ``"249-"`` / ``"249del"`` / ``"249delA"`` ->
+    ``("249DEL",)``; ``"16223t"`` / ``"C16223T"`` / ``"16223C>T"`` -> ``("16223T",)``;
+    ``"309+CC"`` / ``"309.1CC"`` -> ``("309.1C", "309.2C")``; ``"8281-8289d"`` -> nine
+    deletions; ``"16223C"`` (the rCRS base itself) -> ``()``. A capital ``D`` after a
+    position is a deletion (never the IUPAC code A/G/T).
+    """
+    from dnacase.kinship.lineage import LineageDataError
+    from dnacase.kinship.lineage.mtnotation import parse_variant
+
+    try:
+        return tuple(str(v) for v in parse_variant(text))
+    except LineageDataError as exc:
+        template = _VARIANT_MESSAGES.get(exc.code or "", _VARIANT_MESSAGES["syntax"])
+        params = {**exc.params, "variant": text}
+        raise InvalidVariant(msg(template, **params)) from None
 
 
 def normalise_mt_variant(text: str) -> str:
-    """EMPOP notation of one variant; raises :class:`InvalidVariant`.
-
-    ``"249d"`` / ``"249-"`` / ``"249del"`` -> ``"249DEL"``; ``"16223t"`` -> ``"16223T"``;
-    ``"315.1c"`` -> ``"315.1C"``; ``"C16223T"`` / ``"16223C>T"`` -> ``"16223T"``.
-    A trailing capital ``D`` is the IUPAC code A/G/T, not a deletion.
-    """
-    v = text.strip()
-    if m := _DEL_RE.fullmatch(v):
-        return f"{_pos(m.group(1))}DEL"
-    if m := _INS_RE.fullmatch(v):
-        return f"{_pos(m.group(1))}.{int(m.group(2))}{m.group(3).upper()}"
-    if m := _SUB_RE.fullmatch(v):
-        return f"{_pos(m.group(1))}{m.group(2).upper()}"
-    if m := _SUB_D_RE.fullmatch(v):
-        return f"{_pos(m.group(1))}D"
-    if m := _ARROW_RE.fullmatch(v):
-        return f"{_pos(m.group(1))}{m.group(2).upper()}"
-    if m := _REF_DEL_RE.fullmatch(v):
-        return f"{_pos(m.group(1))}DEL"
-    if m := _REF_SUB_RE.fullmatch(v):
-        return f"{_pos(m.group(1))}{m.group(2).upper()}"
-    raise InvalidVariant(msg(
-        N_("variant %(variant)r is not in rCRS difference notation (e.g. 16223T, 315.1C, "
-           "249DEL, 16093Y)"), variant=text))
+    """EMPOP notation of a spelling that stands for one variant (see
+    :func:`normalise_mt_variants`); a multi-base insertion or deletion run is refused here."""
+    out = normalise_mt_variants(text)
+    if len(out) != 1:
+        raise InvalidVariant(msg(N_("variant %(variant)r stands for several variants (%(list)s)"),
+                                 variant=text, list=" ".join(out)))
+    return out[0]
 
 
 def variant_position(variant: str) -> int:
@@ -116,35 +116,46 @@ def parse_mt_range(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _add_variant(v: str, variants: dict[str, None], ranges: tuple[tuple[int, int], ...],
+                 sink: IssueSink, line: int, sample: str) -> None:
+    if v in variants:
+        sink.warning(IssueCode.MT_VARIANT, msg(N_("variant %(variant)s listed twice"),
+                                               variant=v), line=line,
+                     sample=sample, locus=v)
+    pos = variant_position(v)
+    if not any(a <= pos <= b for a, b in ranges):
+        sink.warning(IssueCode.MT_OUTSIDE_RANGE,
+                     msg(N_("variant %(variant)s lies outside the sequenced range "
+                            "%(ranges)s"), variant=v,
+                         ranges=";".join(f"{a}-{b}" for a, b in ranges)),
+                     line=line, sample=sample,
+                     locus=v)
+    if v[-1] in _IUPAC_HET and not v.endswith("DEL"):
+        sink.info(IssueCode.MT_HETEROPLASMY,
+                  msg(N_("point heteroplasmy %(variant)s"), variant=v),
+                  line=line, sample=sample, locus=v)
+    variants[v] = None
+
+
 def _haplotype(sample: str, raw_variants: list[str], ranges: tuple[tuple[int, int], ...],
                haplogroup: str, sink: IssueSink, line: int, file: str,
                count: int = 1) -> MtHaplotype:
     variants: dict[str, None] = {}
     for raw in raw_variants:
         try:
-            v = normalise_mt_variant(raw)
+            expanded = normalise_mt_variants(raw)
         except InvalidVariant as exc:
             sink.error(IssueCode.MT_VARIANT, exc.msg, line=line, sample=sample, locus=raw)
             continue
-        if v in variants:
-            sink.warning(IssueCode.MT_VARIANT, msg(N_("variant %(variant)s listed twice"),
-                                                   variant=v), line=line,
-                         sample=sample, locus=v)
-        pos = variant_position(v)
-        if not any(a <= pos <= b for a, b in ranges):
-            sink.warning(IssueCode.MT_OUTSIDE_RANGE,
-                         msg(N_("variant %(variant)s lies outside the sequenced range "
-                                "%(ranges)s"), variant=v,
-                             ranges=";".join(f"{a}-{b}" for a, b in ranges)),
-                         line=line, sample=sample,
-                         locus=v)
-        if v[-1] in _IUPAC_HET and not v.endswith("DEL"):
-            sink.info(IssueCode.MT_HETEROPLASMY,
-                      msg(N_("point heteroplasmy %(variant)s (IUPAC D = A/G/T; write the "
-                             "position with DEL for a deletion)"), variant=v) if v[-1] == "D"
-                      else msg(N_("point heteroplasmy %(variant)s"), variant=v),
-                      line=line, sample=sample, locus=v)
-        variants[v] = None
+        if not expanded:
+            sink.warning(IssueCode.MT_VARIANT, msg(N_(
+                "variant %(variant)r is at 3107, the rCRS placeholder (N) that is no base: "
+                "left out") if variant_position(raw.lstrip("ACGTacgt")) == 3107 else N_(
+                "variant %(variant)r is the rCRS base itself, not a difference from the rCRS: "
+                "left out (was the haplotype written against another reference?)"),
+                variant=raw), line=line, sample=sample, locus=raw)
+        for v in expanded:
+            _add_variant(v, variants, ranges, sink, line, sample)
     hg = haplogroup.strip()
     return MtHaplotype(sample=sample, variants=tuple(sorted(variants, key=_variant_key)),
                        ranges=ranges, haplogroup=None if hg in ("", "?") else hg, file=file,

@@ -10,17 +10,36 @@ M's maternal (mtDNA) or paternal (Y) line, ``n`` meioses apart::
 
     LR = P(R's haplotype | X's haplotype, n meioses) / f_U
 
-``f_U`` is the 95 % Clopper-Pearson upper bound of R's haplotype frequency, counted over the
-data both were typed for (:mod:`dnacase.kinship.lineage.frequency`). The numerator:
+``f_U`` is the Clopper-Pearson upper bound of R's haplotype frequency (a setting,
+:class:`~dnacase.kinship.lineage.frequency.UpperBound`; default two-sided 95 %), counted over
+the data both were typed for (:mod:`dnacase.kinship.lineage.frequency`). The numerator:
 
-* mtDNA (:class:`MtAllowance`): with ``d`` differences under the comparison rules
-  (C-stretch length variants and point heteroplasmy are never differences, see
-  :mod:`~dnacase.kinship.lineage.mtdna`), ``P = C(n, d) t^d (1 - t)^(n - d)`` where ``t`` is
-  the per-meiosis probability of an observable change in the compared stretch,
-  ``t = rate_per_meiosis * compared_bp / reference_bp``; it is 0 (LR 0) when the pair is
-  excluded. The default ``rate_per_meiosis`` (0.03 over the 1,122 bp control region, about
-  one change in 33 generations) is a working allowance of the order of the pedigree
-  estimates in the literature; set it from the laboratory's policy.
+* mtDNA (:class:`MtAllowance`): the probability of the differences *observed*, site by
+  site. A site ``p`` changes on the line of ``n`` meioses between the two with probability
+  ``q_p = 1 - (1 - mu_p)^n``; with the set ``E`` of counted differences (one position per
+  mutational event, see :mod:`~dnacase.kinship.lineage.mtdna`) over the ``L`` compared
+  positions::
+
+      P = prod_{p in E} q_p  *  prod_{p compared, not in E} (1 - q_p)
+
+  so one difference weighs the rate *at that position* (about ``n * mu_p``), not the chance
+  of a difference anywhere in the range (which is ``L`` times larger and gave LRs above 1
+  for a one-difference "inconclusive" pair). ``P`` is 0 (LR 0) when the pair is excluded
+  (``exclude_at`` differences or more: more than the rates allow). Length variants in the
+  C-stretches and heteroplasmy containing the other side's base are not differences and do
+  not enter ``E``; a heteroplasmy code not containing the other base is a difference at its
+  position, weighed with the same per-site rate (a new heteroplasmy is a new mutation that
+  has not yet gone to fixation). Default per-site rate ``mu = 10 / 327 / 610 = 5.0e-5`` per
+  meiosis: Parsons et al. 1997 (Nat Genet 15:363) observed 10 substitutions in 327
+  generational events over the two hypervariable segments HV1 + HV2 (16024-16365, 73-340,
+  610 bp), "1/33 generations, or 2.5/site/Myr" (2.5e-6 x 20 years a generation = 5e-5).
+  Pedigree rates are higher than phylogenetic ones (which would make ``mu`` about 20 times
+  smaller and the LR of one difference smaller still): the default is the generous one for
+  Hp. The same ``mu`` is used outside HV1/HV2 (coding-region sites mutate more slowly, so it
+  overstates their rate); ``site_rates`` overrides it per position (e.g. hotspots 16519,
+  16189, 152). The LR of one difference is ``~ n mu_p / f``: below 1 unless the haplotype
+  frequency ``f`` (its upper bound) is below the per-site chance of the change, i.e. the data
+  favour identity only when the changed haplotype is rarer than that change.
 * Y-STR: the stepwise model of :func:`~dnacase.kinship.lineage.ystr.compare_ystr` with the
   YHRD per-locus rates, so one step at a fast locus lowers the LR instead of excluding.
 
@@ -35,13 +54,21 @@ from dataclasses import dataclass, field
 
 from .lineage._common import LineageClass
 from .lineage.frequency import (
+    DEFAULT_UPPER_BOUND,
     HaplotypeFrequency,
     PopulationDatabase,
+    UpperBound,
     haplotype_frequency,
     mtdna_frequency,
     ystr_frequency,
 )
-from .lineage.mtdna import DEFAULT_MT_OPTIONS, MtCompareOptions, MtHaplotype, compare_mtdna
+from .lineage.mtdna import (
+    DEFAULT_MT_OPTIONS,
+    MtCompareOptions,
+    MtComparison,
+    MtHaplotype,
+    compare_mtdna,
+)
 from .lineage.pedigree_lines import (
     PedigreeLike,
     mtdna_references,
@@ -70,21 +97,54 @@ DEFAULT_HD = "the remains are from a person unrelated to the references ({popula
 
 @dataclass(frozen=True)
 class MtAllowance:
-    """Mutation/heteroplasmy allowance for the mtDNA LR numerator (module docstring)."""
+    """Per-site mutation rates for the mtDNA LR numerator (module docstring).
 
-    rate_per_meiosis: float = 0.03
-    reference_bp: int = 1122
+    ``rate_per_meiosis`` over ``reference_bp`` is the published whole-segment rate the
+    per-site rate is derived from (Parsons et al. 1997: 10/327 over the 610 bp of HV1+HV2);
+    ``site_rates`` maps an rCRS position to its own per-site, per-meiosis rate.
+    """
 
-    def log10_numerator(self, n_differences: int, meioses: int, compared_bp: int,
-                        classification: LineageClass) -> float:
-        if classification is LineageClass.EXCLUDED:
+    rate_per_meiosis: float = 10 / 327
+    reference_bp: int = 610
+    site_rates: Mapping[int, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate_per_meiosis <= 1.0 or self.reference_bp <= 0:
+            raise ValueError("rate_per_meiosis must be in [0, 1] and reference_bp positive")
+        if any(not 0.0 <= r <= 1.0 for r in self.site_rates.values()):
+            raise ValueError("site rates must be in [0, 1]")
+
+    @property
+    def site_rate(self) -> float:
+        """Default per-site, per-meiosis rate ``mu``."""
+        return self.rate_per_meiosis / self.reference_bp
+
+    def rate_at(self, position: int) -> float:
+        return self.site_rates.get(position, self.site_rate)
+
+    def describe(self) -> str:
+        own = f"; own rates at {len(self.site_rates)} site(s)" if self.site_rates else ""
+        return (f"per-site mutation rate {self.site_rate:.3g} per meiosis "
+                f"({self.rate_per_meiosis:.4g} over {self.reference_bp} bp{own})")
+
+    def log10_numerator(self, comparison: MtComparison, meioses: int) -> float:
+        """log10 P(the differences observed and no other change | n meioses) (docstring)."""
+        if comparison.classification is LineageClass.EXCLUDED:
             return -math.inf
-        t = min(1.0, self.rate_per_meiosis * compared_bp / self.reference_bp)
-        n, d = meioses, n_differences
-        if d > n:
-            return -math.inf
-        p = math.comb(n, d) * t**d * (1.0 - t) ** (n - d)
-        return math.log10(p) if p > 0 else -math.inf
+        n = meioses
+        changed = {d.position for d in comparison.differences}
+        total = 0.0
+        for p in changed:
+            q = -math.expm1(n * math.log1p(-self.rate_at(p))) if n else 0.0
+            if q <= 0.0:
+                return -math.inf
+            total += math.log10(q)
+        unchanged = len(comparison.overlap) - len(changed)
+        total += n * unchanged * math.log10(1.0 - self.site_rate) if n else 0.0
+        for p, r in self.site_rates.items():  # own rates of unchanged compared sites
+            if p in comparison.overlap and p not in changed and n:
+                total += n * (math.log10(1.0 - r) - math.log10(1.0 - self.site_rate))
+        return total
 
 
 @dataclass(frozen=True)
@@ -123,14 +183,15 @@ class LineageEvidence:
 FrequencySource = PopulationDatabase | HaplotypeFrequency | tuple[int, int]
 
 
-def _frequency(source: FrequencySource | None, count) -> HaplotypeFrequency | None:
+def _frequency(source: FrequencySource | None, count, bound: UpperBound
+               ) -> HaplotypeFrequency | None:
     if source is None:
         return None
     if isinstance(source, HaplotypeFrequency):
         return source
     if isinstance(source, tuple):
         x, n = source
-        return haplotype_frequency(int(x), int(n))
+        return haplotype_frequency(int(x), int(n), bound=bound)
     return count(source)
 
 
@@ -151,11 +212,13 @@ def mtdna_evidence(
     *,
     options: MtCompareOptions = DEFAULT_MT_OPTIONS,
     allowance: MtAllowance = MtAllowance(),
+    bound: UpperBound = DEFAULT_UPPER_BOUND,
 ) -> LineageEvidence:
     """mtDNA LR of ``remains`` being ``missing``, from the references in the maternal line.
 
     ``population``: a :class:`PopulationDatabase` of :class:`MtHaplotype` (counted over the
-    range compared), a ready :class:`HaplotypeFrequency`, or a ``(count, n)`` pair.
+    range compared), a ready :class:`HaplotypeFrequency`, or a ``(count, n)`` pair;
+    ``bound``: the Clopper-Pearson upper limit used as the frequency.
     """
     sorted_refs = mtdna_references(pedigree, missing, references)
     outside = tuple((r.id, r.reason) for r in sorted_refs.outside)
@@ -185,12 +248,14 @@ def mtdna_evidence(
                          "check the pedigree and the samples")
     if cmp.note:
         notes.append(cmp.note)
-    num = allowance.log10_numerator(cmp.n_differences, best.meioses, len(cmp.overlap),
-                                    cmp.classification)
+    num = allowance.log10_numerator(cmp, best.meioses)
     freq = _frequency(population, lambda db: mtdna_frequency(remains, db, over=cmp.overlap,
-                                                             options=options))
+                                                             options=options, bound=bound),
+                      bound)
     lr = None if freq is None else num - math.log10(freq.upper)
     notes.append(f"compared range {cmp.overlap} ({len(cmp.overlap)} bp)")
+    notes.append(f"numerator: P(the differences observed | {best.meioses} meioses), "
+                 f"{allowance.describe()}")
     if cmp.heteroplasmic:
         notes.append("point heteroplasmy taken as compatible: " + ", ".join(cmp.heteroplasmic))
     if cmp.ignored:
@@ -209,6 +274,7 @@ def ystr_evidence(
     population: FrequencySource | None,
     *,
     options: YCompareOptions = DEFAULT_Y_OPTIONS,
+    bound: UpperBound = DEFAULT_UPPER_BOUND,
 ) -> LineageEvidence:
     """Y-STR LR of ``remains`` being ``missing``, from the men in his paternal line."""
     sorted_refs = ystr_references(pedigree, missing, references)
@@ -239,7 +305,8 @@ def ystr_evidence(
     if cmp.skipped_loci:
         notes.append("loci typed in only one of the two: " + ", ".join(cmp.skipped_loci))
     freq = _frequency(population, lambda db: ystr_frequency(remains, db,
-                                                            loci=cmp.compared_loci))
+                                                            loci=cmp.compared_loci,
+                                                            bound=bound), bound)
     lr = None if freq is None else cmp.log10_p - math.log10(freq.upper)
     return LineageEvidence(
         "Y-STR", hp, hd, best.id, best.meioses, cmp.classification,

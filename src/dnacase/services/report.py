@@ -227,11 +227,15 @@ class LineageLR:
 
 async def lineage_lrs(
     session: AsyncSession, ped: FamilyPedigree, remains: LineageInput | None,
-    relatives: Mapping[str, LineageInput],
+    relatives: Mapping[str, LineageInput], bound: Any = None,
 ) -> tuple[list[LineageLR], Any]:
     """mtDNA and Y-STR LRs of the pair (:mod:`dnacase.kinship.combined`) with the newest
-    imported population database of each marker; returns them and the evidence objects."""
+    imported population database of each marker; returns them and the evidence objects.
+    ``bound``: the Clopper-Pearson upper bound used as the haplotype frequency
+    (:class:`~dnacase.kinship.lineage.UpperBound`; None = its documented default,
+    two-sided 95 %)."""
     from dnacase.kinship.combined import mtdna_evidence, ystr_evidence
+    from dnacase.kinship.lineage import DEFAULT_UPPER_BOUND
     from dnacase.services.haplotype_databases import population_database
 
     out: list[LineageLR] = []
@@ -246,7 +250,8 @@ async def lineage_lrs(
         refs = {n: getattr(x, attr) for n, x in relatives.items() if getattr(x, attr) is not None}
         if mine is None or not refs:
             continue
-        ev = fn(kped, ped.missing_id, mine, refs, await population_database(session, db_marker))
+        ev = fn(kped, ped.missing_id, mine, refs, await population_database(session, db_marker),
+                bound=bound or DEFAULT_UPPER_BOUND)
         evidence[marker] = ev
         f = ev.frequency
         why = "" if ev.log10_lr is not None else (

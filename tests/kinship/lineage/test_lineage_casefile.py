@@ -139,3 +139,26 @@ def test_case_lineage_json_has_every_part() -> None:
     excluded = case_lineage_json(CASE, ped, float("-inf"))
     assert excluded["combined_log10_lr"] == "-inf"
     assert case_lineage_json({"id": "old", "poi": "X", "missing": "MP"}, ped, 1.0) is None
+
+
+def test_upper_bound_is_read_from_the_rules() -> None:
+    import copy
+
+    doc = copy.deepcopy(CASE)
+    doc["mtdna_rules"]["upper_bound"] = "one-sided"
+    doc["ystr_rules"]["upper_bound"] = "two-sided"
+    jsonschema.Draft202012Validator(LINEAGE_SCHEMA).validate(doc)
+    data = parse_lineage(doc, "case.json")
+    assert not data.mtdna_bound.two_sided and data.ystr_bound.two_sided
+    assert parse_lineage(CASE, "case.json").mtdna_bound.two_sided  # the default
+    ped = Pedigree.from_records(CASE["pedigree"])
+    rep = lineage_pair_report(data, ped, "UHR", "MP")
+    assert rep.mtdna is not None and rep.mtdna.frequency is not None
+    assert rep.mtdna.frequency.upper == pytest.approx(
+        clopper_pearson_upper(1, 100, two_sided=False))
+    assert rep.y is not None and rep.y.frequency is not None
+    assert rep.y.frequency.upper == pytest.approx(1 - 0.025 ** (1 / 500))
+    assert not math.isnan(rep.mtdna.log10_lr or 0)
+    doc["mtdna_rules"]["upper_bound"] = "both"
+    with pytest.raises(LineageDataError, match="one-sided"):
+        parse_lineage(doc, "case.json")

@@ -69,3 +69,23 @@ def test_bad_lineage_sections_are_clear_errors(tmp_path: Path, patch: dict,
     res = run(tmp_path, bad)
     assert res.exit_code == 2
     assert needle in res.stderr and "VN17-lineage" in res.stderr
+
+
+def test_two_alignments_of_one_sequence_give_the_same_lrs(tmp_path: Path) -> None:
+    """The issue: 248/249 and the CA repeat spelled differently on the two sides made the
+    pair excluded and the combined LR 0; now both spellings give the LRs of one sequence."""
+    lab_a = copy.deepcopy(CASE)
+    lab_a["mtdna"]["UHR"]["variants"] += " 248DEL 309+CC"  # typed for HVS-I/II only
+    lab_a["mtdna"]["M01"]["variants"] += ["249delA", "523DEL", "524DEL", "305.1C", "306.1C"]
+    lab_b = copy.deepcopy(CASE)
+    lab_b["mtdna"]["UHR"]["variants"] += " 249d 309.1C 309.2C"
+    lab_b["mtdna"]["M01"]["variants"] += ["249DEL", "514-515d", "309.1CC"]
+    out = []
+    for case in (lab_a, lab_b):
+        res = run(tmp_path, case)
+        assert res.exit_code == 0, res.output
+        out.append(json.loads(res.stdout)["lineage"])
+    a, b = out
+    assert a["mtdna"]["classification"] == "cannot exclude" and a["mtdna"]["differences"] == []
+    assert a["parts"]["mtdna"] == b["parts"]["mtdna"] > 0
+    assert a["combined_log10_lr"] == b["combined_log10_lr"] != "-inf"

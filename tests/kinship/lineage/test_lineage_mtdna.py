@@ -53,7 +53,10 @@ def test_emp_and_hsd_spellings_of_one_haplotype_compare_equal() -> None:
 
 def test_multi_base_insertion_and_deletion_run_expand() -> None:
     assert hap("309.1CC").notation() == "309.1C 309.2C"
-    assert hap("8281-8283d", "1-16569").notation() == "8281DEL 8282DEL 8283DEL"
+    nine = " ".join(f"{p}DEL" for p in range(8281, 8290))
+    assert hap("8281-8289d", "1-16569").notation() == nine
+    # 8281-8283 is CCC inside the CCCCC run 8281-8285: the same sequence is written 3'
+    assert hap("8281-8283d", "1-16569").notation() == "8283DEL 8284DEL 8285DEL"
     assert hap("C16223t").notation() == "16223T"
 
 
@@ -80,7 +83,7 @@ def test_bad_variant_is_a_clear_error(bad: str) -> None:
 
 def test_contradictions_in_a_record_are_errors() -> None:
     with pytest.raises(LineageDataError, match="two alleles"):
-        hap("16223T 16223C")
+        hap("16223T 16223A")
     with pytest.raises(LineageDataError, match="outside the sequenced range"):
         hap("16093Y 489C", HVS)
     with pytest.raises(LineageDataError, match="without"):

@@ -16,6 +16,9 @@ from dnacase.kinship.lineage import (
     mtdna_candidate_pairs_bruteforce,
     parse_variant,
 )
+from dnacase.kinship.lineage.mtalign import rcrs
+
+RCRS = rcrs()
 
 RANGES = [
     "16024-16569;1-576",
@@ -50,7 +53,9 @@ SPECIAL = [
 def _random_set(seed: int, n_r: int, n_f: int) -> tuple[list[MtHaplotype], list[MtHaplotype]]:
     rng = random.Random(seed)
     positions = list(range(16024, 16570)) + list(range(1, 577))
-    pool = [f"{p}{rng.choice('ACGT')}" for p in rng.sample(positions, 40)] + SPECIAL
+    # a substitution to the rCRS base itself is refused by the notation: draw another base
+    pool = [f"{p}{rng.choice([b for b in 'ACGT' if b != RCRS[p - 1]])}"
+            for p in rng.sample(positions, 40)] + SPECIAL
     founders = [[rng.choice(pool) for _ in range(rng.randint(0, 6))] for _ in range(6)]
 
     def make(n: int) -> list[MtHaplotype]:

@@ -2,11 +2,15 @@
 
 Pure library (numpy only). Modules:
 
-* :mod:`.mtdna`: haplotypes as differences from the rCRS over a range; comparison and the
-  cannot exclude / inconclusive / excluded classification.
+* :mod:`.mtdna`: haplotypes as differences from the rCRS over a range; comparison (as
+  sequences) and the cannot exclude / inconclusive / excluded classification.
+* :mod:`.mtnotation`: the variant spellings labs use (``249delA``, ``309+CC``, ...).
+* :mod:`.mtalign`: the shipped rCRS, haplotype sequences and the canonical EMPOP/ISFG
+  alignment (indels 3' in homopolymers and repeats, the C-stretches, 523-524).
 * :mod:`.ystr`: Y-STR haplotypes; comparison weighed with per-locus mutation rates and the
   number of meioses between the two men.
-* :mod:`.frequency`: counted haplotype frequencies with a Clopper-Pearson upper bound.
+* :mod:`.frequency`: counted haplotype frequencies with a Clopper-Pearson upper bound (a
+  setting, :class:`UpperBound`).
 * :mod:`.pedigree_lines`: maternal and paternal lines of a pedigree; which references count.
 * :mod:`.search`: lineage markers as an exact, fast filter over many pairs.
 
@@ -15,8 +19,10 @@ The combined report (autosomal x mtDNA x Y) is :mod:`dnacase.kinship.combined`.
 
 from ._common import LineageClass, LineageDataError
 from .frequency import (
+    DEFAULT_UPPER_BOUND,
     HaplotypeFrequency,
     PopulationDatabase,
+    UpperBound,
     clopper_pearson_interval,
     clopper_pearson_upper,
     haplotype_frequency,
@@ -51,6 +57,7 @@ from .ystr import (
 )
 
 __all__ = [
+    "DEFAULT_UPPER_BOUND",
     "HaplotypeFrequency",
     "LineReferences",
     "LineageClass",
@@ -62,6 +69,7 @@ __all__ = [
     "MtRange",
     "MtVariant",
     "PopulationDatabase",
+    "UpperBound",
     "YCompareOptions",
     "YComparison",
     "YHaplotype",

@@ -21,7 +21,8 @@ class LineageDataError(ValueError):
     """Bad lineage-marker input. The message names the sample and the variant or locus.
 
     Attributes ``sample``, ``item`` (variant or locus) and ``source`` (file and line, when the
-    caller knows them) are kept for programmatic use.
+    caller knows them) are kept for programmatic use; ``code`` and ``params`` (when given)
+    name the problem for a translated message (see :data:`.mtnotation.ERROR_CODES`).
     """
 
     def __init__(
@@ -31,6 +32,8 @@ class LineageDataError(ValueError):
         sample: str | None = None,
         item: str | None = None,
         source: str | None = None,
+        code: str | None = None,
+        params: dict[str, object] | None = None,
     ) -> None:
         parts = []
         if source:
@@ -44,3 +47,6 @@ class LineageDataError(ValueError):
         self.sample = sample
         self.item = item
         self.source = source
+        self.code = code
+        self.params = dict(params or {})
+        self.message = message

@@ -9,7 +9,8 @@ The case file keeps lineage data at its top level (all optional)::
     "ystr_population":  {"name": ..., "haplotypes": [{"alleles": {...}, "count"}]}
                         or {"count": x, "n": N}
     "mtdna_rules":      MtCompareOptions fields + "rate_per_meiosis" (MtAllowance)
-    "ystr_rules":       YCompareOptions fields
+                        + "upper_bound": "two-sided" (default) | "one-sided"
+    "ystr_rules":       YCompareOptions fields + "upper_bound"
 
 :func:`parse_lineage` reads them (after JSON-schema validation by the caller, but it checks
 what it uses and names the file, the section and the person in every error) and
@@ -31,7 +32,7 @@ from ..combined import (
     ystr_evidence,
 )
 from ._common import LineageDataError
-from .frequency import PopulationDatabase
+from .frequency import DEFAULT_UPPER_BOUND, PopulationDatabase, UpperBound
 from .mtdna import DEFAULT_MT_OPTIONS, MtCompareOptions, MtHaplotype
 from .pedigree_lines import PedigreeLike
 from .ystr import DEFAULT_Y_OPTIONS, YCompareOptions, YHaplotype
@@ -52,6 +53,8 @@ class LineageCaseData:
     mtdna_options: MtCompareOptions = DEFAULT_MT_OPTIONS
     mtdna_allowance: MtAllowance = DEFAULT_ALLOWANCE
     ystr_options: YCompareOptions = DEFAULT_Y_OPTIONS
+    mtdna_bound: UpperBound = DEFAULT_UPPER_BOUND
+    ystr_bound: UpperBound = DEFAULT_UPPER_BOUND
 
     @property
     def empty(self) -> bool:
@@ -114,18 +117,21 @@ def parse_lineage(doc: Mapping[str, Any], source: str = "<case>") -> LineageCase
         except LineageDataError as e:
             raise LineageDataError(f"ystr: {e}", source=source) from None
     mt_rules = dict(doc.get("mtdna_rules") or {})
+    y_rules = dict(doc.get("ystr_rules") or {})
     rate = mt_rules.pop("rate_per_meiosis", None)
     if "ignored_positions" in mt_rules:
         mt_rules["ignored_positions"] = frozenset(int(p) for p in mt_rules["ignored_positions"])
     try:
+        bounds = [UpperBound.parse(r.pop("upper_bound")) if "upper_bound" in r
+                  else DEFAULT_UPPER_BOUND for r in (mt_rules, y_rules)]
         mt_opts = MtCompareOptions(**mt_rules)
-        y_opts = YCompareOptions(**dict(doc.get("ystr_rules") or {}))
+        y_opts = YCompareOptions(**y_rules)
     except (TypeError, ValueError) as e:
         raise _err(source, "mtdna_rules/ystr_rules", str(e)) from None
     allowance = DEFAULT_ALLOWANCE if rate is None else MtAllowance(rate_per_meiosis=float(rate))
     return LineageCaseData(mt, ys, _population(doc.get("mtdna_population"), "mtdna", source),
                            _population(doc.get("ystr_population"), "ystr", source),
-                           mt_opts, allowance, y_opts)
+                           mt_opts, allowance, y_opts, bounds[0], bounds[1])
 
 
 def lineage_pair_report(
@@ -148,11 +154,12 @@ def lineage_pair_report(
         refs = {p: h for p, h in data.mtdna.items() if p not in (remains, missing)}
         mt_ev = mtdna_evidence(pedigree, missing, data.mtdna[remains], refs,
                                data.mtdna_population, options=data.mtdna_options,
-                               allowance=data.mtdna_allowance)
+                               allowance=data.mtdna_allowance, bound=data.mtdna_bound)
     if remains in data.ystr:
         refs_y = {p: h for p, h in data.ystr.items() if p not in (remains, missing)}
         y_ev = ystr_evidence(pedigree, missing, data.ystr[remains], refs_y,
-                             data.ystr_population, options=data.ystr_options)
+                             data.ystr_population, options=data.ystr_options,
+                             bound=data.ystr_bound)
     pop = (data.mtdna_population.name if isinstance(data.mtdna_population, PopulationDatabase)
            else "the reference population")
     return combine_pair(remains, missing, autosomal=autosomal, mtdna=mt_ev, y=y_ev,

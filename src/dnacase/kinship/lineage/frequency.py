@@ -13,6 +13,17 @@ guidelines ask:
 with ``alpha = 1 - confidence``. Example: x=0, n=100, 95 % two-sided -> 0.0362 (one-sided
 -> 0.0295). The regularised incomplete beta function is computed here (continued fraction,
 Numerical Recipes 6.4) and inverted by bisection to 1e-13, so no SciPy is needed.
+
+Which bound is used is a setting, :class:`UpperBound` (case files: ``"upper_bound":
+"one-sided"`` or ``"two-sided"`` in ``mtdna_rules`` / ``ystr_rules``). Default
+(:data:`DEFAULT_UPPER_BOUND`): the upper limit of the **two-sided 95 %** Clopper-Pearson
+interval (Clopper & Pearson 1934, Biometrika 26:404), i.e. a 97.5 % one-sided bound. The
+SWGDAM mtDNA (2019) and Y-STR (2014) interpretation guidelines ask for the upper 95 %
+confidence limit of the count by the Clopper-Pearson method; the one-sided reading gives
+``1 - 0.05^(1/n)`` for an unseen haplotype, the two-sided one ``1 - 0.025^(1/n)``. The default
+takes the two-sided limit, the larger frequency and so the smaller (conservative) LR, and is
+the value dnacase used before it became a setting; a laboratory whose SOP reads the guideline
+as one-sided sets ``one-sided``.
 """
 
 from __future__ import annotations
@@ -118,6 +129,37 @@ def clopper_pearson_interval(x: int, n: int, confidence: float = 0.95) -> tuple[
 
 
 @dataclass(frozen=True)
+class UpperBound:
+    """The Clopper-Pearson upper limit used as a haplotype's frequency (module docstring)."""
+
+    confidence: float = 0.95
+    two_sided: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.confidence < 1.0:
+            raise ValueError(f"confidence must be between 0 and 1 (got {self.confidence})")
+
+    @classmethod
+    def parse(cls, text: str, confidence: float = 0.95) -> UpperBound:
+        """``"two-sided"`` or ``"one-sided"`` (the case-file and settings spelling)."""
+        value = str(text).strip().lower().replace("_", "-")
+        if value not in ("one-sided", "two-sided"):
+            raise ValueError(f"upper bound must be 'one-sided' or 'two-sided' (got {text!r})")
+        return cls(confidence, value == "two-sided")
+
+    @property
+    def side(self) -> str:
+        return "two-sided" if self.two_sided else "one-sided"
+
+    def upper(self, x: int, n: int) -> float:
+        return clopper_pearson_upper(x, n, self.confidence, two_sided=self.two_sided)
+
+
+DEFAULT_UPPER_BOUND = UpperBound()
+"""Two-sided 95 % Clopper-Pearson upper limit (module docstring: source and reasons)."""
+
+
+@dataclass(frozen=True)
 class HaplotypeFrequency:
     """A counted haplotype frequency: ``count`` of ``n``, point estimate and upper bound.
 
@@ -149,14 +191,13 @@ def haplotype_frequency(
     count: int,
     n: int,
     *,
-    confidence: float = 0.95,
-    two_sided: bool = True,
+    bound: UpperBound = DEFAULT_UPPER_BOUND,
     population: str | None = None,
     excluded_from_n: int = 0,
 ) -> HaplotypeFrequency:
     """Frequency estimate from a count (``count`` matches among ``n`` haplotypes)."""
-    up = clopper_pearson_upper(count, n, confidence, two_sided=two_sided)
-    return HaplotypeFrequency(count, n, up, confidence, two_sided, population, excluded_from_n)
+    return HaplotypeFrequency(count, n, bound.upper(count, n), bound.confidence,
+                              bound.two_sided, population, excluded_from_n)
 
 
 @dataclass(frozen=True)
@@ -179,8 +220,7 @@ def mtdna_frequency(
     *,
     over: MtRange | None = None,
     options: MtCompareOptions = DEFAULT_MT_OPTIONS,
-    confidence: float = 0.95,
-    two_sided: bool = True,
+    bound: UpperBound = DEFAULT_UPPER_BOUND,
 ) -> HaplotypeFrequency:
     """Count database haplotypes matching ``query`` over ``over`` (default: query's range).
 
@@ -204,7 +244,7 @@ def mtdna_frequency(
             x += 1
     if n == 0:
         raise ValueError(f"no database haplotype covers the range {rng}")
-    return haplotype_frequency(x, n, confidence=confidence, two_sided=two_sided,
+    return haplotype_frequency(x, n, bound=bound,
                                population=name, excluded_from_n=skipped)
 
 
@@ -213,8 +253,7 @@ def ystr_frequency(
     database: PopulationDatabase | Sequence[YHaplotype],
     *,
     loci: Iterable[str] | None = None,
-    confidence: float = 0.95,
-    two_sided: bool = True,
+    bound: UpperBound = DEFAULT_UPPER_BOUND,
 ) -> HaplotypeFrequency:
     """Count database Y haplotypes identical to ``query`` at ``loci`` (default: typed loci).
 
@@ -237,5 +276,5 @@ def ystr_frequency(
             x += 1
     if n == 0:
         raise ValueError("no database haplotype is typed at all the compared loci")
-    return haplotype_frequency(x, n, confidence=confidence, two_sided=two_sided,
+    return haplotype_frequency(x, n, bound=bound,
                                population=name, excluded_from_n=skipped)

@@ -18,7 +18,7 @@ LINEAGE_SCHEMA: dict[str, Any] = {
     "mtdna, ystr, mtdna_population, ystr_population, mtdna_rules, ystr_rules. "
     "Person ids are the pedigree ids (the remains under the id they are tested "
     "as). mtDNA variants are EMPOP/HaploGrep notation relative to rCRS "
-    "(NC_012920), e.g. 16223T, 315.1C, 249DEL/249d/249-, 16093Y; the range must "
+    "(NC_012920), e.g. 16223T, 315.1C/309+CC, 249DEL/249d/249-/249delA, 16093Y; the range must "
     "travel with the haplotype. Y-STR alleles are repeat numbers; multi-copy loci "
     '(DYS385, DYF387S1) are unordered lists; null allele 0 or "null"; empty list '
     "or null = not typed.",
@@ -157,6 +157,7 @@ LINEAGE_SCHEMA: dict[str, Any] = {
                 "exclude_at": {"type": "integer", "minimum": 0},
                 "min_overlap_bp": {"type": "integer", "minimum": 1},
                 "rate_per_meiosis": {"type": "number", "minimum": 0, "maximum": 1},
+                "upper_bound": {"enum": ["one-sided", "two-sided"]},
             },
             "additionalProperties": False,
         },
@@ -173,6 +174,7 @@ LINEAGE_SCHEMA: dict[str, Any] = {
                 "dys389ii_is_total": {"type": "boolean"},
                 "inconclusive_at": {"type": "integer", "minimum": 0},
                 "exclude_at": {"type": "integer", "minimum": 0},
+                "upper_bound": {"enum": ["one-sided", "two-sided"]},
             },
             "additionalProperties": False,
         },

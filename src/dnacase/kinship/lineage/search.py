@@ -21,16 +21,22 @@ tests), without comparing all pairs:
    holding about equal numbers of variants. A pair with at most ``k`` differences has no
    difference in at least ``m - k`` blocks, so for some choice of ``m - k`` blocks it agrees
    exactly on all of them. Each class is hashed once per choice (``C(m, k)`` choices) and only
-   classes sharing a hash become candidates. Positions in the C-stretch windows are left out of
-   the hashes (the length-variant rule there depends on both sides). A point heteroplasmy is
+   classes sharing a hash become candidates. Positions in the C-stretch windows and all
+   insertions and deletions are left out of the hashes (the length-variant rule there depends
+   on both sides; a multi-base indel is one difference). A point heteroplasmy is
    expanded into each state it is compatible with (absent, or one of its bases), so a
    compatible pair always shares one expansion; classes with ``N`` or too many expansions are
    made candidates with every class. Hash collisions only add candidates. Hence no pair with
    at most ``k`` differences is ever dropped.
 4. **Exact check** of each candidate class pair: bitsets of (position, allele) codes and of
    positions; ``d = popcount(Ca ^ Cb) + popcount(Ca & Cb) - popcount(Pa & Pb)`` (each position
-   carries at most one allele). Classes with heteroplasmy, ``N`` or a deletion inside a
-   C-stretch window are checked with :func:`compare_mtdna` itself.
+   carries at most one allele). Classes with heteroplasmy, ``N`` or an insertion or deletion
+   are checked with :func:`compare_mtdna` itself.
+
+The guarantee rests on each substitution difference being one difference of
+:func:`compare_mtdna`; its sequence check (two spellings of one sequence never differ) can
+only lower a count where two canonical spellings of one sequence differ, which the canonical
+alignment of :mod:`.mtalign` rules out for every spelling tested.
 """
 
 from __future__ import annotations
@@ -162,8 +168,8 @@ def _classes(haps: Sequence[MtHaplotype], idx: list[int], overlap: MtRange,
             codes.append(_code(p, v.insertion, v.allele))
             if v.allele == UNKNOWN:
                 w = n = True
-            elif v.allele in IUPAC or (v.allele == DEL and window[p]):
-                w = True
+            elif v.allele in IUPAC or v.is_indel:
+                w = True  # checked with compare_mtdna (heteroplasmy rule, indel events)
         sig = tuple(codes)
         c = table.get(sig)
         if c is None:
@@ -182,10 +188,10 @@ def _block_alternatives(codes: tuple[int, ...], bounds: list[int], m: int, windo
     for code in codes:
         key, allele_code = divmod(code, 16)
         pos = key >> 6
-        if window[pos]:
-            continue
-        b = bisect.bisect_right(bounds, pos)
         allele = _ALLELE_NAME[allele_code]
+        if window[pos] or allele == DEL or key & 63:
+            continue  # indels are not hashed: a multi-base indel is one difference
+        b = bisect.bisect_right(bounds, pos)
         if allele in IUPAC and options.heteroplasmy_matches_either_base:
             states = [None, *(key * 16 + _ALLELE_CODE[x] for x in sorted(IUPAC[allele]))]
             per_block[b] = [alt + ([s] if s is not None else []) for alt in per_block[b]
