@@ -56,10 +56,12 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
     mode = str(values.get("prior_mode") or "")
     if mode not in service.PRIOR_MODES:
         mode = "fixed" if prior not in (None, "") else "flat"
+    d = service.SearchParameters()
+    rate = values.get("mutation_rate")
     return service.SearchParameters(
-        frequency_table=str(values.get("frequency_table") or "nist1036_asian"),
-        mutation_model=str(values.get("mutation_model") or "stepwise"),
-        mutation_rate=num("mutation_rate", 0.001),
+        frequency_table=str(values.get("frequency_table") or d.frequency_table),
+        mutation_model=str(values.get("mutation_model") or d.mutation_model),
+        mutation_rate=None if rate in (None, "") else num("mutation_rate", 0.0),
         lr_threshold=num("lr_threshold", 10_000.0),
         posterior_threshold=num("posterior_threshold", 0.999),
         prior_mode=mode,
@@ -67,6 +69,16 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
                                                 and mode == "fixed") else None,
         lineage_filter=_flag(values.get("lineage_filter")),
     )
+
+
+async def _tables(db_session: Any) -> list[dict[str, str]]:
+    """Options of the frequency-table select: shipped and imported tables, default first."""
+    from dnacase.services import frequencies
+
+    return [{"value": t.id, "label": f"{t.id}: {t.population}"
+             + (f" (N = {t.n_individuals})" if t.n_individuals else "")
+             + (f" [{_('imported')}]" if t.origin == "imported" else "")}
+            for t in await frequencies.list_tables(db_session)]
 
 
 def _flag(value: Any) -> bool:
@@ -101,9 +113,9 @@ def background_run(request: Request[Any, Any, Any], run_id: int) -> BackgroundTa
 class RunWrite:
     family_id: int | None = None
     remains_id: int | None = None
-    frequency_table: str = "nist1036_asian"
-    mutation_model: str = "stepwise"
-    mutation_rate: float = 0.001
+    frequency_table: str = service.SearchParameters().frequency_table
+    mutation_model: str = service.SearchParameters().mutation_model
+    mutation_rate: float | None = None  # None: the per-locus, per-sex rates
     lr_threshold: float = 10_000.0
     posterior_threshold: float = 0.999
     prior_value: float | None = None
@@ -119,7 +131,8 @@ class SearchPages(Controller):
     @get("/", name="search_index", guards=[RUN])
     async def index(self, db_session: DbSession) -> Template:
         runs = await service.list_runs(db_session, limit=30)
-        return form_page("search/index.html", runs=runs, form={})
+        return form_page("search/index.html", runs=runs, form={},
+                         tables=await _tables(db_session))
 
     @post("/runs", name="search_start", guards=[RUN])
     async def start(self, request: Request[Any, Any, Any], db_session: DbSession,
@@ -129,7 +142,8 @@ class SearchPages(Controller):
             run, task = await _start(request, db_session, user, values)
         except DomainError as exc:
             runs = await service.list_runs(db_session, limit=30)
-            return form_page("search/index.html", runs=runs, form=values, error=exc)
+            return form_page("search/index.html", runs=runs, form=values, error=exc,
+                             tables=await _tables(db_session))
         flash(request, _("Search run %(id)d started.", id=run.id))
         resp = redirect(f"/search/runs/{run.id}")
         resp.background = task
