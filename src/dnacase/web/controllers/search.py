@@ -152,7 +152,11 @@ class SearchPages(Controller):
     @get("/runs/{run_id:int}", name="search_run", guards=[RUN])
     async def run(self, db_session: DbSession, run_id: FromPath[int]) -> Template:
         run = await service.get_run(db_session, run_id)
-        return page("search/run.html", run=run, progress=service.run_progress(run))
+        from dnacase.services import evidence_model
+
+        recorded = (run.notes or {}).get("evidence_model")
+        return page("search/run.html", run=run, progress=service.run_progress(run),
+                    model=evidence_model.summary(recorded) if recorded else None)
 
     @post("/runs/{run_id:int}/execute", name="search_execute", guards=[RUN])
     async def execute(self, request: Request[Any, Any, Any], db_session: DbSession,
