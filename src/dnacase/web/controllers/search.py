@@ -62,8 +62,10 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
         frequency_table=str(values.get("frequency_table") or d.frequency_table),
         mutation_model=str(values.get("mutation_model") or d.mutation_model),
         mutation_rate=None if rate in (None, "") else num("mutation_rate", 0.0),
-        lr_threshold=num("lr_threshold", 10_000.0),
-        posterior_threshold=num("posterior_threshold", 0.999),
+        mutation_rate2=num("mutation_rate2", d.mutation_rate2),
+        theta=num("theta", d.theta),
+        lr_threshold=num("lr_threshold", d.lr_threshold),
+        posterior_threshold=num("posterior_threshold", d.posterior_threshold),
         prior_mode=mode,
         prior_value=num("prior_value", 0.0) if (prior not in (None, "")
                                                 and mode == "fixed") else None,
@@ -109,15 +111,20 @@ def background_run(request: Request[Any, Any, Any], run_id: int) -> BackgroundTa
         cache_dir=settings.var_dir / "search_tables", dask_scheduler=settings.dask_scheduler)
 
 
+_DEFAULTS = service.SearchParameters()
+
+
 @dataclass
 class RunWrite:
     family_id: int | None = None
     remains_id: int | None = None
-    frequency_table: str = service.SearchParameters().frequency_table
-    mutation_model: str = service.SearchParameters().mutation_model
+    frequency_table: str = _DEFAULTS.frequency_table
+    mutation_model: str = _DEFAULTS.mutation_model
     mutation_rate: float | None = None  # None: the per-locus, per-sex rates
-    lr_threshold: float = 10_000.0
-    posterior_threshold: float = 0.999
+    mutation_rate2: float = _DEFAULTS.mutation_rate2
+    theta: float = _DEFAULTS.theta  # only 0 is computed (docs/evidence-model.md)
+    lr_threshold: float = _DEFAULTS.lr_threshold
+    posterior_threshold: float = _DEFAULTS.posterior_threshold
     prior_value: float | None = None
     prior_mode: str | None = None
     incremental: bool = False
@@ -132,7 +139,7 @@ class SearchPages(Controller):
     async def index(self, db_session: DbSession) -> Template:
         runs = await service.list_runs(db_session, limit=30)
         return form_page("search/index.html", runs=runs, form={},
-                         tables=await _tables(db_session))
+                         tables=await _tables(db_session), defaults=_DEFAULTS)
 
     @post("/runs", name="search_start", guards=[RUN])
     async def start(self, request: Request[Any, Any, Any], db_session: DbSession,
@@ -143,7 +150,7 @@ class SearchPages(Controller):
         except DomainError as exc:
             runs = await service.list_runs(db_session, limit=30)
             return form_page("search/index.html", runs=runs, form=values, error=exc,
-                             tables=await _tables(db_session))
+                             tables=await _tables(db_session), defaults=_DEFAULTS)
         flash(request, _("Search run %(id)d started.", id=run.id))
         resp = redirect(f"/search/runs/{run.id}")
         resp.background = task
