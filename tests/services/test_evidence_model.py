@@ -191,3 +191,19 @@ def test_qc_and_search_build_the_same_loci():
     f_new = 5 / (2 * evidence_model.DEFAULTS.fallback_n)
     assert se33.freqs[se33.alleles.index("99.9")] == pytest.approx(f_new / (1 + f_new))
     assert any("99.9" in n for n in notes) and any("not documented" in n for n in notes)
+
+
+def test_runs_recorded_before_the_model_keep_their_meaning():
+    """A run recorded before per-locus, per-sex rates and rate2 existed is resumed with its own
+    model (one pooled rate, no microvariant steps), not with today's defaults."""
+    from dnacase.models.search import SearchRun
+
+    old = SearchRun(frequency_table="nist1036_asian", parameters={
+        "frequency_table": "nist1036_asian", "mutation_model": "stepwise",
+        "mutation_rate": 0.001, "mutation_range": 0.1})
+    ev = search.run_parameters(old).evidence()
+    assert (ev.frequency_table, ev.mutation_rate, ev.mutation_rate2, ev.sex_specific) == (
+        "nist1036_asian", 0.001, 0.0, False)
+    assert ev.locus_mutation("SE33") == MutationModel("stepwise", 0.001, 0.1, 0.0)
+    new = search.SearchParameters().evidence()
+    assert new == evidence_model.DEFAULTS

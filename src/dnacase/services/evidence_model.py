@@ -36,7 +36,7 @@ from dnacase.formats import DEFAULT_TABLE_ID, FrequencyTable, load_mutation_rate
 from dnacase.kinship import Locus, MutationModel, SexSpecificMutation, add_missing_alleles
 
 __all__ = ["DEFAULTS", "MUTATION_MODELS", "EvidenceSettings", "describe", "frequency_table",
-           "kinship_loci", "kinship_locus", "summary"]
+           "is_shipped", "kinship_loci", "kinship_locus", "summary"]
 
 MUTATION_MODELS = ("none", "equal", "proportional", "stepwise", "onestep")
 
@@ -119,6 +119,13 @@ async def frequency_table(session: AsyncSession, table_id: str) -> FrequencyTabl
     from dnacase.services import frequencies
 
     return await frequencies.get_table(session, table_id)
+
+
+def is_shipped(table_id: str) -> bool:
+    """True for a table shipped with dnacase (pages then ask for a Kinh table to be imported)."""
+    from dnacase.formats import list_frequency_tables
+
+    return table_id in {t.id for t in list_frequency_tables()}
 
 
 _CACHE: dict[tuple[Any, ...], tuple[Locus, tuple[str, ...]]] = {}

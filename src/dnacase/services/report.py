@@ -317,9 +317,7 @@ class CandidateDetail:
     @property
     def imported_table(self) -> bool:
         """False when the run used a shipped table (the page then asks for a Kinh table)."""
-        from dnacase.formats import list_frequency_tables
-
-        return self.run.frequency_table not in {t.id for t in list_frequency_tables()}
+        return not evidence_model.is_shipped(self.run.frequency_table)
 
 
 def _remains_pedigree(ped: FamilyPedigree, label: str) -> FamilyPedigree:

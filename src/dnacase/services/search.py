@@ -165,8 +165,7 @@ class SearchParameters:
         if self.block_families < 1:
             errors["block_families"] = "blocks must hold at least one family"
         if errors:
-            raise ValidationFailed("invalid search parameters: " + "; ".join(
-                f"{k}: {v}" for k, v in errors.items()), field_errors=errors)
+            raise ValidationFailed("invalid search parameters", field_errors=errors)
 
 
 def posterior_from_log10(log10_lr: float, prior: float) -> tuple[float, float]:

@@ -163,7 +163,8 @@ class SearchPages(Controller):
 
         recorded = (run.notes or {}).get("evidence_model")
         return page("search/run.html", run=run, progress=service.run_progress(run),
-                    model=evidence_model.summary(recorded) if recorded else None)
+                    model=evidence_model.summary(recorded) if recorded else None,
+                    shipped_table=evidence_model.is_shipped(run.frequency_table))
 
     @post("/runs/{run_id:int}/execute", name="search_execute", guards=[RUN])
     async def execute(self, request: Request[Any, Any, Any], db_session: DbSession,
