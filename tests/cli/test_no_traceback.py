@@ -112,3 +112,22 @@ def test_an_unexpected_error_is_one_line(monkeypatch, tmp_path):
     assert "Traceback" not in res.output
     res = CliRunner().invoke(main, ["kinship", "lr", str(case)], env={"DNACASE_DEBUG": "1"})
     assert isinstance(res.exception, RuntimeError)
+
+
+def test_an_imported_table_is_searched_from_the_cli(database_url, tmp_path, backend):
+    """Issue 12: 'dnacase import frequencies FILE --id kinh_test' then 'dnacase search run
+    --frequencies kinh_test' works (its LRs: tests/services/test_evidence_model.py)."""
+    if backend != "sqlite":
+        pytest.skip("the commands do not depend on the database backend")
+    env = {"DATABASE_URL": database_url, "DNACASE_SECRET_KEY": TEST_SECRET,
+           "DNACASE_VAR_DIR": str(tmp_path / "var")}
+    table = tmp_path / "kinh.csv"
+    table.write_text("# population=Kinh (synthetic), N=300\nlocus,allele,frequency\n"
+                     "TH01,6,0.2\nTH01,7,0.3\nTH01,9,0.3\nTH01,9.3,0.2\n")
+    runner = CliRunner()
+    res = runner.invoke(main, ["import", "frequencies", str(table), "--id", "kinh_test",
+                               "--population", "Kinh (synthetic)"], env=env)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["search", "run", "--frequencies", "kinh_test"], env=env)
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+    assert "search run 1: done" in res.output
