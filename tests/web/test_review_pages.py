@@ -157,12 +157,12 @@ async def test_pages_show_the_evidence_model_of_the_run(sessionmaker, tmp_path, 
     rev = await client_as("reviewer")
     page = await rev.get(f"/search/runs/{run.id}")
     assert page.status_code == 200
-    for text in ('id="run-table"', "norstr_east_asia", "fathers x1.7", "rate2 1e-05",
+    for text in ('id="run-table"', "norstr_east_asia", "x1.7", "x0.3", "1e-05",
                  'id="run-theta"', "5/2N", 'id="kinh-note"'):
         assert text in page.text, text
     case_id = (await rev.get("/api/review/cases")).json()[0]["case_id"]
     page = await rev.get(f"/review/{case_id}")
-    for text in ("norstr_east_asia", "per-locus rates", 'id="theta"', 'id="kinh-note"'):
+    for text in ("norstr_east_asia", "x1.7", 'id="theta"', 'id="kinh-note"'):
         assert text in page.text, text
     report = await rev.get(f"/review/{case_id}/report?lang=en")
     assert 'id="kinh-note"' in report.text and "Kinh" in report.text

@@ -200,20 +200,28 @@ def describe(table: FrequencyTable, settings: EvidenceSettings,
 
 
 def summary(model: Mapping[str, Any]) -> dict[str, str]:
-    """Short texts of a recorded :func:`describe` for pages: table, mutation, theta."""
+    """Short texts (current locale) of a recorded :func:`describe` for pages: table, mutation,
+    theta, minimum allele frequency."""
+    from dnacase.i18n import gettext as _
+
     n = model.get("n_individuals")
     table = f"{model.get('frequency_table')} ({model.get('population', '')}"
     table += f", N = {n})" if n else ")"
     if model.get("mutation_model") == "none":
-        mutation = "none"
+        mutation = _("none")
     else:
         rates = model.get("mutation_rates")
-        rates = "per-locus rates" if isinstance(rates, str) else f"rate {rates}"
-        sex = (f", fathers x{model.get('male_factor')}, mothers x{model.get('female_factor')}"
-               if model.get("sex_specific") else "")
-        step = (f", range {model.get('mutation_range')}, microvariant rate2 "
-                f"{model.get('mutation_rate2')}" if model.get("mutation_model") == "stepwise"
-                else "")
-        mutation = f"{model.get('mutation_model')} ({rates}{sex}{step})"
+        parts = [_("per-locus rates") if isinstance(rates, str)
+                 else _("rate %(r)s at every locus", r=rates)]
+        if model.get("sex_specific"):
+            parts.append(_("fathers x%(m)s, mothers x%(f)s", m=model.get("male_factor"),
+                           f=model.get("female_factor")))
+        if model.get("mutation_model") == "stepwise":
+            parts.append(_("range %(r)s, steps to or from a microvariant %(r2)s",
+                           r=model.get("mutation_range"), r2=model.get("mutation_rate2")))
+        mutation = f"{model.get('mutation_model')} ({', '.join(parts)})"
+    settings = model.get("settings") or {}
+    min_freq = (_("5/2N, N = %(n)s", n=n) if n else _(
+        "5/2N, N not documented: %(n)s used", n=settings.get("fallback_n", "?")))
     return {"table": table, "mutation": mutation, "theta": f"{model.get('theta', 0.0)}",
-            "min_allele_frequency": str(model.get("min_allele_frequency", ""))}
+            "min_allele_frequency": min_freq}
