@@ -33,9 +33,12 @@ def test_all_shipped_tables_load_and_sum_to_one() -> None:
         assert all(isinstance(a, str) for locus in t.loci for a in t.frequencies[locus])
 
 
-def test_defaults_are_nist_asian_and_norstr_east_asia() -> None:
-    assert DEFAULT_TABLE_IDS == ("nist1036_asian", "norstr_east_asia")
-    asian, east = default_frequency_tables()
+def test_defaults_are_norstr_east_asia_then_nist_asian() -> None:
+    # norSTR East Asia first: the default of every LR (more persons behind it than NIST's 97
+    # U.S. Asians; docs/evidence-model.md)
+    assert DEFAULT_TABLE_IDS == ("norstr_east_asia", "nist1036_asian")
+    assert list_frequency_tables()[0].id == "norstr_east_asia"
+    east, asian = default_frequency_tables()
     assert asian.n_individuals == 97 and asian.allele_count("D3S1358") == 194
     assert asian.frequency("D21S11", "32.2") == pytest.approx(0.11340206)
     assert asian.frequency("TH01", "9.3") is not None

@@ -47,7 +47,8 @@ async def test_report_pdf_in_both_languages(sessionmaker, tmp_path, lang, backen
         d = await report.candidate_detail(s, case.id, source=world.source)
     ctx = report.report_context(d, lang)
     assert ctx["missing_name"] == d.item.missing.full_name
-    assert "nist1036_asian" in ctx["frequency"] and "stepwise" in ctx["mutation"]
+    assert "norstr_east_asia" in ctx["frequency"] and "stepwise" in ctx["mutation"]
+    assert ctx["theta"] == "0.0" and "Kinh" in ctx["kinh_note"]  # a shipped table was used
     assert ctx["t"] is report.TEXTS[lang]
     pdf = report.report_pdf(d, lang)
     assert pdf.startswith(b"%PDF-")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
 
+import pytest
 from test_search_support import build_world
 
 from dnacase.services import search
@@ -143,3 +144,25 @@ async def test_candidate_page_shows_the_lineage_comparisons(sessionmaker, tmp_pa
             assert "log10 LR kết hợp" in page.text and "0 trên 20 trong Kinh" in page.text
             combined += 1
     assert combined >= 1
+
+
+async def test_pages_show_the_evidence_model_of_the_run(sessionmaker, tmp_path, client_as,
+                                                         backend):
+    """The run page, the candidate page and the report name the table each LR used, the
+    mutation model and its rates, theta and the minimum allele frequency, and ask for a Kinh
+    table when a shipped one was used."""
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    _world, run = await _candidates(sessionmaker, tmp_path)
+    rev = await client_as("reviewer")
+    page = await rev.get(f"/search/runs/{run.id}")
+    assert page.status_code == 200
+    for text in ('id="run-table"', "norstr_east_asia", "x1.7", "x0.3", "1e-05",
+                 'id="run-theta"', "5/2N", 'id="kinh-note"'):
+        assert text in page.text, text
+    case_id = (await rev.get("/api/review/cases")).json()[0]["case_id"]
+    page = await rev.get(f"/review/{case_id}")
+    for text in ("norstr_east_asia", "x1.7", 'id="theta"', 'id="kinh-note"'):
+        assert text in page.text, text
+    report = await rev.get(f"/review/{case_id}/report?lang=en")
+    assert 'id="kinh-note"' in report.text and "Kinh" in report.text

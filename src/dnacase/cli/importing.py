@@ -73,7 +73,8 @@ def _print_report(report: Any, *, verbose: bool) -> None:
 @click.option("--elimination", is_flag=True,
               help="Staff profiles for the elimination database (sample names = staff codes).")
 @click.option("--frequency-table", default=None,
-              help="Frequency table id for the family consistency LRs (default nist1036_asian).")
+              help="Frequency table id (shipped or imported) for the family consistency LRs "
+              "(default: the evidence model's, norstr_east_asia).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list informational notes.")
 def profiles(file: Path, lab: str, do_commit: bool, fmt: str | None, typing_kit: str | None,

@@ -75,13 +75,24 @@ def command() -> None:
 @click.option("--genotypes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Read genotypes from a wide lab table keyed by kit barcode "
               "instead of the imported profile versions.")
-@click.option("--frequencies", default="nist1036_asian", show_default=True,
-              help="Frequency table id.")
-@click.option("--mutation", "mutation_model", default="stepwise", show_default=True,
-              type=click.Choice(["none", "equal", "proportional", "stepwise", "onestep"]))
-@click.option("--mutation-rate", type=float, default=0.001, show_default=True)
-@click.option("--lr-threshold", type=float, default=10_000.0, show_default=True)
-@click.option("--posterior-threshold", type=float, default=0.999, show_default=True)
+@click.option("--frequencies", default=None,
+              help="Frequency table id, shipped or imported (default: the evidence model's, "
+              "norstr_east_asia; see 'dnacase import frequency-tables').")
+@click.option("--mutation", "mutation_model", default=None,
+              type=click.Choice(["none", "equal", "proportional", "stepwise", "onestep"]),
+              help="Mutation model (default: the evidence model's, stepwise).")
+@click.option("--mutation-rate", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
+              help="One rate per meiosis for every locus (default: the per-locus, per-sex "
+              "rates of the shipped rate table).")
+@click.option("--mutation-rate2", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
+              help="Stepwise: rate of a step between allele classes (to or from a "
+              "microvariant); default 1e-05.")
+@click.option("--theta", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
+              show_default=True, help="F_ST; only 0 is computed (see docs/evidence-model.md).")
+@click.option("--lr-threshold", type=float, default=None,
+              help="LR for the review queue (default 10000).")
+@click.option("--posterior-threshold", type=float, default=None,
+              help="Posterior for the review queue (default 0.999).")
 @click.option("--prior", "prior_value", type=float, default=None,
               help="Fixed prior (default: flat, 1 / number of missing persons).")
 @click.option("--prior-mode", type=click.Choice(["flat", "area", "fixed"]), default=None,
@@ -90,14 +101,16 @@ def command() -> None:
 @click.option("--lineage-filter", is_flag=True,
               help="Skip the autosomal comparison of pairs whose mtDNA/Y haplotypes exclude a "
               "common lineage.")
-@click.option("--block", "block_families", type=int, default=512, show_default=True,
-              help="Families per block.")
+@click.option("--block", "block_families", type=int, default=None,
+              help="Families per block (default 512).")
 @click.option("--incremental", is_flag=True,
               help="Only new remains profiles and families with new or changed references.")
 def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | None,
-            frequencies: str, mutation_model: str, mutation_rate: float, lr_threshold: float,
-            posterior_threshold: float, prior_value: float | None, prior_mode: str | None,
-            lineage_filter: bool, block_families: int, incremental: bool) -> None:
+            frequencies: str | None, mutation_model: str | None, mutation_rate: float | None,
+            mutation_rate2: float | None, theta: float, lr_threshold: float | None,
+            posterior_threshold: float | None, prior_value: float | None,
+            prior_mode: str | None, lineage_filter: bool, block_families: int | None,
+            incremental: bool) -> None:
     """Start a search run and wait for it (progress on stderr)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
     from dnacase.services import search
@@ -105,11 +118,17 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
 
     settings = Settings.from_env()
     source = _source(genotypes, settings)
+    d = search.SearchParameters()  # the defaults, written once (services/evidence_model.py)
     params = search.SearchParameters(
-        frequency_table=frequencies, mutation_model=mutation_model, mutation_rate=mutation_rate,
-        lr_threshold=lr_threshold, posterior_threshold=posterior_threshold,
+        frequency_table=frequencies or d.frequency_table,
+        mutation_model=mutation_model or d.mutation_model, mutation_rate=mutation_rate,
+        theta=theta, mutation_rate2=d.mutation_rate2 if mutation_rate2 is None else mutation_rate2,
+        lr_threshold=d.lr_threshold if lr_threshold is None else lr_threshold,
+        posterior_threshold=(d.posterior_threshold if posterior_threshold is None
+                             else posterior_threshold),
         prior_mode=prior_mode or ("fixed" if prior_value is not None else "flat"),
-        prior_value=prior_value, block_families=block_families, lineage_filter=lineage_filter)
+        prior_value=prior_value, lineage_filter=lineage_filter,
+        block_families=d.block_families if block_families is None else block_families)
 
     async def create() -> int:
         engine = create_engine(settings.database_url)

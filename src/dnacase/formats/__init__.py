@@ -31,6 +31,7 @@ from .alleles import (
 )
 from .cmf import parse_cmf
 from .frequencies import (
+    DEFAULT_TABLE_ID,
     DEFAULT_TABLE_IDS,
     FrequencyImport,
     FrequencyTable,
@@ -177,6 +178,7 @@ def parse_file(data: bytes, filename: str, format: str | None = None,
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_TABLE_ID",
     "DEFAULT_TABLE_IDS",
     "MULTI_COPY_Y",
     "PARSERS",

@@ -39,8 +39,11 @@ from .issues import (
 )
 from .reference import Reference, default_reference, read_commented_csv, read_reference_bytes
 
-#: Shipped tables offered as defaults (no Vietnamese Kinh table is available as data yet).
-DEFAULT_TABLE_IDS: tuple[str, ...] = ("nist1036_asian", "norstr_east_asia")
+#: Shipped tables offered as defaults (no Vietnamese Kinh table is available as data yet); the
+#: first is the default of every LR (the East Asian table with the most persons behind it, see
+#: docs/evidence-model.md) until a lab imports a Kinh table.
+DEFAULT_TABLE_IDS: tuple[str, ...] = ("norstr_east_asia", "nist1036_asian")
+DEFAULT_TABLE_ID: str = DEFAULT_TABLE_IDS[0]
 
 SourceFormat = Literal["csv", "familias_list", "familias_ladder"]
 _NUM_RE = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -147,7 +150,7 @@ def list_frequency_tables() -> tuple[FrequencyTableInfo, ...]:
 
 
 def default_frequency_tables() -> tuple[FrequencyTable, ...]:
-    """The default tables: NIST 1036 U.S. Asian and norSTR East Asia."""
+    """The default tables: norSTR East Asia and NIST 1036 U.S. Asian."""
     return tuple(load_frequency_table(t) for t in DEFAULT_TABLE_IDS)
 
 

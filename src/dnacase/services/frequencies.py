@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
 
 from dnacase.formats import (
-    DEFAULT_TABLE_IDS,
+    DEFAULT_TABLE_ID,
     FrequencyTable,
     FrequencyTableError,
     Issue,
@@ -33,7 +33,7 @@ from dnacase.services import audit
 from dnacase.services.audit import ActorLike, RequestMeta
 from dnacase.services.errors import Conflict, NotFound, ValidationFailed
 
-DEFAULT_TABLE = DEFAULT_TABLE_IDS[0]
+DEFAULT_TABLE = DEFAULT_TABLE_ID
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

@@ -327,7 +327,7 @@ async def validate_import(
     ``format``: a :data:`dnacase.formats.PARSERS` id (default: detected); ``typing_kit``: kit
     to assume when the file names none; ``overrides``: ``{barcode: reason}`` accepting held
     profiles as single-source; ``frequency_table``: table id for the family consistency LRs
-    (default NIST 1036 Asian).
+    (default: the evidence model's table, norSTR East Asia).
     """
     started = time.perf_counter()
     lab = " ".join((lab or "").split())

@@ -23,8 +23,9 @@ loci show dropout), then candidates are checked exactly.
 
 Family consistency: for a relative and each already-typed relative of the same family whom the
 recorded pedigree makes blood relatives, the log10 LR of the family pedigree (the recorded
-relationships) against the two being unrelated, with a stepwise mutation model at the shipped
-per-locus rates; flagged when the LR favours "unrelated" by more than a factor of 10 (log10 LR
+relationships) against the two being unrelated, with the loci and mutation model of
+:mod:`dnacase.services.evidence_model` (the same as the search's); flagged when the LR
+favours "unrelated" by more than a factor of 10 (log10 LR
 < ``family_flag_log10`` = -1: distant relatives such as cousins often give LRs a little under 1
 by chance, a false parent, child or sibling gives far less) or when more than
 ``max_inconsistent`` loci are Mendelian-inconsistent (each needs a mutation). Each result
@@ -41,8 +42,10 @@ from typing import Any
 import numpy as np
 
 from dnacase.domain.family import FamilyPedigree
-from dnacase.formats import FrequencyTable, MutationRateTable, load_mutation_rates
+from dnacase.formats import FrequencyTable
 from dnacase.i18n import gettext as _
+from dnacase.services import evidence_model
+from dnacase.services.evidence_model import EvidenceSettings
 
 Genotypes = Mapping[str, tuple[str, ...]]
 
@@ -57,9 +60,7 @@ class QCSettings:
     family_min_loci: int = 8
     family_flag_log10: float = -1.0
     max_inconsistent: int = 1
-    mutation_range: float = 0.1
-    default_mutation_rate: float = 0.002
-    fallback_n: int = 500
+    evidence: EvidenceSettings = evidence_model.DEFAULTS
 
 
 DEFAULT_SETTINGS = QCSettings()
@@ -286,34 +287,6 @@ def blood_related(ped: FamilyPedigree, a: str, b: str) -> bool:
     return bool(_ancestors(ped, a) & _ancestors(ped, b))
 
 
-_LOCUS_CACHE: dict[tuple[str, str, tuple[str, ...]], Any] = {}
-
-
-def _kinship_locus(table: FrequencyTable, locus: str, alleles: Sequence[str],
-                   rates: MutationRateTable, settings: QCSettings) -> tuple[Any, list[str]]:
-    from dnacase.kinship import Locus, MutationModel, add_missing_alleles
-
-    extra = tuple(sorted({a for a in alleles if table.frequency(locus, a) is None}))
-    key = (table.id or table.population, locus, extra)
-    hit = _LOCUS_CACHE.get(key)
-    if hit is not None:
-        return hit, []
-    freqs = dict(table.frequencies[locus])
-    total = math.fsum(freqs.values())
-    freqs = {a: f / total for a, f in freqs.items()}
-    rate = rates.rate(locus) or settings.default_mutation_rate
-    loc = Locus.from_mapping(locus, freqs, MutationModel("stepwise", rate,
-                                                             settings.mutation_range))
-    notes: list[str] = []
-    if extra:
-        loc, notes = add_missing_alleles(loc, list(extra),
-                                         table.n_individuals or settings.fallback_n)
-    if len(_LOCUS_CACHE) > 5000:
-        _LOCUS_CACHE.clear()
-    _LOCUS_CACHE[key] = loc
-    return loc, notes
-
-
 def family_pair_check(ped: FamilyPedigree, new_node: str, other_node: str,
                       new_pairs: Mapping[str, tuple[str, str]],
                       other_pairs: Mapping[str, tuple[str, str]], table: FrequencyTable,
@@ -335,14 +308,12 @@ def family_pair_check(ped: FamilyPedigree, new_node: str, other_node: str,
     common = [k for k in new_pairs if k in other_pairs and k in table.frequencies]
     if len(common) < settings.family_min_loci:
         return None
-    rates = load_mutation_rates("autosomal")
-    loci = []
+    loci: list[Any] = []
     notes: list[str] = []
-    for k in sorted(common):
-        loc, n = _kinship_locus(table, k, [*new_pairs[k], *other_pairs[k]], rates, settings)
-        loci.append(loc)
-        notes += n
     try:
+        loci, notes = evidence_model.kinship_loci(
+            table, {k: [*new_pairs[k], *other_pairs[k]] for k in sorted(common)},
+            settings.evidence)
         g = encode_profiles(loci, [new_node, other_node],
                             {new_node: new_pairs, other_node: other_pairs})
         h1 = ped.to_kinship()

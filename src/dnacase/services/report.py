@@ -34,7 +34,7 @@ from dnacase.i18n import N_
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.search import SearchRun
 from dnacase.models.users import User
-from dnacase.services import custody, review
+from dnacase.services import custody, evidence_model, review
 from dnacase.services.search_inputs import (
     LineageInput,
     ProfileSource,
@@ -78,6 +78,10 @@ _TEXT_IDS: dict[str, str] = {
     "kits": N_("Kits"),
     "freq": N_("Allele frequency database"),
     "mutation": N_("Mutation model"),
+    "theta": N_("theta (F_ST)"),
+    "min_freq": N_("Minimum allele frequency"),
+    "kinh_note": N_("These LRs use a shipped frequency table ({table}), not a table of the "
+                    "Vietnamese Kinh population: import a Kinh table and search again."),
     "software": N_("Software"),
     "relatives": N_("Reference relatives typed"),
     "locus": N_("Locus"),
@@ -281,17 +285,44 @@ class CandidateDetail:
     combined_log10_lr: float | None = None
 
     @property
+    def _model(self) -> dict[str, str] | None:
+        """Short texts of the evidence model the run recorded (None for runs made before the
+        model was recorded)."""
+        model = (self.run.notes or {}).get("evidence_model")
+        return evidence_model.summary(model) if model else None
+
+    @property
     def frequency_table(self) -> str:
+        """The table every LR of the run used: id, population, N."""
+        if self._model:
+            return self._model["table"]
         notes = self.run.notes or {}
         return f"{self.run.frequency_table} ({notes.get('population', '')})"
 
     @property
     def mutation(self) -> str:
+        """The mutation model of the run: model, per-locus/per-sex rates, range, rate2."""
+        if self._model:
+            return self._model["mutation"]
         r = self.run
         if r.mutation_model == "none" or not r.mutation_rate:
             return "none"
         extra = f", range={r.mutation_range}" if r.mutation_model == "stepwise" else ""
         return f"{r.mutation_model} (rate={r.mutation_rate}{extra})"
+
+    @property
+    def theta(self) -> str:
+        """theta (F_ST) of the run (0 = Hardy-Weinberg founders)."""
+        return self._model["theta"] if self._model else "0.0"
+
+    @property
+    def min_allele_frequency(self) -> str:
+        return self._model["min_allele_frequency"] if self._model else ""
+
+    @property
+    def imported_table(self) -> bool:
+        """False when the run used a shipped table (the page then asks for a Kinh table)."""
+        return not evidence_model.is_shipped(self.run.frequency_table)
 
 
 def _remains_pedigree(ped: FamilyPedigree, label: str) -> FamilyPedigree:
@@ -454,6 +485,10 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
         "kits": ", ".join(kits),
         "frequency": detail.frequency_table,
         "mutation": detail.mutation,
+        "theta": detail.theta,
+        "min_freq": detail.min_allele_frequency,
+        "kinh_note": "" if detail.imported_table
+        else t["kinh_note"].format(table=detail.frequency_table),
         "software": f"dnacase {run.software_version}; {run.engine_version}; "
                     f"search run {run.id}",
         "relatives": [(name, rel) for _nid, name, rel in detail.relatives],
@@ -529,6 +564,11 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
     line(t["kits"], c["kits"])
     line(t["freq"], c["frequency"])
     line(t["mutation"], c["mutation"])
+    line(t["theta"], c["theta"])
+    if c["min_freq"]:
+        line(t["min_freq"], c["min_freq"])
+    if c["kinh_note"]:
+        line("", c["kinh_note"])
     line(t["software"], c["software"])
     line(t["relatives"], "; ".join(f"{n} ({r})" for n, r in c["relatives"]))
     if c["confirmed_by"]:

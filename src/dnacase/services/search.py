@@ -55,7 +55,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +65,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import dnacase
 from dnacase.db import as_utc, utcnow
-from dnacase.formats.frequencies import load_frequency_table
+from dnacase.formats.frequencies import FrequencyTable, load_frequency_table
 from dnacase.kinship import (
     ENGINE_VERSION,
     Family,
     KinshipDataError,
+    LikelihoodError,
     Locus,
-    MutationModel,
     SearchPanel,
-    add_missing_alleles,
     build_family_tables,
     encode_profiles,
     screen,
@@ -81,7 +80,7 @@ from dnacase.kinship import (
 from dnacase.kinship.search import screen_pairs
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
-from dnacase.services import audit
+from dnacase.services import audit, evidence_model
 from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.search_inputs import (
     FamilyInput,
@@ -113,7 +112,7 @@ __all__ = [
 ]
 
 PRIOR_MODES = ("flat", "fixed", "area")
-MUTATION_MODELS = ("none", "equal", "proportional", "stepwise", "onestep")
+MUTATION_MODELS = evidence_model.MUTATION_MODELS
 
 
 class RunInterrupted(RuntimeError):
@@ -122,12 +121,18 @@ class RunInterrupted(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class SearchParameters:
-    """Parameters of a run. LR threshold as a plain ratio; ``store_min_log10`` in log10."""
+    """Parameters of a run. LR threshold as a plain ratio; ``store_min_log10`` in log10. The
+    evidence-model fields (table, mutation, theta) take their defaults from
+    :data:`dnacase.services.evidence_model.DEFAULTS` (see :meth:`evidence`);
+    ``mutation_rate=None`` means the per-locus rates of the shipped rate table."""
 
-    frequency_table: str = "nist1036_asian"
-    mutation_model: str = "stepwise"
-    mutation_rate: float = 0.001
-    mutation_range: float | None = 0.1
+    frequency_table: str = evidence_model.DEFAULTS.frequency_table
+    mutation_model: str = evidence_model.DEFAULTS.mutation_model
+    mutation_rate: float | None = evidence_model.DEFAULTS.mutation_rate
+    mutation_range: float | None = evidence_model.DEFAULTS.mutation_range
+    mutation_rate2: float = evidence_model.DEFAULTS.mutation_rate2
+    sex_specific: bool = evidence_model.DEFAULTS.sex_specific
+    theta: float = evidence_model.DEFAULTS.theta
     lr_threshold: float = 10_000.0
     posterior_threshold: float = 0.999
     store_min_log10: float = 2.0
@@ -136,12 +141,17 @@ class SearchParameters:
     block_families: int = 512
     lineage_filter: bool = False
 
+    def evidence(self) -> evidence_model.EvidenceSettings:
+        """The evidence model of the run (one place: :mod:`dnacase.services.evidence_model`)."""
+        return replace(evidence_model.DEFAULTS, frequency_table=self.frequency_table,
+                       mutation_model=self.mutation_model, mutation_rate=self.mutation_rate,
+                       mutation_range=(self.mutation_range if self.mutation_range is not None
+                                       else evidence_model.DEFAULTS.mutation_range),
+                       mutation_rate2=self.mutation_rate2, sex_specific=self.sex_specific,
+                       theta=self.theta)
+
     def validate(self) -> None:
-        errors: dict[str, str] = {}
-        if self.mutation_model not in MUTATION_MODELS:
-            errors["mutation_model"] = f"unknown mutation model {self.mutation_model!r}"
-        if not (0.0 <= self.mutation_rate < 1.0):
-            errors["mutation_rate"] = "the mutation rate must be a probability"
+        errors: dict[str, str] = self.evidence().errors()
         if self.prior_mode not in PRIOR_MODES:
             errors["prior_mode"] = f"prior mode must be one of {', '.join(PRIOR_MODES)}"
         if self.prior_mode == "fixed" and not (
@@ -182,51 +192,36 @@ class Panel:
     frequency_sha256: str = ""
     population: str = ""
     no_mutation: SearchPanel | None = None
+    model: dict[str, Any] = field(default_factory=dict)
 
 
-def _mutation(params: SearchParameters) -> MutationModel | None:
-    if params.mutation_model == "none" or params.mutation_rate == 0:
-        return None
-    if params.mutation_model == "stepwise":
-        return MutationModel("stepwise", params.mutation_rate, params.mutation_range or 0.1)
-    return MutationModel(params.mutation_model, params.mutation_rate)  # type: ignore[arg-type]
-
-
-def build_panel(params: SearchParameters, inputs: SearchInputs) -> Panel:
-    """Loci of the frequency table typed in at least one profile; alleles absent from the table
-    get the 5/2N minimum frequency (reported in ``notes``)."""
-    table = load_frequency_table(params.frequency_table)
+def build_panel(params: SearchParameters, inputs: SearchInputs,
+                table: FrequencyTable | None = None) -> Panel:
+    """Loci of the frequency table (``table``, else the shipped table named by ``params``)
+    typed in at least one profile, built by :func:`dnacase.services.evidence_model.kinship_loci`
+    (alleles absent from the table get the minimum frequency, reported in ``notes``)."""
+    if table is None:
+        table = load_frequency_table(params.frequency_table)
     profiles = [r.profile for r in inputs.remains]
     profiles += [p for f in inputs.families for p in f.profiles.values()]
     seen: dict[str, set[str]] = {}
     for prof in profiles:
         for locus, pair in prof.alleles.items():
             seen.setdefault(locus, set()).update(pair)
-    mut = _mutation(params)
-    loci: list[Locus] = []
-    notes: list[str] = []
-    n = table.n_individuals or 1000
-    if table.n_individuals is None:
-        notes.append(f"N of {table.id} unknown: minimum frequency computed with N = 1000")
-    for name in table.loci:
-        if name not in seen:
-            continue
-        alleles = table.alleles(name)
-        freqs = np.array([table.frequencies[name][a] for a in alleles])
-        loc = Locus(name, alleles, freqs / freqs.sum(), mut)
-        loc, extra = add_missing_alleles(loc, sorted(seen[name]), n)
-        notes += extra
-        loci.append(loc)
+    settings = params.evidence()
+    loci, notes = evidence_model.kinship_loci(table, seen, settings)
     if not loci:
-        raise ValidationFailed("no locus of the profiles is in the frequency table")
+        raise ValidationFailed("no locus of the profiles is in the frequency table "
+                               f"{table.id}")
     h = hashlib.sha256()
     h.update(ENGINE_VERSION.encode())
     for loc in loci:
         h.update(json.dumps([loc.name, loc.alleles, loc.freqs.tolist(),
                              loc.describe_mutation()]).encode())
-    plain = SearchPanel([loc.without_mutation() for loc in loci]) if mut is not None else None
+    mut = any(loc.has_mutation for loc in loci)
+    plain = SearchPanel([loc.without_mutation() for loc in loci]) if mut else None
     return Panel(loci, SearchPanel(loci), h.hexdigest(), notes, table.sha256,
-                 table.population, plain)
+                 table.population, plain, evidence_model.describe(table, settings, loci))
 
 
 def family_arrays(panel: Panel, fam: FamilyInput) -> tuple[Family, str]:
@@ -266,18 +261,19 @@ class TableCache:
 def _build_tables(
     search_panel: SearchPanel, families: Sequence[Family]
 ) -> tuple[np.ndarray, dict[int, str]]:
-    """Tables of ``families``; a family whose references are impossible on its pedigree gets a
-    table of -inf and its reason (index -> message)."""
+    """Tables of ``families``; a family whose references are impossible on its pedigree, or
+    whose pedigree the engine cannot compute exactly, gets a table of -inf and its reason
+    (index -> message)."""
     try:
         return build_family_tables(search_panel, families), {}
-    except KinshipDataError:
+    except (KinshipDataError, LikelihoodError):
         pass
     out = np.full((len(families), search_panel.size), -np.inf)
     bad: dict[int, str] = {}
     for i, fam in enumerate(families):
         try:
             build_family_tables(search_panel, [fam], out=out[i : i + 1])
-        except KinshipDataError as exc:
+        except (KinshipDataError, LikelihoodError) as exc:
             out[i] = -np.inf
             bad[i] = str(exc)
     return out, bad
@@ -523,7 +519,7 @@ async def create_run(
     whose profile version is new, against every family, and families with a new or changed
     typed relative, against every remains."""
     params.validate()
-    load_frequency_table(params.frequency_table)
+    await evidence_model.frequency_table(session, params.frequency_table)
     if missing_person_id is not None and (
         await session.get(MissingPerson, missing_person_id) is None
     ):
@@ -537,8 +533,10 @@ async def create_run(
     run = SearchRun(
         scope=scope, missing_person_id=missing_person_id, remains_id=remains_id,
         frequency_table=params.frequency_table, mutation_model=params.mutation_model,
-        mutation_rate=params.mutation_rate, mutation_range=params.mutation_range,
-        lr_threshold=params.lr_threshold, posterior_threshold=params.posterior_threshold,
+        mutation_rate=(params.mutation_rate if params.mutation_rate is not None
+                       else evidence_model.DEFAULTS.generic_rate),
+        mutation_range=params.mutation_range, lr_threshold=params.lr_threshold,
+        posterior_threshold=params.posterior_threshold,
         store_min_log10=params.store_min_log10, prior_mode=params.prior_mode,
         prior_value=params.prior_value, parameters=asdict(params),
         engine_version=ENGINE_VERSION, software_version=dnacase.__version__,
@@ -578,8 +576,8 @@ async def queue_incremental_after_import(
     params = run_parameters(last) if last is not None else SearchParameters()
     try:
         params.validate()
-        load_frequency_table(params.frequency_table)
-    except (ValidationFailed, ValueError, KeyError, OSError):
+        await evidence_model.frequency_table(session, params.frequency_table)
+    except (ValidationFailed, NotFound, ValueError, KeyError, OSError):
         params = SearchParameters()
     run = await create_run(session, params, actor=actor, incremental=True)
     run.notes = {"imports": [import_id], "trigger": "profile import"}
@@ -590,6 +588,8 @@ async def queue_incremental_after_import(
 def run_parameters(run: SearchRun) -> SearchParameters:
     """The parameters a run was created with."""
     p = dict(run.parameters or {})
+    if p and "mutation_rate2" not in p:  # recorded before per-locus, per-sex rates existed
+        p.update(mutation_rate2=0.0, sex_specific=False, theta=0.0)
     return SearchParameters(**{k: v for k, v in p.items()
                                if k in SearchParameters.__dataclass_fields__})
 
@@ -672,9 +672,10 @@ class _Prepared:
     inputs_digest: str
 
 
-def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache) -> _Prepared:
+def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache,
+             table: FrequencyTable | None = None) -> _Prepared:
     """CPU part of a run's set-up (worker thread): panel, family tables (cached), remains."""
-    panel = build_panel(params, inputs)
+    panel = build_panel(params, inputs, table)
     fams: list[Family] = []
     digests: list[str] = []
     for fi in inputs.families:
@@ -707,8 +708,8 @@ def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache) 
     h.update(json.dumps(digests).encode())
     h.update(json.dumps(inputs.profile_versions(), sort_keys=True).encode())
     return _Prepared(inputs, panel, fams, [f.missing_person_id for f in inputs.families], digests,
-                     tables, remains_ids, np.ascontiguousarray(idx, np.int32), gt, len(todo), bad,
-                     h.hexdigest())
+                     tables, remains_ids, np.ascontiguousarray(idx, np.int32), gt,
+                     len(todo) - len(bad), bad, h.hexdigest())
 
 
 def _pair_rows(
@@ -822,6 +823,7 @@ async def execute_run(
         if run.status == "done":
             return run
         params = run_parameters(run)
+        table = await evidence_model.frequency_table(session, params.frequency_table)
         inputs = await gather_inputs(session, source, missing_person_id=run.missing_person_id,
                                      remains_id=run.remains_id)
         prior = run.prior_value if (run.prior_value and run.status != "queued") else (
@@ -853,7 +855,7 @@ async def execute_run(
         return run
     cache = TableCache(cache_dir)
     try:
-        prep = await asyncio.to_thread(_prepare, inputs, params, cache)
+        prep = await asyncio.to_thread(_prepare, inputs, params, cache, table)
     except (ValidationFailed, KinshipDataError, ValueError) as exc:
         async with sessionmaker() as session, session.begin():
             await session.execute(update(SearchRun).where(SearchRun.id == run_id).values(
@@ -919,7 +921,7 @@ async def execute_run(
         run.notes = {**(run.notes or {}), "panel": [loc.name for loc in prep.panel.loci],
                      "source": spec() if callable(spec) else None,
                      "frequency_notes": prep.panel.notes, "families_skipped": skipped,
-                     "population": prep.panel.population}
+                     "population": prep.panel.population, "evidence_model": prep.panel.model}
         if lfilter is not None:
             run.notes = {**run.notes, "lineage_filter": {
                 "pairs_excluded": lfilter.pairs_excluded(),

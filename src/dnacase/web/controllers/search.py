@@ -56,17 +56,31 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
     mode = str(values.get("prior_mode") or "")
     if mode not in service.PRIOR_MODES:
         mode = "fixed" if prior not in (None, "") else "flat"
+    d = service.SearchParameters()
+    rate = values.get("mutation_rate")
     return service.SearchParameters(
-        frequency_table=str(values.get("frequency_table") or "nist1036_asian"),
-        mutation_model=str(values.get("mutation_model") or "stepwise"),
-        mutation_rate=num("mutation_rate", 0.001),
-        lr_threshold=num("lr_threshold", 10_000.0),
-        posterior_threshold=num("posterior_threshold", 0.999),
+        frequency_table=str(values.get("frequency_table") or d.frequency_table),
+        mutation_model=str(values.get("mutation_model") or d.mutation_model),
+        mutation_rate=None if rate in (None, "") else num("mutation_rate", 0.0),
+        mutation_rate2=num("mutation_rate2", d.mutation_rate2),
+        theta=num("theta", d.theta),
+        lr_threshold=num("lr_threshold", d.lr_threshold),
+        posterior_threshold=num("posterior_threshold", d.posterior_threshold),
         prior_mode=mode,
         prior_value=num("prior_value", 0.0) if (prior not in (None, "")
                                                 and mode == "fixed") else None,
         lineage_filter=_flag(values.get("lineage_filter")),
     )
+
+
+async def _tables(db_session: Any) -> list[dict[str, str]]:
+    """Options of the frequency-table select: shipped and imported tables, default first."""
+    from dnacase.services import frequencies
+
+    return [{"value": t.id, "label": f"{t.id}: {t.population}"
+             + (f" (N = {t.n_individuals})" if t.n_individuals else "")
+             + (f" [{_('imported')}]" if t.origin == "imported" else "")}
+            for t in await frequencies.list_tables(db_session)]
 
 
 def _flag(value: Any) -> bool:
@@ -97,15 +111,20 @@ def background_run(request: Request[Any, Any, Any], run_id: int) -> BackgroundTa
         cache_dir=settings.var_dir / "search_tables", dask_scheduler=settings.dask_scheduler)
 
 
+_DEFAULTS = service.SearchParameters()
+
+
 @dataclass
 class RunWrite:
     family_id: int | None = None
     remains_id: int | None = None
-    frequency_table: str = "nist1036_asian"
-    mutation_model: str = "stepwise"
-    mutation_rate: float = 0.001
-    lr_threshold: float = 10_000.0
-    posterior_threshold: float = 0.999
+    frequency_table: str = _DEFAULTS.frequency_table
+    mutation_model: str = _DEFAULTS.mutation_model
+    mutation_rate: float | None = None  # None: the per-locus, per-sex rates
+    mutation_rate2: float = _DEFAULTS.mutation_rate2
+    theta: float = _DEFAULTS.theta  # only 0 is computed (docs/evidence-model.md)
+    lr_threshold: float = _DEFAULTS.lr_threshold
+    posterior_threshold: float = _DEFAULTS.posterior_threshold
     prior_value: float | None = None
     prior_mode: str | None = None
     incremental: bool = False
@@ -119,7 +138,8 @@ class SearchPages(Controller):
     @get("/", name="search_index", guards=[RUN])
     async def index(self, db_session: DbSession) -> Template:
         runs = await service.list_runs(db_session, limit=30)
-        return form_page("search/index.html", runs=runs, form={})
+        return form_page("search/index.html", runs=runs, form={},
+                         tables=await _tables(db_session), defaults=_DEFAULTS)
 
     @post("/runs", name="search_start", guards=[RUN])
     async def start(self, request: Request[Any, Any, Any], db_session: DbSession,
@@ -129,7 +149,8 @@ class SearchPages(Controller):
             run, task = await _start(request, db_session, user, values)
         except DomainError as exc:
             runs = await service.list_runs(db_session, limit=30)
-            return form_page("search/index.html", runs=runs, form=values, error=exc)
+            return form_page("search/index.html", runs=runs, form=values, error=exc,
+                             tables=await _tables(db_session), defaults=_DEFAULTS)
         flash(request, _("Search run %(id)d started.", id=run.id))
         resp = redirect(f"/search/runs/{run.id}")
         resp.background = task
@@ -138,7 +159,12 @@ class SearchPages(Controller):
     @get("/runs/{run_id:int}", name="search_run", guards=[RUN])
     async def run(self, db_session: DbSession, run_id: FromPath[int]) -> Template:
         run = await service.get_run(db_session, run_id)
-        return page("search/run.html", run=run, progress=service.run_progress(run))
+        from dnacase.services import evidence_model
+
+        recorded = (run.notes or {}).get("evidence_model")
+        return page("search/run.html", run=run, progress=service.run_progress(run),
+                    model=evidence_model.summary(recorded) if recorded else None,
+                    shipped_table=evidence_model.is_shipped(run.frequency_table))
 
     @post("/runs/{run_id:int}/execute", name="search_execute", guards=[RUN])
     async def execute(self, request: Request[Any, Any, Any], db_session: DbSession,
