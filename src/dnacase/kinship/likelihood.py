@@ -31,6 +31,7 @@ underflows whatever the pedigree size.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -42,7 +43,7 @@ from .mutation import CustomMutation, SexSpecificMutation
 from .parent_child import ParentChildShape, parent_child_loglik, parent_child_shape
 from .pedigree import MALE, Pedigree
 
-__all__ = ["LikelihoodError", "log10_likelihood", "loglik_per_locus"]
+__all__ = ["LikelihoodError", "TooComplexError", "log10_likelihood", "loglik_per_locus"]
 
 _LN10 = float(np.log(10.0))
 
@@ -73,11 +74,52 @@ class _Plan:
     persons: np.ndarray  # original person indices kept (in plan order)
     max_clique: int = 0  # largest clique (elements per locus) of the elimination
     cost: int = 0  # sum of the clique sizes: the work per locus, roughly
+    feasible: bool = True  # False: not built (a clique above _HARD_CAP); only its size is known
 
 
-#: Largest clique (elements per locus) the engine accepts; beyond it the pedigree is reported
-#: as too complex instead of running for hours or exhausting memory.
+#: Default largest clique (elements per locus) the engine accepts; beyond it the locus is
+#: reported as too complex instead of running for hours or exhausting memory. Callers pass
+#: their own limit (``max_clique``: a setting of the application).
 MAX_CLIQUE = 50_000_000
+
+
+class TooComplexError(LikelihoodError):
+    """The exact computation needs a table larger than the limit. ``clique``: elements per
+    locus of its largest intermediate table; ``limit``; ``k``: alleles kept at the locus;
+    ``loci``: locus names (when known); ``loop``: whether the pedigree has a loop."""
+
+    def __init__(
+        self, clique: int, limit: int, k: int, loci: Sequence[str] = (), loop: bool | None = None
+    ) -> None:
+        self.clique, self.limit, self.k, self.loci, self.loop = clique, limit, k, tuple(loci), loop
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = f"locus {', '.join(self.loci)}: " if self.loci else ""
+        gib = self.clique * 8 / 2**30
+        if self.loop:
+            advice = (
+                "the pedigree has a loop (relatives who married or had children "
+                "together); leaving out untyped persons in the loop makes it smaller"
+            )
+        elif self.loop is False:
+            advice = (
+                f"the pedigree has no loop: the size comes from the {self.k} alleles the "
+                "locus keeps under its mutation model and the untyped persons joining "
+                "the typed ones"
+            )
+        else:
+            advice = f"the locus keeps {self.k} alleles"
+        return (
+            f"{where}too complex for exact computation: its largest intermediate table has "
+            f"{self.clique:,} entries (about {gib:,.1f} GiB), above the limit of "
+            f"{self.limit:,} (setting max_clique); {advice}. Raise the limit if the "
+            "machine has that memory"
+        )
+
+    def at(self, loci: Sequence[str], loop: bool) -> TooComplexError:
+        """The same error naming the loci and whether the pedigree has a loop."""
+        return TooComplexError(self.clique, self.limit, self.k, loci, loop)
 
 
 def _letters(n: int) -> str:
@@ -154,45 +196,130 @@ def _compile(
             raise LikelihoodError("the query person must be untyped")
         query_vars = (slots[query][0][0], slots[query][1][0])
 
-    # greedy elimination order (min clique size)
     dom = [ksize if k == 0 else 2 for k in kinds]
-    alive = set(range(len(factors)))
-    avars = {f: set(fvars[f]) for f in alive}
-    var_f: dict[int, set[int]] = {v: set() for v in range(len(kinds))}
-    for f in alive:
-        for u in avars[f]:
-            var_f[u].add(f)
+    order, max_clique, total = _best_order(dom, fvars, query_vars)
+    feasible = max_clique <= _HARD_CAP
+    steps, final = _build_steps(len(kinds), fvars, order) if feasible else ([], [])
+    return _Plan(n, kinds, factors, fvars, steps, final, query_vars, persons, max_clique, total,
+                 feasible)  # fmt: skip
+
+
+# ----- elimination order -------------------------------------------------------------------
+#: Plans whose largest clique exceeds this are never built (only their size is reported).
+_HARD_CAP = 1 << 46
+#: Orders cheaper than this (elements summed over cliques, per locus) are not searched further.
+_GOOD_ENOUGH = 1 << 18
+_RANDOM_TRIALS = 24
+
+
+def _greedy(
+    dom: list[int],
+    adj0: list[set[int]],
+    elim: set[int],
+    score: str,
+    rng: np.random.Generator | None,
+) -> tuple[list[int], int, int]:
+    """One greedy elimination order on the interaction graph ``adj0`` (not modified).
+
+    score: ``"size"`` (smallest clique, in elements), ``"wfill"`` (least fill weight: sum of
+    ``dom[u] * dom[w]`` over the edges the elimination adds, then the clique size) or
+    ``"fill"`` (fewest added edges, then the clique size). ``rng`` perturbs the scores
+    (randomised restarts). Returns (order, largest clique, sum of clique sizes) in elements."""
+    adj = [set(a) for a in adj0]
+    logd = [math.log(d) for d in dom]
+
+    def key(v: int) -> tuple[float, float]:
+        nb = adj[v]
+        size = logd[v] + sum(logd[u] for u in nb)
+        if score == "size":
+            s = size
+        else:
+            nbl = sorted(nb)
+            fill = 0.0
+            for i, u in enumerate(nbl):
+                au = adj[u]
+                for w in nbl[i + 1 :]:
+                    if w not in au:
+                        fill += dom[u] * dom[w] if score == "wfill" else 1.0
+            s = math.log1p(fill)
+        if rng is not None:
+            s += rng.gumbel() * 0.7
+        return (s, size)
+
+    todo = set(elim)
+    cand = {v: key(v) for v in todo}
+    order: list[int] = []
+    max_clique = total = 0
+    while todo:
+        v = min(todo, key=lambda u: (cand[u], u))
+        todo.discard(v)
+        nb = adj[v]
+        c = dom[v]
+        for u in nb:
+            c *= dom[u]
+        max_clique = max(max_clique, c)
+        total += c
+        order.append(v)
+        for u in nb:
+            adj[u] |= nb
+            adj[u].discard(u)
+            adj[u].discard(v)
+        adj[v] = set()
+        touched = set(nb)
+        for u in nb:
+            touched |= adj[u]
+        for u in touched & todo:
+            cand[u] = key(u)
+    return order, max_clique, total
+
+
+def _best_order(
+    dom: list[int], fvars: list[tuple[int, ...]], keep: tuple[int, ...]
+) -> tuple[list[int], int, int]:
+    """The cheapest elimination order (least summed clique size, then smallest largest
+    clique) among the greedy heuristics of :func:`_greedy` (min size, weighted min fill,
+    min fill) and, when those leave costly cliques, randomised restarts of them (fixed
+    seed: plans are reproducible). ``keep``: variables not eliminated (the query's)."""
+    nv = len(dom)
+    adj: list[set[int]] = [set() for _ in range(nv)]
+    for fv in fvars:
+        for u in fv:
+            adj[u].update(fv)
+    for u in range(nv):
+        adj[u].discard(u)
+    elim = set(range(nv)) - set(keep)
+    best: tuple[int, int, list[int]] | None = None
+    for score in ("size", "wfill", "fill"):
+        order, mc, tot = _greedy(dom, adj, elim, score, None)
+        if best is None or (tot, mc) < best[:2]:
+            best = (tot, mc, order)
+    assert best is not None
+    if best[0] > _GOOD_ENOUGH:
+        rng = np.random.default_rng(12345)
+        for t in range(_RANDOM_TRIALS):
+            order, mc, tot = _greedy(dom, adj, elim, ("size", "wfill")[t % 2], rng)
+            if (tot, mc) < best[:2]:
+                best = (tot, mc, order)
+    return best[2], best[1], best[0]
+
+
+def _build_steps(
+    nvars: int, fvars: list[tuple[int, ...]], order: list[int]
+) -> tuple[list[tuple[tuple[int, ...], str, tuple[int, ...]]], list[int]]:
+    """The einsum steps of eliminating ``order`` (each step: the factors it consumes, the
+    einsum subscripts, the variables of the new factor) and the factors left at the end."""
+    alive = set(range(len(fvars)))
     all_fvars: list[tuple[int, ...]] = list(fvars)
+    var_f: dict[int, set[int]] = {v: set() for v in range(nvars)}
+    for f, fv in enumerate(fvars):
+        for u in fv:
+            var_f[u].add(f)
     steps: list[tuple[tuple[int, ...], str, tuple[int, ...]]] = []
-    to_elim = set(range(len(kinds))) - set(query_vars)
-    max_clique = 0
-    total = 0
-
-    def clique(v: int) -> tuple[tuple[int, int, int], set[int]]:
-        fset = var_f[v]
-        union: set[int] = set().union(*(avars[f] for f in fset)) if fset else {v}
-        cost = 1
-        for u in union:
-            cost *= dom[u]
-        return (cost, len(union), v), union
-
-    cand = {v: clique(v) for v in to_elim}
-    while to_elim:
-        v = min(to_elim, key=lambda u: cand[u][0])
-        best = cand.pop(v)
-        union = best[1]
+    for v in order:
         fs = sorted(var_f[v])  # factor ids grow with creation: the order of the alive list
-        max_clique = max(max_clique, best[0][0])
-        total += best[0][0]
-        if max_clique > MAX_CLIQUE:
-            raise LikelihoodError(
-                f"pedigree too complex for exact computation: a clique of {max_clique:,} "
-                f"genotype combinations per locus (limit {MAX_CLIQUE:,}); reduce the pedigree "
-                "(drop untyped persons in loops) or the allele count"
-            )
-        to_elim.discard(v)
         if not fs:
             continue
+        union: set[int] = set().union(*(all_fvars[f] for f in fs))
         out = tuple(sorted(union - {v}))
         letters = {u: c for u, c in zip(sorted(union), _letters(len(union)), strict=True)}
         sub = ",".join("..." + "".join(letters[u] for u in all_fvars[f]) for f in fs)
@@ -202,20 +329,13 @@ def _compile(
         all_fvars.append(out)
         for f in fs:
             alive.discard(f)
-            for u in avars[f]:
+            for u in all_fvars[f]:
                 var_f[u].discard(f)
         if out:
             alive.add(new_id)
-            avars[new_id] = set(out)
             for u in out:
                 var_f[u].add(new_id)
-        else:
-            avars[new_id] = set()
-        for u in union:  # only the neighbours' cliques changed
-            if u in to_elim:
-                cand[u] = clique(u)
-    final = sorted(alive)
-    return _Plan(n, kinds, factors, fvars, steps, final, query_vars, persons, max_clique, total)
+    return steps, sorted(alive)
 
 
 # ----- batch data and execution ------------------------------------------------------------
@@ -304,10 +424,40 @@ def _build_table(spec: tuple, batch: _Batch) -> np.ndarray:
     raise LikelihoodError(f"internal: unknown factor kind {kind}")
 
 
-def _run(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray]:
+#: Elements of the largest clique times the rows run at once: a batch is run in slices of
+#: rows so that no intermediate table of one slice exceeds this (memory bound, 256 MiB).
+_CHUNK_ELEMENTS = 1 << 25
+
+
+def _run(
+    plan: _Plan, batch: _Batch, max_clique: int | None = None
+) -> tuple[np.ndarray | None, np.ndarray]:
     """Execute ``plan`` on ``batch``. Returns (table over query vars (B,K,K) or None, logscale
     (B,) natural log) such that the likelihood (or the joint with the query alleles) equals
-    ``table * exp(logscale)``."""
+    ``table * exp(logscale)``.
+
+    :class:`TooComplexError` when the plan's largest clique exceeds ``max_clique`` (elements
+    per locus; default :data:`MAX_CLIQUE`). The rows are run in slices so that one slice's
+    largest clique holds at most :data:`_CHUNK_ELEMENTS` elements (same result)."""
+    limit = MAX_CLIQUE if max_clique is None else max_clique
+    if plan.max_clique > limit or not plan.feasible:
+        raise TooComplexError(plan.max_clique, limit, batch.k)
+    rows = max(1, _CHUNK_ELEMENTS // max(plan.max_clique, 1))
+    if batch.size <= rows:
+        return _run_rows(plan, batch)
+    parts = []
+    for r0 in range(0, batch.size, rows):
+        sl = slice(r0, r0 + rows)
+        sub = _Batch(batch.p[sl], batch.mf[sl], batch.mm[sl], batch.g[:, sl])
+        parts.append(_run_rows(plan, sub))
+    ls = np.concatenate([x[1] for x in parts])
+    if parts[0][0] is None:
+        return None, ls
+    return np.concatenate([x[0] for x in parts]), ls  # type: ignore[misc]
+
+
+def _run_rows(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray]:
+    """:func:`_run` on one slice of rows, without checks."""
     b = batch.size
     tables: list[np.ndarray | None] = [_build_table(s, batch) for s in plan.factors]
     logscale = np.zeros(b)
@@ -527,9 +677,7 @@ def _reduced_rows(
     return _Batch(p, mats[0], mats[1], g), lam
 
 
-def _full_rows(
-    ft: FreqTable, loc: np.ndarray, gt: np.ndarray
-) -> list[tuple[np.ndarray, _Batch]]:
+def _full_rows(ft: FreqTable, loc: np.ndarray, gt: np.ndarray) -> list[tuple[np.ndarray, _Batch]]:
     """Rows with their locus's mutation model over every allele (no lumping), grouped by
     allele-count bucket: list of (row positions, batch)."""
     mf_all, mm_all = ft.stacks
@@ -592,20 +740,29 @@ def _shape(pedigree: Pedigree, query: int, typed_any: bytes) -> ParentChildShape
 
 
 @lru_cache(maxsize=4096)
-def _query_cheaper(fa: tuple, mo: tuple, tkey: tuple, q: int, k: int) -> bool:
+def _query_cheaper(fa: tuple, mo: tuple, tkey: tuple, q: int, k: int, limit: int) -> bool:
     """Whether one elimination keeping the query person's alleles costs less than the two
-    plain eliminations (with and without the query typed); both exact."""
+    plain eliminations (with and without the query typed); both exact. A path whose largest
+    clique is within ``limit`` is preferred to one that is not."""
     pq = _compile(fa, mo, tkey, q, k)
-    if pq.max_clique <= 4 * k * k:  # nothing bigger than the query's own table
+    if pq.max_clique <= min(4 * k * k, limit):  # nothing bigger than the query's own table
         return True
     t1 = list(tkey)
     t1[q] = True
-    cost2 = _compile(fa, mo, tkey, -1, k).cost + _compile(fa, mo, tuple(t1), -1, k).cost
-    return pq.cost <= 2 * cost2 + 64 * k * k
+    p2, p1 = _compile(fa, mo, tkey, -1, k), _compile(fa, mo, tuple(t1), -1, k)
+    q_ok, two_ok = pq.max_clique <= limit, max(p2.max_clique, p1.max_clique) <= limit
+    if q_ok != two_ok:
+        return q_ok
+    return pq.cost <= 2 * (p2.cost + p1.cost) + 64 * k * k
 
 
 def missing_person_loglik(
-    pedigree: Pedigree, query: int, loci: Sequence[Locus], references: np.ndarray, poi: np.ndarray
+    pedigree: Pedigree,
+    query: int,
+    loci: Sequence[Locus],
+    references: np.ndarray,
+    poi: np.ndarray,
+    max_clique: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Natural-log likelihoods of the two hypotheses of a missing-person LR, per locus.
 
@@ -619,7 +776,9 @@ def missing_person_loglik(
     per (typed pattern, allele domain) that keeps the query person's two alleles, giving
     ``P(refs, query = (a, b))`` for every (a, b) at once, so both hypotheses come from one
     run (or two plain runs when keeping the query alleles would cost more). When the data
-    form one parent-child unit the closed forms of :mod:`.parent_child` answer instead."""
+    form one parent-child unit the closed forms of :mod:`.parent_child` answer instead.
+    ``max_clique``: the complexity limit (:func:`_run`); :class:`TooComplexError` names the
+    loci beyond it."""
     ref = np.asarray(references)
     poi = np.asarray(poi, dtype=np.int64)
     nl = len(loci)
@@ -639,31 +798,44 @@ def missing_person_loglik(
     l2 = np.empty(row_loc.size)
     fa = tuple(pedigree.father.tolist())
     mo = tuple(pedigree.mother.tolist())
+    limit = MAX_CLIQUE if max_clique is None else max_clique
     for tmask, cols in _pattern_groups(typed):
         tkey = tuple(bool(x) for x in tmask.tolist())
         for pos, batch, lam in row_batches(ft, row_loc[cols], row_mut[cols], g[:, cols],
                                            np.flatnonzero(tmask), pg[cols]):  # fmt: skip
             rows = cols[pos]
             pq = lam[np.arange(rows.size)[:, None], pg[rows]]  # the POI in the batch domain
-            if _query_cheaper(fa, mo, tkey, query, batch.k):
-                joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch)
-                assert joint is not None
-                ri = np.arange(rows.size)
-                a, b2 = pq[:, 0], pq[:, 1]
-                h1 = joint[ri, a, b2] + np.where(a != b2, joint[ri, b2, a], 0.0)
-                h2 = joint.reshape(rows.size, -1).sum(axis=1)
-                with np.errstate(divide="ignore"):
-                    l1[rows] = np.log(h1) + ls
-                    l2[rows] = np.log(h2) + ls
-            else:
-                _, l2[rows] = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
-                t1 = list(tkey)
-                t1[query] = True
-                gq = batch.g.copy()
-                gq[query] = pq
-                b1 = _Batch(batch.p, batch.mf, batch.mm, gq)
-                _, l1[rows] = _run(_compile(fa, mo, tuple(t1), -1, batch.k), b1)
+            try:
+                l1[rows], l2[rows] = _missing_rows(fa, mo, tkey, query, batch, pq, limit)
+            except TooComplexError as exc:
+                names = [loci[j].name for j in dict.fromkeys(row_loc[rows].tolist())]
+                raise exc.at(names, pedigree.has_loop()) from None
     return _split_plain(l1, l2, nl, mcols)
+
+
+def _missing_rows(
+    fa: tuple, mo: tuple, tkey: tuple, query: int, batch: _Batch, pq: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Natural-log ``(l1, l2)`` of :func:`missing_person_loglik` for the rows of one batch;
+    ``pq`` int ``(B, 2)``: the POI in the batch domain."""
+    b = batch.size
+    if _query_cheaper(fa, mo, tkey, query, batch.k, limit):
+        joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch, limit)
+        assert joint is not None
+        ri = np.arange(b)
+        a, b2 = pq[:, 0], pq[:, 1]
+        h1 = joint[ri, a, b2] + np.where(a != b2, joint[ri, b2, a], 0.0)
+        h2 = joint.reshape(b, -1).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            return np.log(h1) + ls, np.log(h2) + ls
+    _, l2 = _run(_compile(fa, mo, tkey, -1, batch.k), batch, limit)
+    t1 = list(tkey)
+    t1[query] = True
+    gq = batch.g.copy()
+    gq[query] = pq
+    _, l1 = _run(_compile(fa, mo, tuple(t1), -1, batch.k), _Batch(batch.p, batch.mf, batch.mm, gq),
+                 limit)  # fmt: skip
+    return l1, l2
 
 
 def _split_plain(
@@ -709,12 +881,14 @@ def _pattern_groups(typed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def loglik_per_locus(
-    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray
+    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray, max_clique: int | None = None
 ) -> np.ndarray:
     """Per-locus natural-log likelihood of ``genotypes`` on ``pedigree``.
 
     genotypes: int ``(n_persons, n_loci, 2)`` allele indices (pedigree order), ``-1`` untyped
     (both alleles). Returns float64 ``(n_loci,)``; ``-inf`` where the data are impossible.
+    ``max_clique``: the complexity limit (default :data:`MAX_CLIQUE`); beyond it
+    :class:`TooComplexError` names the loci.
     """
     g = np.asarray(genotypes)
     if g.ndim != 3 or g.shape[0] != len(pedigree) or g.shape[1] != len(loci) or g.shape[2] != 2:
@@ -734,14 +908,18 @@ def loglik_per_locus(
         tkey = tuple(bool(x) for x in tmask.tolist())
         gt = g[:, cols_a, :].astype(np.int64)
         for pos, batch, _lam in row_batches(ft, cols_a, ft.mut[cols_a], gt, np.flatnonzero(tmask)):
-            _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
+            try:
+                _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch, max_clique)
+            except TooComplexError as exc:
+                names = [loci[j].name for j in cols_a[pos].tolist()]
+                raise exc.at(names, pedigree.has_loop()) from None
             out[cols_a[pos]] = ls
     return out
 
 
 def log10_likelihood(
-    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray
+    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray, max_clique: int | None = None
 ) -> np.ndarray:
     """Per-locus log10 likelihood (float64 ``(n_loci,)``, ``-inf`` if impossible); see
     :func:`loglik_per_locus` for the layout. The multi-locus value is the sum (unlinked)."""
-    return loglik_per_locus(pedigree, loci, genotypes) / _LN10
+    return loglik_per_locus(pedigree, loci, genotypes, max_clique) / _LN10
