@@ -31,13 +31,13 @@ underflows whatever the pedigree size.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
 
+from .elimination import best_order, order_pool
 from .markers import Locus
 from .mutation import CustomMutation, SexSpecificMutation
 from .parent_child import ParentChildShape, parent_child_loglik, parent_child_shape
@@ -129,6 +129,32 @@ def _letters(n: int) -> str:
     return s[:n]
 
 
+@dataclass(frozen=True)
+class _Graph:
+    """The factor graph of a pedigree, typed set and query, for any allele domain size."""
+
+    n_persons: int
+    kinds: list[int]
+    factors: list[tuple]
+    fvars: list[tuple[int, ...]]
+    query_vars: tuple[int, ...]
+    persons: np.ndarray
+
+    @cached_property
+    def adjacency(self) -> list[set[int]]:
+        """The interaction graph: variables sharing a factor are neighbours."""
+        adj: list[set[int]] = [set() for _ in self.kinds]
+        for fv in self.fvars:
+            for u in fv:
+                adj[u].update(fv)
+        for u, a in enumerate(adj):
+            a.discard(u)
+        return adj
+
+    def domains(self, ksize: int) -> list[int]:
+        return [ksize if k == 0 else 2 for k in self.kinds]
+
+
 @lru_cache(maxsize=4096)
 def _compile(
     father: tuple[int, ...],
@@ -138,7 +164,26 @@ def _compile(
     ksize: int,
 ) -> _Plan:
     """Compile the elimination plan. ``typed[i]``: person i is typed in this batch;
-    ``query``: person whose two allele variables are kept (-1 for none; must be untyped)."""
+    ``query``: person whose two allele variables are kept (-1 for none; must be untyped).
+    The order is the cheapest, for this domain size, of the greedy heuristics and of the
+    pool of orders found for the graph (:func:`_order_pool`)."""
+    gr = _graph(father, mother, typed, query)
+    dom = gr.domains(ksize)
+    order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars)
+    if total > _GOOD_ENOUGH:
+        pool = _order_pool(father, mother, typed, query)
+        order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars, pool)
+    feasible = max_clique <= _HARD_CAP
+    steps, final = _build_steps(len(dom), gr.fvars, order) if feasible else ([], [])
+    return _Plan(gr.n_persons, gr.kinds, gr.factors, gr.fvars, steps, final, gr.query_vars,
+                 gr.persons, max_clique, total, feasible)  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _graph(
+    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int
+) -> _Graph:
+    """The allele-level factor graph (see the module docstring and the factor kinds above)."""
     n = len(father)
     # keep typed persons, the query person, and all their ancestors
     keep = np.zeros(n, dtype=bool)
@@ -196,111 +241,34 @@ def _compile(
             raise LikelihoodError("the query person must be untyped")
         query_vars = (slots[query][0][0], slots[query][1][0])
 
-    dom = [ksize if k == 0 else 2 for k in kinds]
-    order, max_clique, total = _best_order(dom, fvars, query_vars)
-    feasible = max_clique <= _HARD_CAP
-    steps, final = _build_steps(len(kinds), fvars, order) if feasible else ([], [])
-    return _Plan(n, kinds, factors, fvars, steps, final, query_vars, persons, max_clique, total,
-                 feasible)  # fmt: skip
+    return _Graph(n, kinds, factors, fvars, query_vars, persons)
 
 
 # ----- elimination order -------------------------------------------------------------------
 #: Plans whose largest clique exceeds this are never built (only their size is reported).
 _HARD_CAP = 1 << 46
-#: Orders cheaper than this (elements summed over cliques, per locus) are not searched further.
-_GOOD_ENOUGH = 1 << 18
-_RANDOM_TRIALS = 24
+#: Plans cheaper than this (elements summed over cliques, per locus) take the best greedy
+#: order; costlier ones also try the pool of :func:`_order_pool`, which makes one randomised
+#: restart per this many elements of cost at domain size _K_REF (at most _MAX_TRIALS) and
+#: keeps the _POOL cheapest orders.
+_GOOD_ENOUGH = 1 << 16
+_MAX_TRIALS = 192
+_K_REF = 32
+_POOL = 8
 
 
-def _greedy(
-    dom: list[int],
-    adj0: list[set[int]],
-    elim: set[int],
-    score: str,
-    rng: np.random.Generator | None,
-) -> tuple[list[int], int, int]:
-    """One greedy elimination order on the interaction graph ``adj0`` (not modified).
-
-    score: ``"size"`` (smallest clique, in elements), ``"wfill"`` (least fill weight: sum of
-    ``dom[u] * dom[w]`` over the edges the elimination adds, then the clique size) or
-    ``"fill"`` (fewest added edges, then the clique size). ``rng`` perturbs the scores
-    (randomised restarts). Returns (order, largest clique, sum of clique sizes) in elements."""
-    adj = [set(a) for a in adj0]
-    logd = [math.log(d) for d in dom]
-
-    def key(v: int) -> tuple[float, float]:
-        nb = adj[v]
-        size = logd[v] + sum(logd[u] for u in nb)
-        if score == "size":
-            s = size
-        else:
-            nbl = sorted(nb)
-            fill = 0.0
-            for i, u in enumerate(nbl):
-                au = adj[u]
-                for w in nbl[i + 1 :]:
-                    if w not in au:
-                        fill += dom[u] * dom[w] if score == "wfill" else 1.0
-            s = math.log1p(fill)
-        if rng is not None:
-            s += rng.gumbel() * 0.7
-        return (s, size)
-
-    todo = set(elim)
-    cand = {v: key(v) for v in todo}
-    order: list[int] = []
-    max_clique = total = 0
-    while todo:
-        v = min(todo, key=lambda u: (cand[u], u))
-        todo.discard(v)
-        nb = adj[v]
-        c = dom[v]
-        for u in nb:
-            c *= dom[u]
-        max_clique = max(max_clique, c)
-        total += c
-        order.append(v)
-        for u in nb:
-            adj[u] |= nb
-            adj[u].discard(u)
-            adj[u].discard(v)
-        adj[v] = set()
-        touched = set(nb)
-        for u in nb:
-            touched |= adj[u]
-        for u in touched & todo:
-            cand[u] = key(u)
-    return order, max_clique, total
-
-
-def _best_order(
-    dom: list[int], fvars: list[tuple[int, ...]], keep: tuple[int, ...]
-) -> tuple[list[int], int, int]:
-    """The cheapest elimination order (least summed clique size, then smallest largest
-    clique) among the greedy heuristics of :func:`_greedy` (min size, weighted min fill,
-    min fill) and, when those leave costly cliques, randomised restarts of them (fixed
-    seed: plans are reproducible). ``keep``: variables not eliminated (the query's)."""
-    nv = len(dom)
-    adj: list[set[int]] = [set() for _ in range(nv)]
-    for fv in fvars:
-        for u in fv:
-            adj[u].update(fv)
-    for u in range(nv):
-        adj[u].discard(u)
-    elim = set(range(nv)) - set(keep)
-    best: tuple[int, int, list[int]] | None = None
-    for score in ("size", "wfill", "fill"):
-        order, mc, tot = _greedy(dom, adj, elim, score, None)
-        if best is None or (tot, mc) < best[:2]:
-            best = (tot, mc, order)
-    assert best is not None
-    if best[0] > _GOOD_ENOUGH:
-        rng = np.random.default_rng(12345)
-        for t in range(_RANDOM_TRIALS):
-            order, mc, tot = _greedy(dom, adj, elim, ("size", "wfill")[t % 2], rng)
-            if (tot, mc) < best[:2]:
-                best = (tot, mc, order)
-    return best[2], best[1], best[0]
+@lru_cache(maxsize=1024)
+def _order_pool(
+    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int
+) -> tuple[tuple[int, ...], ...]:
+    """Good elimination orders of a graph, searched once for all domain sizes: randomised
+    restarts of the greedy heuristics at a reference domain size :data:`_K_REF`, the more of
+    them the costlier the graph (:func:`.elimination.order_pool`)."""
+    gr = _graph(father, mother, typed, query)
+    dom = gr.domains(_K_REF)
+    _o, _mc, cost = best_order(dom, gr.adjacency, gr.query_vars)
+    trials = min(_MAX_TRIALS, cost // _GOOD_ENOUGH)
+    return order_pool(dom, gr.adjacency, gr.query_vars, trials, _POOL)
 
 
 def _build_steps(
@@ -427,6 +395,10 @@ def _build_table(spec: tuple, batch: _Batch) -> np.ndarray:
 #: Elements of the largest clique times the rows run at once: a batch is run in slices of
 #: rows so that no intermediate table of one slice exceeds this (memory bound, 256 MiB).
 _CHUNK_ELEMENTS = 1 << 25
+#: Steps of three or more factors holding more elements than this are contracted pairwise in
+#: numpy's greedy path (BLAS where it can; no intermediate above the largest operand or the
+#: result); smaller ones in one pass (no path search overhead).
+_PAIRWISE_ABOVE = 1 << 17
 
 
 def _run(
@@ -463,7 +435,9 @@ def _run_rows(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray
     logscale = np.zeros(b)
     with np.errstate(divide="ignore"):
         for operands, sub, out in plan.steps:
-            res = np.einsum(sub, *[tables[i] for i in operands])
+            ops = [tables[i] for i in operands]
+            big = len(ops) > 2 and sum(o.size for o in ops) > _PAIRWISE_ABOVE
+            res = np.einsum(sub, *ops, optimize="greedy" if big else False)
             for i in operands:
                 tables[i] = None
             if out:
