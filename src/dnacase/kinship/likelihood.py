@@ -31,6 +31,7 @@ underflows whatever the pedigree size.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -79,8 +80,10 @@ class _Plan:
 
 #: Default largest clique (elements per locus) the engine accepts; beyond it the locus is
 #: reported as too complex instead of running for hours or exhausting memory. Callers pass
-#: their own limit (``max_clique``: a setting of the application).
-MAX_CLIQUE = 50_000_000
+#: their own limit (``max_clique``: a setting of the application). A step over a clique of
+#: 73 million elements takes about 0.5 s on one core; its result table holds at most half
+#: the clique (8 bytes each), so the default bounds one step's table by about 1 GiB.
+MAX_CLIQUE = 250_000_000
 
 
 class TooComplexError(LikelihoodError):
@@ -96,7 +99,6 @@ class TooComplexError(LikelihoodError):
 
     def describe(self) -> str:
         where = f"locus {', '.join(self.loci)}: " if self.loci else ""
-        gib = self.clique * 8 / 2**30
         if self.loop:
             advice = (
                 "the pedigree has a loop (relatives who married or had children "
@@ -111,15 +113,19 @@ class TooComplexError(LikelihoodError):
         else:
             advice = f"the locus keeps {self.k} alleles"
         return (
-            f"{where}too complex for exact computation: its largest intermediate table has "
-            f"{self.clique:,} entries (about {gib:,.1f} GiB), above the limit of "
-            f"{self.limit:,} (setting max_clique); {advice}. Raise the limit if the "
-            "machine has that memory"
+            f"{where}too complex for exact computation: its largest elimination step spans "
+            f"{self.clique:,} genotype combinations, above the limit of {self.limit:,} "
+            f"(setting max_clique); {advice}. A higher limit computes it exactly, in time "
+            f"growing with that number and a table of up to {_mib(self.clique * 4)}"
         )
 
     def at(self, loci: Sequence[str], loop: bool) -> TooComplexError:
         """The same error naming the loci and whether the pedigree has a loop."""
         return TooComplexError(self.clique, self.limit, self.k, loci, loop)
+
+
+def _mib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:,.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:,.0f} MiB"
 
 
 def _letters(n: int) -> str:
@@ -395,9 +401,9 @@ def _build_table(spec: tuple, batch: _Batch) -> np.ndarray:
 #: Elements of the largest clique times the rows run at once: a batch is run in slices of
 #: rows so that no intermediate table of one slice exceeds this (memory bound, 256 MiB).
 _CHUNK_ELEMENTS = 1 << 25
-#: Steps of three or more factors holding more elements than this are contracted pairwise in
-#: numpy's greedy path (BLAS where it can; no intermediate above the largest operand or the
-#: result); smaller ones in one pass (no path search overhead).
+#: Steps of three or more factors whose clique holds more elements than this are contracted
+#: pairwise in numpy's greedy path (BLAS where it can; no intermediate above the largest
+#: operand or the result); smaller ones in one pass (no path search overhead).
 _PAIRWISE_ABOVE = 1 << 17
 
 
@@ -428,6 +434,16 @@ def _run(
     return np.concatenate([x[0] for x in parts]), ls  # type: ignore[misc]
 
 
+def _clique_elements(sub: str, ops: Sequence[np.ndarray]) -> int:
+    """Elements of the clique of one einsum step (all its rows): the product of the sizes
+    of its distinct indices (the leading ``...`` is the row axis)."""
+    size: dict[str, int] = {}
+    for spec, op in zip(sub.split("->")[0].split(","), ops, strict=True):
+        for letter, d in zip(spec[3:], op.shape[1:], strict=True):
+            size[letter] = d
+    return ops[0].shape[0] * math.prod(size.values())
+
+
 def _run_rows(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray]:
     """:func:`_run` on one slice of rows, without checks."""
     b = batch.size
@@ -436,7 +452,7 @@ def _run_rows(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray
     with np.errstate(divide="ignore"):
         for operands, sub, out in plan.steps:
             ops = [tables[i] for i in operands]
-            big = len(ops) > 2 and sum(o.size for o in ops) > _PAIRWISE_ABOVE
+            big = len(ops) > 2 and _clique_elements(sub, ops) > _PAIRWISE_ABOVE
             res = np.einsum(sub, *ops, optimize="greedy" if big else False)
             for i in operands:
                 tables[i] = None
