@@ -112,8 +112,7 @@ def lr_command(
     for case in cases:
         try:
             res = case.compute(limit)
-            lineage = case_lineage_json(case.raw, case.pedigree, res.log10_lr, source=file)
-        except (KinshipDataError, LikelihoodError, ValueError) as exc:
+        except (KinshipDataError, LikelihoodError) as exc:  # this case only: an error item
             msg = str(exc)
             if isinstance(exc, TooComplexError):
                 msg += " (--max-clique or DNACASE_KINSHIP_MAX_CLIQUE)"
@@ -121,6 +120,11 @@ def lr_command(
             out.append(error_json(case, msg))
             failed += 1
             continue
+        try:
+            lineage = case_lineage_json(case.raw, case.pedigree, res.log10_lr, source=file)
+        except ValueError as exc:  # invalid lineage input
+            click.echo(f"error: case {case.id!r}: {exc}", err=True)
+            sys.exit(2)
         item = result_json(case, res)
         if lineage is not None:  # mtDNA / Y-STR data present: every part and the product
             item["lineage"] = lineage
