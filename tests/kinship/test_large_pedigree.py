@@ -26,6 +26,7 @@ from dnacase.kinship import (
 )
 from dnacase.kinship import elimination as el
 from dnacase.kinship import likelihood as lk
+from dnacase.kinship.simulate import random_tree_pedigree
 
 from .brute import brute_likelihood
 from .test_likelihood_brute import LOOP_PEDIGREES, _locus, _random_genotypes, random_pedigree
@@ -153,32 +154,11 @@ def _oracle_loci(n: int, mutation: MutationModel | None) -> list[Locus]:
     return [Locus.from_mapping(x, tables[x], mutation) for x in names]
 
 
-def tree_pedigree(rng: np.random.Generator, n: int) -> Pedigree:
-    """A pedigree without loops: a founder couple, then children of earlier non-founders, each
-    with one spouse marrying in (a founder)."""
-    ids, sex, fa, mo = ["F0", "M0"], [1, 2], [-1, -1], [-1, -1]
-    spouse: dict[int, int] = {0: 1}
-    while len(ids) < n:
-        p = int(rng.choice([i for i in range(len(ids)) if fa[i] >= 0] + [0]))
-        if p not in spouse:
-            ids.append(f"S{len(ids)}")
-            sex.append(3 - sex[p])
-            fa.append(-1)
-            mo.append(-1)
-            spouse[p] = len(ids) - 1
-        f, m = (p, spouse[p]) if sex[p] == 1 else (spouse[p], p)
-        ids.append(f"P{len(ids)}")
-        sex.append(int(rng.integers(1, 3)))
-        fa.append(f)
-        mo.append(m)
-    return Pedigree(tuple(ids), np.array(sex), np.array(fa), np.array(mo))
-
-
 def large_family(seed: int, n_loci: int = 24):
     """A 15-20-person family without loops: typed leaves far apart, untyped connecting
     relatives, stepwise mutation on every locus; returns (pedigree, MP index, loci, refs, poi)."""
     rng = np.random.default_rng(seed)
-    ped = tree_pedigree(rng, int(rng.integers(15, 21)))
+    ped = random_tree_pedigree(rng, int(rng.integers(15, 21)))
     n = len(ped)
     nonf = [i for i in range(n) if ped.father[i] >= 0]
     q = int(rng.choice(nonf))

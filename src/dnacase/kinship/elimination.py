@@ -101,6 +101,40 @@ def _greedy_kernel(adj0, dom, elim, wfill, seed, noise):  # pragma: no cover - c
     return order
 
 
+@nb.njit(cache=True)
+def _cost_kernel(adj0, dom, order):  # pragma: no cover - compiled
+    """(largest clique, summed clique sizes) of ``order``, as floats (for ranking)."""
+    n = adj0.shape[0]
+    adj = adj0.copy()
+    nbs = np.empty(n, dtype=np.int64)
+    max_clique = 0.0
+    total = 0.0
+    for v in order:
+        k = 0
+        c = dom[v]
+        for u in range(n):
+            if adj[v, u]:
+                nbs[k] = u
+                k += 1
+                c *= dom[u]
+        max_clique = max(max_clique, c)
+        total += c
+        for i in range(k):
+            a = nbs[i]
+            adj[a, v] = False
+            adj[v, a] = False
+            for j in range(k):
+                if i != j:
+                    adj[a, nbs[j]] = True
+    return max_clique, total
+
+
+def _rank(mat: np.ndarray, dom: Sequence[int], order: Sequence[int]) -> tuple[float, float]:
+    """``(summed clique sizes, largest clique)`` as floats: the ranking of orders."""
+    mc, tot = _cost_kernel(mat, np.asarray(dom, dtype=np.float64), np.asarray(order, np.int64))
+    return tot, mc
+
+
 def _matrix(adj: Sequence[set[int]]) -> np.ndarray:
     n = len(adj)
     mat = np.zeros((n, n), dtype=np.bool_)
@@ -164,13 +198,9 @@ def best_order(
     cost first, then the largest clique."""
     mat = _matrix(adj)
     cands = [greedy_order(dom, mat, keep, s) for s in ("size", "wfill")] + [list(o) for o in pool]
-    best: tuple[int, int, list[int]] | None = None
-    for order in cands:
-        mc, tot = order_cost(dom, adj, order)
-        if best is None or (tot, mc) < best[:2]:
-            best = (tot, mc, order)
-    assert best is not None
-    return best[2], best[1], best[0]
+    order = min(cands, key=lambda o: _rank(mat, dom, o))
+    mc, tot = order_cost(dom, adj, order)
+    return order, mc, tot
 
 
 def order_pool(
@@ -179,11 +209,10 @@ def order_pool(
     """The ``size`` cheapest distinct orders among the two greedy ones and ``trials``
     randomised restarts (seeds 0 .. trials - 1; two in three weighted min-fill)."""
     mat = _matrix(adj)
-    found: dict[tuple[int, ...], tuple[int, int]] = {}
+    found: dict[tuple[int, ...], tuple[float, float]] = {}
     for t in range(-2, trials):
         score = ("size", "wfill", "wfill")[t % 3] if t >= 0 else ("size", "wfill")[t + 2]
         order = tuple(greedy_order(dom, mat, keep, score, max(t, -1)))
         if order not in found:
-            mc, tot = order_cost(dom, adj, order)
-            found[order] = (tot, mc)
+            found[order] = _rank(mat, dom, order)
     return tuple(sorted(found, key=found.__getitem__)[:size])

@@ -179,6 +179,10 @@ def _compile(
     if total > _GOOD_ENOUGH:
         pool = _order_pool(father, mother, typed, query)
         order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars, pool)
+    if total > _DEEP_ABOVE:  # costly at this domain size: search at this size too
+        trials = min(_MAX_DEEP_TRIALS, total // _DEEP_ABOVE * 64)
+        pool = (*order_pool(dom, gr.adjacency, gr.query_vars, trials, 1), tuple(order))
+        order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars, pool)
     feasible = max_clique <= _HARD_CAP
     steps, final = _build_steps(len(dom), gr.fvars, order) if feasible else ([], [])
     return _Plan(gr.n_persons, gr.kinds, gr.factors, gr.fvars, steps, final, gr.query_vars,
@@ -261,6 +265,11 @@ _GOOD_ENOUGH = 1 << 16
 _MAX_TRIALS = 192
 _K_REF = 32
 _POOL = 8
+#: Plans still costlier than this at their own domain size get a search of their own there:
+#: 64 randomised restarts per this many elements of cost, at most _MAX_DEEP_TRIALS (about
+#: 0.5 ms each; a 20-person family's SE33 plan went from 503M to 73M elements so).
+_DEEP_ABOVE = 1 << 24
+_MAX_DEEP_TRIALS = 2048
 
 
 @lru_cache(maxsize=1024)
@@ -401,9 +410,10 @@ def _build_table(spec: tuple, batch: _Batch) -> np.ndarray:
 #: Elements of the largest clique times the rows run at once: a batch is run in slices of
 #: rows so that no intermediate table of one slice exceeds this (memory bound, 256 MiB).
 _CHUNK_ELEMENTS = 1 << 25
-#: Steps of three or more factors whose clique holds more elements than this are contracted
-#: pairwise in numpy's greedy path (BLAS where it can; no intermediate above the largest
-#: operand or the result); smaller ones in one pass (no path search overhead).
+#: Steps of three or more factors whose clique holds more elements than this, and more than
+#: 16 times their largest factor, are contracted pairwise in numpy's greedy path (BLAS where it
+#: can; no intermediate above the largest operand or the result); others in one pass (no
+#: path search, no temporary as large as the clique).
 _PAIRWISE_ABOVE = 1 << 17
 
 
@@ -452,18 +462,22 @@ def _run_rows(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray
     with np.errstate(divide="ignore"):
         for operands, sub, out in plan.steps:
             ops = [tables[i] for i in operands]
-            big = len(ops) > 2 and _clique_elements(sub, ops) > _PAIRWISE_ABOVE
+            clique = _clique_elements(sub, ops) if len(ops) > 2 else 0
+            big = clique > _PAIRWISE_ABOVE and clique > 16 * max(o.size for o in ops)
             res = np.einsum(sub, *ops, optimize="greedy" if big else False)
             for i in operands:
                 tables[i] = None
             if out:
-                flat = res.reshape(b, -1)
-                mx = flat.max(axis=1)
+                mx = res.max(axis=tuple(range(1, res.ndim)))  # no copy of a strided result
                 pos = mx > 0
                 logscale[pos] += np.log(mx[pos])
                 logscale[~pos] = -np.inf
                 mx[~pos] = 1.0
-                res = res / mx.reshape((b,) + (1,) * (res.ndim - 1))
+                scale = mx.reshape((b,) + (1,) * (res.ndim - 1))
+                if res.flags.writeable and not any(np.may_share_memory(res, o) for o in ops):
+                    np.divide(res, scale, out=res)  # in place: no second table of this size
+                else:
+                    res = res / scale
                 tables.append(res)
             else:
                 logscale += np.log(res)
