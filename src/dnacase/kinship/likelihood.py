@@ -27,6 +27,13 @@ The elimination plan is compiled once per (pedigree structure, typed set, domain
 run on a batch of loci at once (arrays with a leading batch axis ``B``). Every intermediate
 factor is rescaled by its maximum, with the scales accumulated as natural logs, so nothing
 underflows whatever the pedigree size.
+
+The elimination order decides the work, never the value: it is the cheapest (summed clique
+sizes) of greedy min-size and weighted min-fill orders and of randomised restarts of them
+(:mod:`.elimination`), searched once per graph and again at the plan's own domain size when
+it is costly. A plan whose largest clique exceeds the caller's limit (``max_clique``,
+default :data:`MAX_CLIQUE`) raises :class:`TooComplexError` naming the loci; the rows of a
+batch run in slices so that one slice's largest clique stays within :data:`_CHUNK_ELEMENTS`.
 """
 
 from __future__ import annotations
