@@ -20,7 +20,7 @@ receive a :class:`Settings` instance explicitly. Environment variables (all opti
                             900 s lockout per username + client IP).
 ``DNACASE_KINSHIP_MAX_CLIQUE`` complexity limit of the exact kinship likelihood: the largest
                             elimination step, in genotype combinations per locus (default
-                            250,000,000 = ``dnacase.kinship.MAX_CLIQUE``); a locus beyond it is
+                            600,000,000 = ``dnacase.kinship.MAX_CLIQUE``); a locus beyond it is
                             refused, naming the locus and the size.
 """
 
@@ -39,7 +39,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dnacase.sqlite3"
 SUPPORTED_LOCALES: tuple[str, ...] = ("vi", "en")
 ENVIRONMENTS = ("production", "development", "test")
 #: Default kinship complexity limit (equal to ``dnacase.kinship.MAX_CLIQUE``, checked by a test).
-DEFAULT_KINSHIP_MAX_CLIQUE = 250_000_000
+DEFAULT_KINSHIP_MAX_CLIQUE = 600_000_000
 
 
 def package_dir() -> Path:
@@ -92,7 +92,7 @@ def load_or_create_secret(var_dir: Path) -> str:
 
 
 def kinship_max_clique(environ: Mapping[str, str] | None = None) -> int:
-    """The kinship complexity limit from ``DNACASE_KINSHIP_MAX_CLIQUE`` (default 250,000,000;
+    """The kinship complexity limit from ``DNACASE_KINSHIP_MAX_CLIQUE`` (default 600,000,000;
     also read by ``dnacase kinship lr``, which needs no other setting)."""
     env = os.environ if environ is None else environ
     raw = (env.get("DNACASE_KINSHIP_MAX_CLIQUE") or "").strip().replace("_", "")

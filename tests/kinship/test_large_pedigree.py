@@ -232,3 +232,44 @@ def test_default_limit_is_the_settings_default():
     assert kinship_max_clique({"DNACASE_KINSHIP_MAX_CLIQUE": "1_000_000"}) == 1_000_000
     with pytest.raises(ValueError, match="DNACASE_KINSHIP_MAX_CLIQUE"):
         kinship_max_clique({"DNACASE_KINSHIP_MAX_CLIQUE": "lots"})
+
+
+def _sibship(n_untyped: int, order: list[int] | None = None) -> tuple[Pedigree, list[int]]:
+    """Grandparents, MP, two siblings, and ``n_untyped`` siblings each with a spouse and a
+    child (the siblings and spouses untyped); persons listed in ``order`` (a permutation)."""
+    fa, mo, sex = [-1, -1, 0, 0, 0], [-1, -1, 1, 1, 1], [1, 2, 1, 2, 1]
+    for _ in range(n_untyped):
+        sib = len(fa)
+        fa += [0, -1, sib]
+        mo += [1, -1, sib + 1]
+        sex += [1, 2, 2]
+    n = len(fa)
+    order = list(range(n)) if order is None else order
+    pos = {old: new for new, old in enumerate(order)}
+    ids = tuple(f"I{old}" for old in order)
+    ped = Pedigree(ids, np.array([sex[o] for o in order]),
+                   np.array([pos[fa[o]] if fa[o] >= 0 else -1 for o in order]),
+                   np.array([pos[mo[o]] if mo[o] >= 0 else -1 for o in order]))  # fmt: skip
+    typed = [pos[3], pos[4]] + [pos[5 + 3 * k + 2] for k in range(n_untyped)]
+    return ped, typed
+
+
+def test_large_sibship_is_computed_and_does_not_depend_on_the_person_order():
+    """MP's two typed siblings and five untyped siblings each with a typed child (20 persons,
+    the grandparents untyped): SE33 and two more loci, stepwise; the same LR whatever the
+    order of the persons (other plans)."""
+    loci = _oracle_loci(3, MutationModel("stepwise", 0.003, 0.5, 1e-4))
+    ped, typed = _sibship(5)
+    assert len(ped) == 20 and not ped.has_loop()
+    g = simulate_genotypes(ped, loci, np.random.default_rng(4))[0]
+    ref = np.full_like(g, -1)
+    ref[typed] = g[typed]
+    mp = ped.index("I2")
+    got = missing_person_lr(ped, "I2", loci, ref, g[mp]).log10_per_locus
+    assert np.all(np.isfinite(got))
+    ped2, typed2 = _sibship(5, np.random.default_rng(1).permutation(len(ped)).tolist())
+    ref2 = np.full_like(g, -1)
+    for old, new in zip(typed, typed2, strict=True):
+        ref2[new] = g[old]
+    again = missing_person_lr(ped2, "I2", loci, ref2, g[mp]).log10_per_locus
+    np.testing.assert_allclose(again, got, rtol=0, atol=1e-10)

@@ -74,7 +74,7 @@ def command() -> None:
     type=click.IntRange(min=1),
     default=None,
     help="Complexity limit: the largest elimination step, in genotype combinations per locus "
-    "(default: DNACASE_KINSHIP_MAX_CLIQUE, else 250000000). A locus beyond it is refused.",
+    "(default: DNACASE_KINSHIP_MAX_CLIQUE, else 600000000). A locus beyond it is refused.",
 )
 def lr_command(
     file: str, n_individuals: int | None, notes: bool, indent: int | None, max_clique: int | None
