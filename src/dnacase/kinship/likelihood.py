@@ -690,7 +690,9 @@ def _reduced_rows(
     return _Batch(p, mats[0], mats[1], g), lam
 
 
-def _full_rows(ft: FreqTable, loc: np.ndarray, gt: np.ndarray) -> list[tuple[np.ndarray, _Batch]]:
+def _full_rows(
+    ft: FreqTable, loc: np.ndarray, gt: np.ndarray
+) -> list[tuple[np.ndarray, _Batch]]:
     """Rows with their locus's mutation model over every allele (no lumping), grouped by
     allele-count bucket: list of (row positions, batch)."""
     mf_all, mm_all = ft.stacks
