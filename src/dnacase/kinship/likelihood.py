@@ -90,8 +90,9 @@ class _Plan:
 #: their own limit (``max_clique``: a setting of the application). A step over a clique of
 #: 73 million elements takes about 0.5 s on one core; its result table holds at most half
 #: the clique (8 bytes each). At the default, the hardest 20-person family without loops
-#: found in testing (a sibship of untyped parents of typed children; SE33, a 503 million
-#: clique) takes about 10 s and 0.8 GiB.
+#: found in testing (an untyped couple with two typed children and four untyped ones, each
+#: the ancestor of one typed relative; SE33, a 503 million clique) takes about 10 s and
+#: 0.8 GiB on a shared 2-core machine.
 MAX_CLIQUE = 600_000_000
 
 
