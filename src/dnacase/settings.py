@@ -18,6 +18,10 @@ receive a :class:`Settings` instance explicitly. Environment variables (all opti
                             there; unset = in-process.
 ``DNACASE_LOGIN_MAX_FAILURES`` / ``DNACASE_LOGIN_LOCKOUT_SECONDS``  throttling (5 failures,
                             900 s lockout per username + client IP).
+``DNACASE_KINSHIP_MAX_CLIQUE`` complexity limit of the exact kinship likelihood: the largest
+                            elimination step, in genotype combinations per locus (default
+                            600,000,000 = ``dnacase.kinship.MAX_CLIQUE``); a locus beyond it is
+                            refused, naming the locus and the size.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import dnacase
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dnacase.sqlite3"
 SUPPORTED_LOCALES: tuple[str, ...] = ("vi", "en")
 ENVIRONMENTS = ("production", "development", "test")
+#: Default kinship complexity limit (equal to ``dnacase.kinship.MAX_CLIQUE``, checked by a test).
+DEFAULT_KINSHIP_MAX_CLIQUE = 600_000_000
 
 
 def package_dir() -> Path:
@@ -85,6 +91,22 @@ def load_or_create_secret(var_dir: Path) -> str:
     return secret
 
 
+def kinship_max_clique(environ: Mapping[str, str] | None = None) -> int:
+    """The kinship complexity limit from ``DNACASE_KINSHIP_MAX_CLIQUE`` (default 600,000,000;
+    also read by ``dnacase kinship lr``, which needs no other setting)."""
+    env = os.environ if environ is None else environ
+    raw = (env.get("DNACASE_KINSHIP_MAX_CLIQUE") or "").strip().replace("_", "")
+    if not raw:
+        return DEFAULT_KINSHIP_MAX_CLIQUE
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"DNACASE_KINSHIP_MAX_CLIQUE must be a positive integer, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Explicit configuration for the app, the CLI and the tests."""
@@ -105,6 +127,7 @@ class Settings:
     argon2_parallelism: int = 4
     echo_sql: bool = False
     dask_scheduler: str | None = None  # DNACASE_DASK_SCHEDULER: search blocks on a Dask cluster
+    kinship_max_clique: int = DEFAULT_KINSHIP_MAX_CLIQUE  # DNACASE_KINSHIP_MAX_CLIQUE
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -113,6 +136,8 @@ class Settings:
             raise ValueError(
                 f"default locale must be one of {SUPPORTED_LOCALES}, got {self.default_locale!r}"
             )
+        if self.kinship_max_clique < 1:
+            raise ValueError("DNACASE_KINSHIP_MAX_CLIQUE must be a positive integer")
         if len(self.secret_key) < 32:
             raise ValueError("secret key must be at least 32 characters (set DNACASE_SECRET_KEY)")
 
@@ -159,6 +184,7 @@ class Settings:
             "login_lockout_seconds": int(env.get("DNACASE_LOGIN_LOCKOUT_SECONDS", 900)),
             "echo_sql": _flag(env.get("DNACASE_ECHO_SQL"), False),
             "dask_scheduler": env.get("DNACASE_DASK_SCHEDULER") or None,
+            "kinship_max_clique": kinship_max_clique(env),
         }
         values.update(overrides)
         return cls(**values)

@@ -127,3 +127,64 @@ def test_bad_json_and_missing_file(tmp_path):
     assert res.exit_code == 2 and "invalid JSON at line 1" in res.stderr
     res = CliRunner().invoke(main, ["kinship", "lr", str(tmp_path / "none.json")])
     assert res.exit_code == 2 and "cannot read" in res.stderr
+
+
+SE33_CASE = Path(__file__).resolve().parents[1] / "data" / "kinship" / "se33-siblings-nephew.json"
+
+
+def _mixed(tmp_path):
+    """Two oracle cases around the 8-person SE33 family (stepwise, 53 alleles)."""
+    (se33,) = json.loads(SE33_CASE.read_text())
+    f = tmp_path / "mixed.json"
+    f.write_text(json.dumps([STR[0], se33, STR[1]]))
+    return f, se33["id"]
+
+
+def test_case_beyond_the_limit_gets_an_error_item_and_the_others_are_computed(tmp_path):
+    f, sid = _mixed(tmp_path)
+    res = CliRunner().invoke(main, ["kinship", "lr", str(f), "--max-clique", "10000"])
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert [o["id"] for o in out] == [STR[0]["id"], sid, STR[1]["id"]]
+    assert list(out[1]) == ["id", "error"]
+    err = out[1]["error"]
+    assert err.startswith("locus SE33: too complex") and "limit of 10,000" in err
+    assert "no loop" in err and "--max-clique" in err
+    for o, c in ((out[0], STR[0]), (out[2], STR[1])):
+        if c["expected"]["lr"] == 0:
+            assert o["lr"] == 0.0
+        else:
+            assert o["log10_lr"] == pytest.approx(c["expected"]["log10_lr"], abs=1e-10)
+    assert f"case '{sid}': locus SE33" in res.stderr and "1 of 3 case(s)" in res.stderr
+
+
+def test_limit_from_the_environment_and_default(tmp_path):
+    f, _sid = _mixed(tmp_path)
+    res = CliRunner().invoke(main, ["kinship", "lr", str(f)],
+                             env={"DNACASE_KINSHIP_MAX_CLIQUE": "10000"})  # fmt: skip
+    assert res.exit_code == 1 and "limit of 10,000" in json.loads(res.stdout)[1]["error"]
+    res = CliRunner().invoke(main, ["kinship", "lr", str(f)],
+                             env={"DNACASE_KINSHIP_MAX_CLIQUE": ""})  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert math.isfinite(json.loads(res.stdout)[1]["log10_lr"])
+    res = CliRunner().invoke(main, ["kinship", "lr", str(f)],
+                             env={"DNACASE_KINSHIP_MAX_CLIQUE": "many"})  # fmt: skip
+    assert res.exit_code == 2 and "DNACASE_KINSHIP_MAX_CLIQUE" in res.stderr
+
+
+def test_references_impossible_on_the_pedigree_are_an_error_item(tmp_path):
+    case = copy.deepcopy(next(c for c in STR if c["scenario"] == "mother+brother"))
+    for m in case["markers"]:
+        m["mutation"] = None
+    mo = case["genotypes"]["MO"]
+    loc = next(iter(mo))
+    alleles = list(case["markers"][[m["name"] for m in case["markers"]].index(loc)]["frequencies"])
+    bro = case["genotypes"]["BRO"]
+    free = [a for a in alleles if a not in mo[loc]]
+    mo[loc] = [free[0], free[0]]
+    bro[loc] = [free[1], free[1]]
+    res = run(tmp_path, [case, STR[2]])
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert list(out[0]) == ["id", "error"] and loc in out[0]["error"]
+    assert "impossible" in out[0]["error"] and "lr" in out[1]

@@ -19,6 +19,11 @@ line, and the parts are summarised on standard error.
 Markers are treated as unlinked (product over loci); this and any frequency policy applied
 are reported on standard error (and in a ``notes`` field with ``--notes``). Invalid input:
 a message naming the case, person and locus on standard error, exit status 2.
+
+A case that is valid but cannot be computed (a locus beyond the complexity limit
+``--max-clique`` / ``DNACASE_KINSHIP_MAX_CLIQUE``, or references impossible on the
+pedigree) gets ``{"id", "error"}`` in the output, the error naming the locus and the reason
+(also on standard error); the other cases are computed, and the exit status is then 1.
 """
 
 from __future__ import annotations
@@ -30,9 +35,18 @@ from pathlib import Path
 
 import click
 
-from dnacase.kinship import CaseError, KinshipDataError, load_cases, result_json
+from dnacase.kinship import (
+    CaseError,
+    KinshipDataError,
+    LikelihoodError,
+    TooComplexError,
+    error_json,
+    load_cases,
+    result_json,
+)
 from dnacase.kinship.lineage.casefile import case_lineage_json, parts_line
 from dnacase.kinship.lr import ENGINE_VERSION, UNLINKED_NOTE
+from dnacase.settings import kinship_max_clique
 
 
 @click.group(name="kinship")
@@ -55,9 +69,23 @@ def command() -> None:
     help="Add a 'notes' field (assumptions, policies, mutation models) per case.",
 )
 @click.option("--indent", type=click.IntRange(min=0), default=None, help="Pretty-print JSON.")
-def lr_command(file: str, n_individuals: int | None, notes: bool, indent: int | None) -> None:
+@click.option(
+    "--max-clique",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Complexity limit: the largest elimination step, in genotype combinations per locus "
+    "(default: DNACASE_KINSHIP_MAX_CLIQUE, else 600000000). A locus beyond it is refused.",
+)
+def lr_command(
+    file: str, n_individuals: int | None, notes: bool, indent: int | None, max_clique: int | None
+) -> None:
     """Missing-person LR for each case in FILE (JSON; '-' for stdin)."""
     t0 = time.perf_counter()
+    try:
+        limit = kinship_max_clique() if max_clique is None else max_clique
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     try:
         name = "<stdin>" if file == "-" else file
         if file == "-":
@@ -80,11 +108,21 @@ def lr_command(file: str, n_individuals: int | None, notes: bool, indent: int | 
         sys.exit(2)
     out = []
     policy_notes = []
+    failed = 0
     for case in cases:
         try:
-            res = case.compute()
+            res = case.compute(limit)
+        except (KinshipDataError, LikelihoodError) as exc:  # this case only: an error item
+            msg = str(exc)
+            if isinstance(exc, TooComplexError):
+                msg += " (--max-clique or DNACASE_KINSHIP_MAX_CLIQUE)"
+            click.echo(f"error: case {case.id!r}: {msg}", err=True)
+            out.append(error_json(case, msg))
+            failed += 1
+            continue
+        try:
             lineage = case_lineage_json(case.raw, case.pedigree, res.log10_lr, source=file)
-        except (KinshipDataError, ValueError) as exc:
+        except ValueError as exc:  # invalid lineage input
             click.echo(f"error: case {case.id!r}: {exc}", err=True)
             sys.exit(2)
         item = result_json(case, res)
@@ -104,3 +142,6 @@ def lr_command(file: str, n_individuals: int | None, notes: bool, indent: int | 
         f"{UNLINKED_NOTE}",
         err=True,
     )
+    if failed:
+        click.echo(f"error: {failed} of {len(out)} case(s) could not be computed", err=True)
+        sys.exit(1)

@@ -16,9 +16,9 @@ Main entry points::
 """
 
 from . import lineage
-from .case_io import Case, CaseError, load_cases, parse_case, result_json
+from .case_io import Case, CaseError, error_json, load_cases, parse_case, result_json
 from .combined import PairReport, combine_pair, mtdna_evidence, ystr_evidence
-from .likelihood import LikelihoodError, log10_likelihood
+from .likelihood import MAX_CLIQUE, LikelihoodError, TooComplexError, log10_likelihood
 from .lr import (
     ENGINE_VERSION,
     KinshipDataError,
@@ -56,6 +56,7 @@ from .simulate import random_profiles, simulate_genotypes
 
 __all__ = [
     "ENGINE_VERSION",
+    "MAX_CLIQUE",
     "RELATIONSHIPS",
     "Case",
     "CaseError",
@@ -75,11 +76,13 @@ __all__ = [
     "ScreenResult",
     "SearchPanel",
     "SexSpecificMutation",
+    "TooComplexError",
     "add_missing_alleles",
     "build_family_tables",
     "combine_pair",
     "encode_genotype",
     "encode_profiles",
+    "error_json",
     "genotype_code",
     "genotype_pairs",
     "hypothesis_lr",

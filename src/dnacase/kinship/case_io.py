@@ -25,7 +25,7 @@ from .markers import Locus, MarkerError, add_missing_alleles, encode_genotype
 from .mutation import MutationModel, MutationModelError, SexSpecificMutation
 from .pedigree import Pedigree, PedigreeError
 
-__all__ = ["Case", "CaseError", "load_cases", "parse_case", "result_json"]
+__all__ = ["Case", "CaseError", "error_json", "load_cases", "parse_case", "result_json"]
 
 
 class CaseError(ValueError):
@@ -48,10 +48,17 @@ class Case:
     notes: list[str] = field(default_factory=list)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
-    def compute(self) -> LRResult:
-        """Missing-person LR (log10, per locus)."""
+    def compute(self, max_clique: int | None = None) -> LRResult:
+        """Missing-person LR (log10, per locus); ``max_clique``: the complexity limit
+        (:func:`.lr.missing_person_lr`)."""
         return missing_person_lr(
-            self.pedigree, self.missing, self.loci, self.references, self.poi_genotype, self.notes
+            self.pedigree,
+            self.missing,
+            self.loci,
+            self.references,
+            self.poi_genotype,
+            self.notes,
+            max_clique,
         )
 
 
@@ -342,3 +349,10 @@ def result_json(case: Case, res: LRResult) -> dict[str, Any]:
         "loci": {k: _num(v) for k, v in res.per_locus().items()},
         "inconsistent": list(res.inconsistent),
     }
+
+
+def error_json(case: Case, message: str) -> dict[str, Any]:
+    """The CLI output object of a case that could not be computed: ``{"id", "error"}``, the
+    message naming the locus and the reason (e.g. the complexity limit, or references that
+    are impossible on the pedigree)."""
+    return {"id": case.id, "error": message}

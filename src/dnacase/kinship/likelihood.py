@@ -27,22 +27,31 @@ The elimination plan is compiled once per (pedigree structure, typed set, domain
 run on a batch of loci at once (arrays with a leading batch axis ``B``). Every intermediate
 factor is rescaled by its maximum, with the scales accumulated as natural logs, so nothing
 underflows whatever the pedigree size.
+
+The elimination order decides the work, never the value: it is the cheapest (summed clique
+sizes) of greedy min-size and weighted min-fill orders and of randomised restarts of them
+(:mod:`.elimination`), searched once per graph and again at the plan's own domain size when
+it is costly. A plan whose largest clique exceeds the caller's limit (``max_clique``,
+default :data:`MAX_CLIQUE`) raises :class:`TooComplexError` naming the loci; the rows of a
+batch run in slices so that one slice's largest clique stays within :data:`_CHUNK_ELEMENTS`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
 
+from .elimination import best_order, order_pool
 from .markers import Locus
 from .mutation import CustomMutation, SexSpecificMutation
 from .parent_child import ParentChildShape, parent_child_loglik, parent_child_shape
 from .pedigree import MALE, Pedigree
 
-__all__ = ["LikelihoodError", "log10_likelihood", "loglik_per_locus"]
+__all__ = ["LikelihoodError", "TooComplexError", "log10_likelihood", "loglik_per_locus"]
 
 _LN10 = float(np.log(10.0))
 
@@ -73,11 +82,60 @@ class _Plan:
     persons: np.ndarray  # original person indices kept (in plan order)
     max_clique: int = 0  # largest clique (elements per locus) of the elimination
     cost: int = 0  # sum of the clique sizes: the work per locus, roughly
+    feasible: bool = True  # False: not built (a clique above _HARD_CAP); only its size is known
 
 
-#: Largest clique (elements per locus) the engine accepts; beyond it the pedigree is reported
-#: as too complex instead of running for hours or exhausting memory.
-MAX_CLIQUE = 50_000_000
+#: Default largest clique (elements per locus) the engine accepts; beyond it the locus is
+#: reported as too complex instead of running for hours or exhausting memory. Callers pass
+#: their own limit (``max_clique``: a setting of the application). A step over a clique of
+#: 73 million elements takes about 0.5 s on one core; its result table holds at most half
+#: the clique (8 bytes each). At the default, the hardest 20-person family without loops
+#: found in testing (an untyped couple with two typed children and four untyped ones, each
+#: the ancestor of one typed relative; SE33, a 503 million clique) takes about 10 s and
+#: 0.8 GiB on a shared 2-core machine.
+MAX_CLIQUE = 600_000_000
+
+
+class TooComplexError(LikelihoodError):
+    """The exact computation needs a table larger than the limit. ``clique``: elements per
+    locus of its largest intermediate table; ``limit``; ``k``: alleles kept at the locus;
+    ``loci``: locus names (when known); ``loop``: whether the pedigree has a loop."""
+
+    def __init__(
+        self, clique: int, limit: int, k: int, loci: Sequence[str] = (), loop: bool | None = None
+    ) -> None:
+        self.clique, self.limit, self.k, self.loci, self.loop = clique, limit, k, tuple(loci), loop
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = f"locus {', '.join(self.loci)}: " if self.loci else ""
+        if self.loop:
+            advice = (
+                "the pedigree has a loop (relatives who married or had children "
+                "together); leaving out untyped persons in the loop makes it smaller"
+            )
+        elif self.loop is False:
+            advice = (
+                f"the pedigree has no loop: the size comes from the {self.k} alleles the "
+                "locus keeps under its mutation model and the untyped persons joining "
+                "the typed ones"
+            )
+        else:
+            advice = f"the locus keeps {self.k} alleles"
+        return (
+            f"{where}too complex for exact computation: its largest elimination step spans "
+            f"{self.clique:,} genotype combinations, above the limit of {self.limit:,} "
+            f"(setting max_clique); {advice}. A higher limit computes it exactly, in time "
+            f"growing with that number and a table of up to {_mib(self.clique * 4)}"
+        )
+
+    def at(self, loci: Sequence[str], loop: bool) -> TooComplexError:
+        """The same error naming the loci and whether the pedigree has a loop."""
+        return TooComplexError(self.clique, self.limit, self.k, loci, loop)
+
+
+def _mib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:,.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:,.0f} MiB"
 
 
 def _letters(n: int) -> str:
@@ -85,6 +143,32 @@ def _letters(n: int) -> str:
     if n > len(s):
         raise LikelihoodError("elimination clique too large for this engine")
     return s[:n]
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The factor graph of a pedigree, typed set and query, for any allele domain size."""
+
+    n_persons: int
+    kinds: list[int]
+    factors: list[tuple]
+    fvars: list[tuple[int, ...]]
+    query_vars: tuple[int, ...]
+    persons: np.ndarray
+
+    @cached_property
+    def adjacency(self) -> list[set[int]]:
+        """The interaction graph: variables sharing a factor are neighbours."""
+        adj: list[set[int]] = [set() for _ in self.kinds]
+        for fv in self.fvars:
+            for u in fv:
+                adj[u].update(fv)
+        for u, a in enumerate(adj):
+            a.discard(u)
+        return adj
+
+    def domains(self, ksize: int) -> list[int]:
+        return [ksize if k == 0 else 2 for k in self.kinds]
 
 
 @lru_cache(maxsize=4096)
@@ -96,7 +180,30 @@ def _compile(
     ksize: int,
 ) -> _Plan:
     """Compile the elimination plan. ``typed[i]``: person i is typed in this batch;
-    ``query``: person whose two allele variables are kept (-1 for none; must be untyped)."""
+    ``query``: person whose two allele variables are kept (-1 for none; must be untyped).
+    The order is the cheapest, for this domain size, of the greedy heuristics and of the
+    pool of orders found for the graph (:func:`_order_pool`)."""
+    gr = _graph(father, mother, typed, query)
+    dom = gr.domains(ksize)
+    order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars)
+    if total > _GOOD_ENOUGH:
+        pool = _order_pool(father, mother, typed, query)
+        order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars, pool)
+    if total > _DEEP_ABOVE:  # costly at this domain size: search at this size too
+        trials = min(_MAX_DEEP_TRIALS, total // _DEEP_ABOVE * 64)
+        pool = (*order_pool(dom, gr.adjacency, gr.query_vars, trials, 1), tuple(order))
+        order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars, pool)
+    feasible = max_clique <= _HARD_CAP
+    steps, final = _build_steps(len(dom), gr.fvars, order) if feasible else ([], [])
+    return _Plan(gr.n_persons, gr.kinds, gr.factors, gr.fvars, steps, final, gr.query_vars,
+                 gr.persons, max_clique, total, feasible)  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _graph(
+    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int
+) -> _Graph:
+    """The allele-level factor graph (see the module docstring and the factor kinds above)."""
     n = len(father)
     # keep typed persons, the query person, and all their ancestors
     keep = np.zeros(n, dtype=bool)
@@ -154,45 +261,58 @@ def _compile(
             raise LikelihoodError("the query person must be untyped")
         query_vars = (slots[query][0][0], slots[query][1][0])
 
-    # greedy elimination order (min clique size)
-    dom = [ksize if k == 0 else 2 for k in kinds]
-    alive = set(range(len(factors)))
-    avars = {f: set(fvars[f]) for f in alive}
-    var_f: dict[int, set[int]] = {v: set() for v in range(len(kinds))}
-    for f in alive:
-        for u in avars[f]:
-            var_f[u].add(f)
+    return _Graph(n, kinds, factors, fvars, query_vars, persons)
+
+
+# ----- elimination order -------------------------------------------------------------------
+#: Plans whose largest clique exceeds this are never built (only their size is reported).
+_HARD_CAP = 1 << 46
+#: Plans cheaper than this (elements summed over cliques, per locus) take the best greedy
+#: order; costlier ones also try the pool of :func:`_order_pool`, which makes one randomised
+#: restart per this many elements of cost at domain size _K_REF (at most _MAX_TRIALS) and
+#: keeps the _POOL cheapest orders.
+_GOOD_ENOUGH = 1 << 16
+_MAX_TRIALS = 192
+_K_REF = 32
+_POOL = 8
+#: Plans still costlier than this at their own domain size get a search of their own there:
+#: 64 randomised restarts per this many elements of cost, at most _MAX_DEEP_TRIALS (about
+#: 0.5 ms each; a 20-person family's SE33 plan went from 503M to 73M elements so).
+_DEEP_ABOVE = 1 << 24
+_MAX_DEEP_TRIALS = 2048
+
+
+@lru_cache(maxsize=1024)
+def _order_pool(
+    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int
+) -> tuple[tuple[int, ...], ...]:
+    """Good elimination orders of a graph, searched once for all domain sizes: randomised
+    restarts of the greedy heuristics at a reference domain size :data:`_K_REF`, the more of
+    them the costlier the graph (:func:`.elimination.order_pool`)."""
+    gr = _graph(father, mother, typed, query)
+    dom = gr.domains(_K_REF)
+    _o, _mc, cost = best_order(dom, gr.adjacency, gr.query_vars)
+    trials = min(_MAX_TRIALS, cost // _GOOD_ENOUGH)
+    return order_pool(dom, gr.adjacency, gr.query_vars, trials, _POOL)
+
+
+def _build_steps(
+    nvars: int, fvars: list[tuple[int, ...]], order: list[int]
+) -> tuple[list[tuple[tuple[int, ...], str, tuple[int, ...]]], list[int]]:
+    """The einsum steps of eliminating ``order`` (each step: the factors it consumes, the
+    einsum subscripts, the variables of the new factor) and the factors left at the end."""
+    alive = set(range(len(fvars)))
     all_fvars: list[tuple[int, ...]] = list(fvars)
+    var_f: dict[int, set[int]] = {v: set() for v in range(nvars)}
+    for f, fv in enumerate(fvars):
+        for u in fv:
+            var_f[u].add(f)
     steps: list[tuple[tuple[int, ...], str, tuple[int, ...]]] = []
-    to_elim = set(range(len(kinds))) - set(query_vars)
-    max_clique = 0
-    total = 0
-
-    def clique(v: int) -> tuple[tuple[int, int, int], set[int]]:
-        fset = var_f[v]
-        union: set[int] = set().union(*(avars[f] for f in fset)) if fset else {v}
-        cost = 1
-        for u in union:
-            cost *= dom[u]
-        return (cost, len(union), v), union
-
-    cand = {v: clique(v) for v in to_elim}
-    while to_elim:
-        v = min(to_elim, key=lambda u: cand[u][0])
-        best = cand.pop(v)
-        union = best[1]
+    for v in order:
         fs = sorted(var_f[v])  # factor ids grow with creation: the order of the alive list
-        max_clique = max(max_clique, best[0][0])
-        total += best[0][0]
-        if max_clique > MAX_CLIQUE:
-            raise LikelihoodError(
-                f"pedigree too complex for exact computation: a clique of {max_clique:,} "
-                f"genotype combinations per locus (limit {MAX_CLIQUE:,}); reduce the pedigree "
-                "(drop untyped persons in loops) or the allele count"
-            )
-        to_elim.discard(v)
         if not fs:
             continue
+        union: set[int] = set().union(*(all_fvars[f] for f in fs))
         out = tuple(sorted(union - {v}))
         letters = {u: c for u, c in zip(sorted(union), _letters(len(union)), strict=True)}
         sub = ",".join("..." + "".join(letters[u] for u in all_fvars[f]) for f in fs)
@@ -202,20 +322,13 @@ def _compile(
         all_fvars.append(out)
         for f in fs:
             alive.discard(f)
-            for u in avars[f]:
+            for u in all_fvars[f]:
                 var_f[u].discard(f)
         if out:
             alive.add(new_id)
-            avars[new_id] = set(out)
             for u in out:
                 var_f[u].add(new_id)
-        else:
-            avars[new_id] = set()
-        for u in union:  # only the neighbours' cliques changed
-            if u in to_elim:
-                cand[u] = clique(u)
-    final = sorted(alive)
-    return _Plan(n, kinds, factors, fvars, steps, final, query_vars, persons, max_clique, total)
+    return steps, sorted(alive)
 
 
 # ----- batch data and execution ------------------------------------------------------------
@@ -304,26 +417,77 @@ def _build_table(spec: tuple, batch: _Batch) -> np.ndarray:
     raise LikelihoodError(f"internal: unknown factor kind {kind}")
 
 
-def _run(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray]:
+#: Elements of the largest clique times the rows run at once: a batch is run in slices of
+#: rows so that no intermediate table of one slice exceeds this (memory bound, 256 MiB).
+_CHUNK_ELEMENTS = 1 << 25
+#: Steps of three or more factors whose clique holds more elements than this, and more than
+#: 16 times their largest factor, are contracted pairwise in numpy's greedy path (BLAS where it
+#: can; no intermediate above the largest operand or the result); others in one pass (no
+#: path search, no temporary as large as the clique).
+_PAIRWISE_ABOVE = 1 << 17
+
+
+def _run(
+    plan: _Plan, batch: _Batch, max_clique: int | None = None
+) -> tuple[np.ndarray | None, np.ndarray]:
     """Execute ``plan`` on ``batch``. Returns (table over query vars (B,K,K) or None, logscale
     (B,) natural log) such that the likelihood (or the joint with the query alleles) equals
-    ``table * exp(logscale)``."""
+    ``table * exp(logscale)``.
+
+    :class:`TooComplexError` when the plan's largest clique exceeds ``max_clique`` (elements
+    per locus; default :data:`MAX_CLIQUE`). The rows are run in slices so that one slice's
+    largest clique holds at most :data:`_CHUNK_ELEMENTS` elements (same result)."""
+    limit = MAX_CLIQUE if max_clique is None else max_clique
+    if plan.max_clique > limit or not plan.feasible:
+        raise TooComplexError(plan.max_clique, limit, batch.k)
+    rows = max(1, _CHUNK_ELEMENTS // max(plan.max_clique, 1))
+    if batch.size <= rows:
+        return _run_rows(plan, batch)
+    parts = []
+    for r0 in range(0, batch.size, rows):
+        sl = slice(r0, r0 + rows)
+        sub = _Batch(batch.p[sl], batch.mf[sl], batch.mm[sl], batch.g[:, sl])
+        parts.append(_run_rows(plan, sub))
+    ls = np.concatenate([x[1] for x in parts])
+    if parts[0][0] is None:
+        return None, ls
+    return np.concatenate([x[0] for x in parts]), ls  # type: ignore[misc]
+
+
+def _clique_elements(sub: str, ops: Sequence[np.ndarray]) -> int:
+    """Elements of the clique of one einsum step (all its rows): the product of the sizes
+    of its distinct indices (the leading ``...`` is the row axis)."""
+    size: dict[str, int] = {}
+    for spec, op in zip(sub.split("->")[0].split(","), ops, strict=True):
+        for letter, d in zip(spec[3:], op.shape[1:], strict=True):
+            size[letter] = d
+    return ops[0].shape[0] * math.prod(size.values())
+
+
+def _run_rows(plan: _Plan, batch: _Batch) -> tuple[np.ndarray | None, np.ndarray]:
+    """:func:`_run` on one slice of rows, without checks."""
     b = batch.size
     tables: list[np.ndarray | None] = [_build_table(s, batch) for s in plan.factors]
     logscale = np.zeros(b)
     with np.errstate(divide="ignore"):
         for operands, sub, out in plan.steps:
-            res = np.einsum(sub, *[tables[i] for i in operands])
+            ops = [tables[i] for i in operands]
+            clique = _clique_elements(sub, ops) if len(ops) > 2 else 0
+            big = clique > _PAIRWISE_ABOVE and clique > 16 * max(o.size for o in ops)
+            res = np.einsum(sub, *ops, optimize="greedy" if big else False)
             for i in operands:
                 tables[i] = None
             if out:
-                flat = res.reshape(b, -1)
-                mx = flat.max(axis=1)
+                mx = res.max(axis=tuple(range(1, res.ndim)))  # no copy of a strided result
                 pos = mx > 0
                 logscale[pos] += np.log(mx[pos])
                 logscale[~pos] = -np.inf
                 mx[~pos] = 1.0
-                res = res / mx.reshape((b,) + (1,) * (res.ndim - 1))
+                scale = mx.reshape((b,) + (1,) * (res.ndim - 1))
+                if res.flags.writeable and not any(np.may_share_memory(res, o) for o in ops):
+                    np.divide(res, scale, out=res)  # in place: no second table of this size
+                else:
+                    res = res / scale
                 tables.append(res)
             else:
                 logscale += np.log(res)
@@ -592,20 +756,29 @@ def _shape(pedigree: Pedigree, query: int, typed_any: bytes) -> ParentChildShape
 
 
 @lru_cache(maxsize=4096)
-def _query_cheaper(fa: tuple, mo: tuple, tkey: tuple, q: int, k: int) -> bool:
+def _query_cheaper(fa: tuple, mo: tuple, tkey: tuple, q: int, k: int, limit: int) -> bool:
     """Whether one elimination keeping the query person's alleles costs less than the two
-    plain eliminations (with and without the query typed); both exact."""
+    plain eliminations (with and without the query typed); both exact. A path whose largest
+    clique is within ``limit`` is preferred to one that is not."""
     pq = _compile(fa, mo, tkey, q, k)
-    if pq.max_clique <= 4 * k * k:  # nothing bigger than the query's own table
+    if pq.max_clique <= min(4 * k * k, limit):  # nothing bigger than the query's own table
         return True
     t1 = list(tkey)
     t1[q] = True
-    cost2 = _compile(fa, mo, tkey, -1, k).cost + _compile(fa, mo, tuple(t1), -1, k).cost
-    return pq.cost <= 2 * cost2 + 64 * k * k
+    p2, p1 = _compile(fa, mo, tkey, -1, k), _compile(fa, mo, tuple(t1), -1, k)
+    q_ok, two_ok = pq.max_clique <= limit, max(p2.max_clique, p1.max_clique) <= limit
+    if q_ok != two_ok:
+        return q_ok
+    return pq.cost <= 2 * (p2.cost + p1.cost) + 64 * k * k
 
 
 def missing_person_loglik(
-    pedigree: Pedigree, query: int, loci: Sequence[Locus], references: np.ndarray, poi: np.ndarray
+    pedigree: Pedigree,
+    query: int,
+    loci: Sequence[Locus],
+    references: np.ndarray,
+    poi: np.ndarray,
+    max_clique: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Natural-log likelihoods of the two hypotheses of a missing-person LR, per locus.
 
@@ -619,7 +792,9 @@ def missing_person_loglik(
     per (typed pattern, allele domain) that keeps the query person's two alleles, giving
     ``P(refs, query = (a, b))`` for every (a, b) at once, so both hypotheses come from one
     run (or two plain runs when keeping the query alleles would cost more). When the data
-    form one parent-child unit the closed forms of :mod:`.parent_child` answer instead."""
+    form one parent-child unit the closed forms of :mod:`.parent_child` answer instead.
+    ``max_clique``: the complexity limit (:func:`_run`); :class:`TooComplexError` names the
+    loci beyond it."""
     ref = np.asarray(references)
     poi = np.asarray(poi, dtype=np.int64)
     nl = len(loci)
@@ -639,31 +814,44 @@ def missing_person_loglik(
     l2 = np.empty(row_loc.size)
     fa = tuple(pedigree.father.tolist())
     mo = tuple(pedigree.mother.tolist())
+    limit = MAX_CLIQUE if max_clique is None else max_clique
     for tmask, cols in _pattern_groups(typed):
         tkey = tuple(bool(x) for x in tmask.tolist())
         for pos, batch, lam in row_batches(ft, row_loc[cols], row_mut[cols], g[:, cols],
                                            np.flatnonzero(tmask), pg[cols]):  # fmt: skip
             rows = cols[pos]
             pq = lam[np.arange(rows.size)[:, None], pg[rows]]  # the POI in the batch domain
-            if _query_cheaper(fa, mo, tkey, query, batch.k):
-                joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch)
-                assert joint is not None
-                ri = np.arange(rows.size)
-                a, b2 = pq[:, 0], pq[:, 1]
-                h1 = joint[ri, a, b2] + np.where(a != b2, joint[ri, b2, a], 0.0)
-                h2 = joint.reshape(rows.size, -1).sum(axis=1)
-                with np.errstate(divide="ignore"):
-                    l1[rows] = np.log(h1) + ls
-                    l2[rows] = np.log(h2) + ls
-            else:
-                _, l2[rows] = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
-                t1 = list(tkey)
-                t1[query] = True
-                gq = batch.g.copy()
-                gq[query] = pq
-                b1 = _Batch(batch.p, batch.mf, batch.mm, gq)
-                _, l1[rows] = _run(_compile(fa, mo, tuple(t1), -1, batch.k), b1)
+            try:
+                l1[rows], l2[rows] = _missing_rows(fa, mo, tkey, query, batch, pq, limit)
+            except TooComplexError as exc:
+                names = [loci[j].name for j in dict.fromkeys(row_loc[rows].tolist())]
+                raise exc.at(names, pedigree.has_loop()) from None
     return _split_plain(l1, l2, nl, mcols)
+
+
+def _missing_rows(
+    fa: tuple, mo: tuple, tkey: tuple, query: int, batch: _Batch, pq: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Natural-log ``(l1, l2)`` of :func:`missing_person_loglik` for the rows of one batch;
+    ``pq`` int ``(B, 2)``: the POI in the batch domain."""
+    b = batch.size
+    if _query_cheaper(fa, mo, tkey, query, batch.k, limit):
+        joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch, limit)
+        assert joint is not None
+        ri = np.arange(b)
+        a, b2 = pq[:, 0], pq[:, 1]
+        h1 = joint[ri, a, b2] + np.where(a != b2, joint[ri, b2, a], 0.0)
+        h2 = joint.reshape(b, -1).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            return np.log(h1) + ls, np.log(h2) + ls
+    _, l2 = _run(_compile(fa, mo, tkey, -1, batch.k), batch, limit)
+    t1 = list(tkey)
+    t1[query] = True
+    gq = batch.g.copy()
+    gq[query] = pq
+    _, l1 = _run(_compile(fa, mo, tuple(t1), -1, batch.k), _Batch(batch.p, batch.mf, batch.mm, gq),
+                 limit)  # fmt: skip
+    return l1, l2
 
 
 def _split_plain(
@@ -709,12 +897,14 @@ def _pattern_groups(typed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def loglik_per_locus(
-    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray
+    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray, max_clique: int | None = None
 ) -> np.ndarray:
     """Per-locus natural-log likelihood of ``genotypes`` on ``pedigree``.
 
     genotypes: int ``(n_persons, n_loci, 2)`` allele indices (pedigree order), ``-1`` untyped
     (both alleles). Returns float64 ``(n_loci,)``; ``-inf`` where the data are impossible.
+    ``max_clique``: the complexity limit (default :data:`MAX_CLIQUE`); beyond it
+    :class:`TooComplexError` names the loci.
     """
     g = np.asarray(genotypes)
     if g.ndim != 3 or g.shape[0] != len(pedigree) or g.shape[1] != len(loci) or g.shape[2] != 2:
@@ -734,14 +924,18 @@ def loglik_per_locus(
         tkey = tuple(bool(x) for x in tmask.tolist())
         gt = g[:, cols_a, :].astype(np.int64)
         for pos, batch, _lam in row_batches(ft, cols_a, ft.mut[cols_a], gt, np.flatnonzero(tmask)):
-            _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch)
+            try:
+                _, ls = _run(_compile(fa, mo, tkey, -1, batch.k), batch, max_clique)
+            except TooComplexError as exc:
+                names = [loci[j].name for j in cols_a[pos].tolist()]
+                raise exc.at(names, pedigree.has_loop()) from None
             out[cols_a[pos]] = ls
     return out
 
 
 def log10_likelihood(
-    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray
+    pedigree: Pedigree, loci: Sequence[Locus], genotypes: np.ndarray, max_clique: int | None = None
 ) -> np.ndarray:
     """Per-locus log10 likelihood (float64 ``(n_loci,)``, ``-inf`` if impossible); see
     :func:`loglik_per_locus` for the layout. The multi-locus value is the sum (unlinked)."""
-    return loglik_per_locus(pedigree, loci, genotypes) / _LN10
+    return loglik_per_locus(pedigree, loci, genotypes, max_clique) / _LN10

@@ -138,13 +138,17 @@ def missing_person_lr(
     references: np.ndarray,
     poi: np.ndarray,
     notes: Sequence[str] = (),
+    max_clique: int | None = None,
 ) -> LRResult:
     """Missing-person LR of one POI profile against one family.
 
     pedigree: H1 pedigree containing ``missing`` (untyped) and the references;
     references: int ``(n_persons, n_loci, 2)`` allele indices in pedigree order (``-1``
     untyped; the row of ``missing`` must be untyped); poi: int ``(n_loci, 2)``.
-    Returns log10 LR per locus (see module docstring for the formula).
+    Returns log10 LR per locus (see module docstring for the formula). ``max_clique``: the
+    complexity limit (entries of the largest intermediate table per locus; default
+    :data:`.likelihood.MAX_CLIQUE`); a locus beyond it raises
+    :class:`.likelihood.TooComplexError` naming it.
     """
     ref = np.asarray(references)
     q = pedigree.index(missing)
@@ -164,7 +168,7 @@ def missing_person_lr(
         cols = np.flatnonzero(typed)
         sl, rv, pv = [loci[j] for j in cols], ref[:, cols, :], poi[cols]
     if sl:
-        l1, l2, l1p, l2p = missing_person_loglik(pedigree, q, sl, rv, pv)
+        l1, l2, l1p, l2p = missing_person_loglik(pedigree, q, sl, rv, pv, max_clique)
         if np.isneginf(l2).any():
             names = ", ".join(sl[j].name for j in np.flatnonzero(np.isneginf(l2)))
             raise KinshipDataError(
@@ -202,6 +206,7 @@ def hypothesis_lr(
     profiles: Mapping[str, np.ndarray],
     labels: tuple[str, str] = ("H1", "H2"),
     notes: Sequence[str] = (),
+    max_clique: int | None = None,
 ) -> LRResult:
     """LR of the same typed persons under two pedigrees: ``P(data | h1) / P(data | h2)``.
 
@@ -209,11 +214,12 @@ def hypothesis_lr(
     :func:`relationship_pedigree` for a pairwise test such as full siblings vs unrelated).
     ``-inf`` per locus where h1 excludes the data; :class:`KinshipDataError` where h2 does
     (the LR is then undefined). Inconsistent loci: where h1 is Mendelian-incompatible
-    (probability 0 without mutation) while h2 is not.
+    (probability 0 without mutation) while h2 is not. ``max_clique``: the complexity limit,
+    as in :func:`missing_person_lr`.
     """
     g1, g2 = _align(h1, loci, profiles), _align(h2, loci, profiles)
-    l1 = loglik_per_locus(h1, loci, g1)
-    l2 = loglik_per_locus(h2, loci, g2)
+    l1 = loglik_per_locus(h1, loci, g1, max_clique)
+    l2 = loglik_per_locus(h2, loci, g2, max_clique)
     bad = np.flatnonzero(np.isneginf(l2))
     if bad.size:
         names = ", ".join(loci[j].name for j in bad)
@@ -224,8 +230,8 @@ def hypothesis_lr(
     mut = np.flatnonzero([loc.has_mutation for loc in loci])
     if mut.size:
         plain = _strip([loci[j] for j in mut])
-        z1 = np.isneginf(loglik_per_locus(h1, plain, g1[:, mut]))
-        z2 = np.isneginf(loglik_per_locus(h2, plain, g2[:, mut]))
+        z1 = np.isneginf(loglik_per_locus(h1, plain, g1[:, mut], max_clique))
+        z2 = np.isneginf(loglik_per_locus(h2, plain, g2[:, mut], max_clique))
         zero[mut] = z1 & ~z2
     return LRResult(
         tuple(loc.name for loc in loci),

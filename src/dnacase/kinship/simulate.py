@@ -61,3 +61,25 @@ def random_profiles(loci: Sequence[Locus], rng: np.random.Generator, n: int) -> 
     for j, loc in enumerate(loci):
         g[:, j, :] = rng.choice(loc.n_alleles, size=(n, 2), p=loc.freqs)
     return g
+
+
+def random_tree_pedigree(rng: np.random.Generator, n_persons: int) -> Pedigree:
+    """A synthetic pedigree without loops of at least ``n_persons`` persons (at most one
+    more): a founder couple ``F0`` x ``M0``, then children ``P<i>`` of earlier non-founders
+    (or of the first couple), each such parent with one spouse ``S<i>`` marrying in."""
+    ids, sex, fa, mo = ["F0", "M0"], [1, 2], [-1, -1], [-1, -1]
+    spouse: dict[int, int] = {0: 1}
+    while len(ids) < n_persons:
+        p = int(rng.choice([i for i in range(len(ids)) if fa[i] >= 0] + [0]))
+        if p not in spouse:
+            ids.append(f"S{len(ids)}")
+            sex.append(3 - sex[p])
+            fa.append(-1)
+            mo.append(-1)
+            spouse[p] = len(ids) - 1
+        f, m = (p, spouse[p]) if sex[p] == 1 else (spouse[p], p)
+        ids.append(f"P{len(ids)}")
+        sex.append(int(rng.integers(1, 3)))
+        fa.append(f)
+        mo.append(m)
+    return Pedigree(tuple(ids), np.array(sex), np.array(fa), np.array(mo))
