@@ -127,3 +127,20 @@ def test_bad_json_and_missing_file(tmp_path):
     assert res.exit_code == 2 and "invalid JSON at line 1" in res.stderr
     res = CliRunner().invoke(main, ["kinship", "lr", str(tmp_path / "none.json")])
     assert res.exit_code == 2 and "cannot read" in res.stderr
+
+
+def test_dropout_cases(tmp_path):
+    """Remains with allele dropout: the oracle's values, the one-peak loci named in the notes;
+    without the dropout key a one-allele genotype is refused naming case, person, locus."""
+    drop = json.loads((DATA / "dropout-cases.json").read_text())
+    res = CliRunner().invoke(main, ["kinship", "lr", str(DATA / "dropout-cases.json")])
+    assert res.exit_code == 0, res.output
+    for o, c in zip(json.loads(res.stdout), drop, strict=True):
+        assert (o["lr"] or 0.0) == pytest.approx(c["expected"]["lr"], rel=1e-9)
+    res = run(tmp_path, drop[0], "--notes")
+    assert any("one allele seen at" in n for n in json.loads(res.stdout)["notes"])
+    bad = copy.deepcopy(drop[0])
+    del bad["dropout"]
+    res = run(tmp_path, bad)
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    assert "person 'POI', locus D18S51: one allele given" in res.output

@@ -5,6 +5,11 @@ the case, person and locus: unknown or wrong-sex parents, a person who is their 
 duplicate ids, ``missing`` not in the pedigree, the POI inside the pedigree, genotypes for
 unknown persons or loci, allele names that are not alleles ("OL"), alleles absent from the
 frequency table (allowed only with ``n_individuals``: 5/2N policy, reported in the notes).
+
+Allele dropout: ``"dropout": {"PERSON": d}`` gives a person's dropout probability per allele
+copy (``0 <= d < 1``); such a person's one-peak genotype may be written ``["a"]`` or
+``["a", "a"]`` (both mean "one peak a", summed over the true genotypes, :mod:`.peaks`). A
+one-allele genotype of a person without a dropout probability is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from .lineage.schema import LINEAGE_SCHEMA, LINEAGE_SCHEMA_ID
 from .lr import LRResult, missing_person_lr
 from .markers import Locus, MarkerError, add_missing_alleles, encode_genotype
 from .mutation import MutationModel, MutationModelError, SexSpecificMutation
+from .peaks import dropout_weights
 from .pedigree import Pedigree, PedigreeError
 
 __all__ = ["Case", "CaseError", "load_cases", "parse_case", "result_json"]
@@ -36,7 +42,9 @@ class CaseError(ValueError):
 class Case:
     """A parsed case: ``references`` int32 ``(n_persons, n_loci, 2)`` in pedigree order (the
     missing person untyped), ``poi_genotype`` int32 ``(n_loci, 2)``; ``notes`` list policies
-    applied while reading (e.g. minimum allele frequency)."""
+    applied while reading (e.g. minimum allele frequency); ``dropout``: person id -> allele
+    dropout probability (a person with ``d > 0`` has its ``(a, a)`` genotypes read as one
+    peak a, :mod:`.peaks`)."""
 
     id: str
     loci: list[Locus]
@@ -47,12 +55,35 @@ class Case:
     poi_genotype: np.ndarray
     notes: list[str] = field(default_factory=list)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    dropout: dict[str, float] = field(default_factory=dict)
+
+    def peaks(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """One-allele weights ``(references (P, L, 2), POI (L, 2))`` from ``dropout`` (None
+        where nobody has ``d > 0``): persons with ``d > 0`` read ``(a, a)`` as one peak."""
+        ref_w = poi_w = None
+        for pid, d in self.dropout.items():
+            if d <= 0:
+                continue
+            w = np.broadcast_to(dropout_weights(d), (len(self.loci), 2))
+            if pid == self.poi:
+                poi_w = np.array(w)
+            else:
+                if ref_w is None:
+                    ref_w = np.full((len(self.pedigree), len(self.loci), 2), np.nan)
+                ref_w[self.pedigree.index(pid)] = w
+        return ref_w, poi_w
 
     def compute(self) -> LRResult:
         """Missing-person LR (log10, per locus)."""
+        ref_w, poi_w = self.peaks()
+        notes = list(self.notes)
+        if self.dropout:
+            notes.append("allele dropout probability per allele copy: " + ", ".join(
+                f"{p} {d:g}" for p, d in sorted(self.dropout.items())))
         return missing_person_lr(
-            self.pedigree, self.missing, self.loci, self.references, self.poi_genotype, self.notes
-        )
+            self.pedigree, self.missing, self.loci, self.references, self.poi_genotype, notes,
+            ref_peaks=ref_w, poi_peaks=poi_w,
+        )  # fmt: skip
 
 
 _FAST: Any = None
@@ -249,6 +280,7 @@ def parse_case(
             raise CaseError(f"{ctx}, person {pid!r}: has genotypes but is not in the pedigree")
     if genos.get(missing):
         raise CaseError(f"{ctx}, person {missing!r}: the missing person must be untyped")
+    dropout = _dropout(obj, ctx, ped, poi)
     names = [str(m["name"]) for m in obj["markers"]]
     seen: set[str] = set()
     for nm in names:
@@ -285,15 +317,38 @@ def parse_case(
         for j, loc in enumerate(loci):
             if loc.name not in prof:
                 continue
+            pair = list(prof[loc.name])
+            if len(pair) == 1:
+                if pid not in dropout:
+                    raise CaseError(
+                        f"{ctx}, person {pid!r}, locus {loc.name}: one allele given "
+                        f"({pair[0]!r}) but no dropout probability for this person: write a "
+                        f'homozygote as ["{pair[0]}", "{pair[0]}"] or give "dropout": '
+                        f'{{"{pid}": d}}'
+                    )
+                pair = pair * 2  # one peak a, read under the person's dropout probability
             try:
-                gt = encode_genotype(loc, prof[loc.name], pid)
+                gt = encode_genotype(loc, pair, pid)
             except MarkerError as exc:
                 raise CaseError(f"{ctx}, person {pid!r}: {exc}") from exc
             if pid == poi:
                 poi_g[j] = gt
             else:
                 refs[ped.index(pid), j] = gt
-    return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj)
+    return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj, dropout)
+
+
+def _dropout(obj: Mapping[str, Any], ctx: str, ped: Pedigree, poi: str) -> dict[str, float]:
+    """The case's ``dropout`` map, checked: known persons, ``0 <= d < 1``."""
+    out: dict[str, float] = {}
+    for pid, d in (obj.get("dropout") or {}).items():
+        if pid != poi and pid not in ped:
+            raise CaseError(f"{ctx}, person {pid!r}: dropout given for an unknown person")
+        if not (isinstance(d, int | float) and 0 <= d < 1):
+            raise CaseError(f"{ctx}, person {pid!r}: dropout probability must be in [0, 1), "
+                            f"got {d!r}")
+        out[str(pid)] = float(d)
+    return out
 
 
 def load_cases(source: str | Path | Any, default_n_individuals: int | None = None) -> list[Case]:

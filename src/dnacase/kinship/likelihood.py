@@ -59,6 +59,8 @@ class LikelihoodError(ValueError):
 #   ("evid", person, var)                        [1, het]                           (B,2)
 #   ("sel", sex, s, pslot, cslot, sval, pers)    sel s==sval: M[pa, c] (x1/2 if 0)  (B,2,du,dw)
 #   ("ttyped", sex, ppers, pvar, cslot, cpers)   1/2 (M[g_p1(h), c] + M[g_p2(h), c]) (B,2,dw)
+#   ("soft", person, var1, var2)                 evidence E[x, y] of an untyped person   (B,K,K)
+#                                                (batch.soft[person]; see .peaks)
 
 
 @dataclass
@@ -94,13 +96,16 @@ def _compile(
     typed: tuple[bool, ...],
     query: int,
     ksize: int,
+    soft: tuple[int, ...] = (),
 ) -> _Plan:
     """Compile the elimination plan. ``typed[i]``: person i is typed in this batch;
-    ``query``: person whose two allele variables are kept (-1 for none; must be untyped)."""
+    ``query``: person whose two allele variables are kept (-1 for none; must be untyped);
+    ``soft``: untyped persons carrying an evidence factor over their two allele variables
+    (a one-allele observation under dropout, :mod:`.peaks`; the table is ``batch.soft``)."""
     n = len(father)
-    # keep typed persons, the query person, and all their ancestors
+    # keep typed and soft persons, the query person, and all their ancestors
     keep = np.zeros(n, dtype=bool)
-    stack = [i for i in range(n) if typed[i] or i == query]
+    stack = [i for i in range(n) if typed[i] or i == query or i in soft]
     while stack:
         i = stack.pop()
         if keep[i]:
@@ -126,6 +131,9 @@ def _compile(
             slots[i] = ((newvar(0), -1), (newvar(0), -1))
     for i in persons.tolist():
         s1, s2 = slots[i]
+        if i in soft:  # evidence hook: E(person's ordered alleles)
+            factors.append(("soft", i, s1[0], s2[0]))
+            fvars.append((s1[0], s2[0]))
         if father[i] < 0:
             if typed[i]:
                 factors.append(("prior_typed", i, s1[0]))
@@ -224,12 +232,14 @@ class _Batch:
     """Loci of one batch, padded to a common domain ``K``.
 
     p: (B, K) founder frequencies (0 for padding); mf, mm: (B, K, K) mother / father
-    matrices; g: (P, B, 2) int64 typed alleles in the batch domain (-1 untyped)."""
+    matrices; g: (P, B, 2) int64 typed alleles in the batch domain (-1 untyped); soft:
+    person -> (B, K, K) evidence table of the plan's soft persons (None: no soft person)."""
 
     p: np.ndarray
     mf: np.ndarray
     mm: np.ndarray
     g: np.ndarray
+    soft: dict[int, np.ndarray] | None = None
 
     @property
     def size(self) -> int:
@@ -267,6 +277,9 @@ def _build_table(spec: tuple, batch: _Batch) -> np.ndarray:
     b = batch.size
     if kind == "prior":
         return batch.p
+    if kind == "soft":
+        assert batch.soft is not None
+        return batch.soft[spec[1]]
     if kind in ("prior_typed", "evid"):
         g = batch.g[spec[1]]
         het = (g[:, 0] != g[:, 1]).astype(np.float64)
