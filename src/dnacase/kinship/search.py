@@ -13,11 +13,29 @@ Layout (a :class:`SearchPanel` fixes it for a set of loci with shared frequency 
 
 * genotype code of ``{a, b}`` (allele indices, ``lo <= hi``): ``hi (hi + 1) / 2 + lo``;
   remains profiles are stored compactly as int16 codes ``(R, L)``, ``-1`` untyped;
-* a family table is float64 ``(T,)``, ``T = sum_l (G_l + 1)`` with ``G_l = n_l (n_l + 1) / 2``:
-  block ``l`` starts at ``offsets[l]``; entry ``offsets[l]`` is ``0.0`` (untyped locus,
-  LR 1) and entry ``offsets[l] + 1 + code`` is the log10 LR of that genotype;
+* a family table is float64 ``(T,)``, ``T = sum_l (G_l + 1 + n_l)`` with
+  ``G_l = n_l (n_l + 1) / 2``: block ``l`` starts at ``offsets[l]``; entry ``offsets[l]`` is
+  ``0.0`` (untyped locus, LR 1), entry ``offsets[l] + 1 + code`` is the log10 LR of that
+  genotype, and entry ``star_offsets[l] + a`` (``star_offsets = offsets + 1 + G``) is the
+  log10 LR of "allele ``a`` plus one allele other than ``a``"::
+
+      LR_a* = sum_{b != a} P_HW(a, b) LR(a, b) / sum_{b != a} P_HW(a, b)
+            = P(MP carries a and another allele | refs) / (2 p_a (1 - p_a))
 * tables of many families: float64 ``(F, T)``; remains as flat indices int32 ``(R, L)``
   (``offsets[l] + 1 + code``).
+
+Remains showing one allele ``a`` at a locus (allele dropout with probability ``d``, or an
+off-ladder second allele; weights ``(w_hom, w_het)`` of :mod:`.peaks`) are scored at screen
+time from the family's ``LR(a, a)`` and ``LR_a*``::
+
+    LR = [w_hom p_a^2 LR(a, a) + w_het 2 p_a (1 - p_a) LR_a*]
+         / [w_hom p_a^2 + w_het 2 p_a (1 - p_a)]  =  lam LR(a, a) + (1 - lam) LR_a*
+
+which is the exact missing-person LR under the dropout model (:func:`.lr.missing_person_lr`
+with ``poi_peaks``). :meth:`SearchPanel.encode_remains_peaks` points such loci at the
+``0.0`` entry and lists them (:class:`PeakEntries`); the screen adds
+``log10 prod_loci (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair in linear space (one
+logarithm per pair).
 
 Tables are computed with the same exact engine as :func:`missing_person_lr` (posterior of the
 MP's ordered alleles by variable elimination), batched over families x loci; the screen is
@@ -35,10 +53,12 @@ import numpy as np
 from .likelihood import _Batch, _compile, _reduced_rows, _run, freq_table
 from .lr import KinshipDataError
 from .markers import Locus, genotype_code, genotype_pairs
+from .peaks import peak_mask, seen_hw
 from .pedigree import Pedigree
 
 __all__ = [
     "Family",
+    "PeakEntries",
     "ScreenResult",
     "SearchPanel",
     "build_family_tables",
@@ -64,14 +84,15 @@ class SearchPanel:
     """Loci shared by all profiles of a search, with the table layout (see module doc).
 
     Attributes: ``loci``; ``n_alleles`` int64 ``(L,)``; ``n_genotypes`` int64 ``(L,)``;
-    ``offsets`` int64 ``(L,)``; ``size`` = T."""
+    ``offsets`` int64 ``(L,)``; ``star_offsets`` int64 ``(L,)``; ``size`` = T."""
 
     def __init__(self, loci: Sequence[Locus]) -> None:
         self.loci = list(loci)
         self.n_alleles = np.array([loc.n_alleles for loc in self.loci], dtype=np.int64)
         self.n_genotypes = self.n_alleles * (self.n_alleles + 1) // 2
-        sizes = self.n_genotypes + 1
+        sizes = self.n_genotypes + 1 + self.n_alleles
         self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.star_offsets = self.offsets + 1 + self.n_genotypes
         self.size = int(sizes.sum())
         nmax = int(self.n_alleles.max())
         self.freq_pad = np.zeros((len(self.loci), nmax))
@@ -97,6 +118,66 @@ class SearchPanel:
     def encode_remains(self, genotypes: np.ndarray) -> np.ndarray:
         """Genotypes int ``(R, L, 2)`` -> flat table indices int32 ``(R, L)``."""
         return self.flat_index(self.codes(genotypes))
+
+    def encode_remains_peaks(
+        self, genotypes: np.ndarray, weights: np.ndarray | None
+    ) -> tuple[np.ndarray, PeakEntries | None]:
+        """Genotypes int ``(R, L, 2)`` and one-allele weights float ``(R, L, 2)`` (NaN: read
+        as written; :mod:`.peaks`) -> ``(flat indices int32 (R, L), entries)``: one-allele
+        loci point at the ``0.0`` entry and are listed in ``entries`` (None when there are
+        none: the plain :meth:`encode_remains`)."""
+        g = np.asarray(genotypes)
+        idx = self.encode_remains(g)
+        soft = peak_mask(weights, g)
+        if not soft.any():
+            return idx, None
+        rr, jj = np.nonzero(soft)  # remains-major
+        a = g[rr, jj, 0].astype(np.int64)
+        w = np.asarray(weights)[rr, jj]
+        p_a = self.freq_pad[jj, a]
+        hom = w[:, 0] * p_a * p_a
+        den = seen_hw(p_a, w, self.freq_pad[jj].sum(axis=1))
+        idx[rr, jj] = self.offsets[jj]
+        ptr = np.zeros(g.shape[0] + 1, dtype=np.int64)
+        np.add.at(ptr, rr + 1, 1)
+        return idx, PeakEntries(
+            np.cumsum(ptr), jj.astype(np.int64),
+            self.offsets[jj] + 1 + a * (a + 1) // 2 + a, self.star_offsets[jj] + a,
+            hom / den, (den - hom) / den,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PeakEntries:
+    """One-allele loci of a set of remains, CSR by remains: entries ``ptr[r]:ptr[r + 1]``
+    of remains ``r``; per entry its ``locus``, the flat indices of ``LR(a, a)`` (``i_hom``)
+    and ``LR_a*`` (``i_star``), and the mixing weights ``lam`` and ``1 - lam`` (``mu``,
+    computed without cancellation) of the module doc."""
+
+    ptr: np.ndarray
+    locus: np.ndarray
+    i_hom: np.ndarray
+    i_star: np.ndarray
+    lam: np.ndarray
+    mu: np.ndarray
+
+    def linear(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(lin, u_hom, u_star)``: ``10 ** tables`` at the entries' distinct indices
+        (float64 ``(F, U)``) and each entry's column in ``lin``."""
+        cols, inv = np.unique(np.concatenate([self.i_hom, self.i_star]), return_inverse=True)
+        with np.errstate(over="ignore"):
+            lin = np.power(10.0, tables[:, cols])
+        n = self.i_hom.size
+        return np.ascontiguousarray(lin), inv[:n].astype(np.int64), inv[n:].astype(np.int64)
+
+    def per_locus(self, table: np.ndarray, r: int) -> dict[int, float]:
+        """``{locus: log10 LR}`` of remains ``r``'s one-allele loci against one family
+        ``table`` (float64 ``(T,)``)."""
+        e = slice(int(self.ptr[r]), int(self.ptr[r + 1]))
+        with np.errstate(divide="ignore", over="ignore"):
+            v = self.lam[e] * 10.0 ** table[self.i_hom[e]] + self.mu[e] * 10.0 ** table[
+                self.i_star[e]]
+            return dict(zip(self.locus[e].tolist(), np.log10(v).tolist(), strict=True))
 
 
 # ----- family tables ------------------------------------------------------------------------
@@ -277,6 +358,7 @@ def _table_rows(
     denom = 2.0 * total[:, None, None] * rho[:, :, None] * rho[:, None, :]
     with np.errstate(divide="ignore"):
         lr_red = np.log10(sym / denom)  # (U, K, K) per distinct row
+    carry = _carriers(sym, total)
     nal = panel.n_alleles[lr_all]
     rows_t = fidx[fr_all]
     for n in np.unique(nal).tolist():
@@ -287,6 +369,45 @@ def _table_rows(
         vals = lr_red[u[:, None], lm[:, lo], lm[:, hi]]  # (b_n, G_n)
         cols = (panel.offsets[lr_all[sel]] + 1)[:, None] + np.arange(lo.size)[None, :]
         tables[rows_t[sel][:, None], cols] = vals
+        star = _star(carry, u, lm, panel.freq_pad[lr_all[sel]], n, None if is_full else batch)
+        cols = panel.star_offsets[lr_all[sel]][:, None] + np.arange(n)[None, :]
+        tables[rows_t[sel][:, None], cols] = star
+
+
+def _carriers(sym: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(off, diag)`` per distinct row and batch allele ``x``: ``off[x] = sum_{y != x}
+    sym[x, y] / total = P(MP = {x, y}, y != x | refs)`` and ``diag[x] = sym[x, x] / total``
+    (``sym = joint + joint^T``)."""
+    diag = np.diagonal(sym, axis1=1, axis2=2) / total[:, None]
+    off = sym.sum(axis=2) / total[:, None] - diag
+    return off, diag
+
+
+def _star(
+    carry: tuple[np.ndarray, np.ndarray],
+    u: np.ndarray,
+    lm: np.ndarray,
+    pad: np.ndarray,
+    n: int,
+    reduced: _Batch | None,
+) -> np.ndarray:
+    """log10 ``LR_a*`` (module doc) for the original alleles ``a < n`` of rows ``u`` (``lm``:
+    their batch alleles). In a lumped batch (``reduced``; no mutation, so the unseen alleles
+    of the lumped allele ``L`` are carried in proportion to their frequencies) an unseen
+    ``a`` gets ``(p_a / p_L) (off[L] + diag[L] (p_L - p_a) / p_L)``."""
+    off, diag = carry
+    s = off[u[:, None], lm]
+    pa = pad[:, :n]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if reduced is not None:
+            kl = reduced.k - 1
+            lumped = lm == kl
+            if lumped.any():
+                pl = reduced.p[u, kl][:, None]
+                lum = pa / pl * (off[u, kl][:, None] + diag[u, kl][:, None] * (pl - pa) / pl)
+                s = np.where(lumped, lum, s)
+        den = 2.0 * pa * (pad.sum(axis=1)[:, None] - pa)
+        return np.where(den > 0, np.log10(s / den), -np.inf)
 
 
 # ----- screening ----------------------------------------------------------------------------
@@ -361,6 +482,38 @@ try:  # pragma: no cover - exercised when numba is installed (a dependency)
                     s += t[idx[r, j]]
                 out[q] = s
 
+    @_nb.njit(parallel=True, cache=True, nogil=True)
+    def _peak_kernel(lin, rems, ptr, uh, us, lam, mu, out):
+        """out[f, r] += log10 prod_e (lam_e lin[f, uh_e] + mu_e lin[f, us_e]) over the
+        one-allele entries e of each remains r in ``rems`` (linear space)."""
+        for f in _nb.prange(lin.shape[0]):
+            row = lin[f]
+            o = out[f]
+            for r in rems:
+                o[r] += _peak_sum(row, ptr[r], ptr[r + 1], uh, us, lam, mu)
+
+    @_nb.njit(cache=True, nogil=True)
+    def _peak_sum(row, e0, e1, uh, us, lam, mu):
+        """One pair: the product in linear space and one logarithm; the sum of the
+        logarithms instead when the product leaves [1e-250, 1e250] (or is 0)."""
+        prod = 1.0
+        for e in range(e0, e1):
+            prod *= lam[e] * row[uh[e]] + mu[e] * row[us[e]]
+        if 1e-250 < prod < 1e250:
+            return np.log10(prod)
+        acc = 0.0
+        for e in range(e0, e1):
+            acc += np.log10(lam[e] * row[uh[e]] + mu[e] * row[us[e]])
+        return acc
+
+    @_nb.njit(parallel=True, cache=True, nogil=True)
+    def _peak_pairs_kernel(lin, indptr, rem, ptr, uh, us, lam, mu, out):
+        for f in _nb.prange(indptr.size - 1):
+            for q in range(indptr[f], indptr[f + 1]):
+                r = rem[q]
+                if ptr[r + 1] > ptr[r]:
+                    out[q] += _peak_sum(lin[f], ptr[r], ptr[r + 1], uh, us, lam, mu)
+
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
@@ -374,13 +527,34 @@ def _score_block(tables: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.
             out[f - f0] = tables[f][idx].sum(axis=1)
 
 
-def score_matrix(tables: np.ndarray, remains_idx: np.ndarray) -> np.ndarray:
-    """All pair scores: float64 ``(F, R)`` log10 LR (``-inf`` = excluded). For small
+def _add_peaks(tables: np.ndarray, peaks: PeakEntries | None, out: np.ndarray) -> None:
+    """Add the one-allele loci of ``peaks`` to the block scores ``out`` ``(F_b, R)`` of the
+    families ``tables`` ``(F_b, T)`` (module doc)."""
+    if peaks is None or not peaks.lam.size or not tables.shape[0]:
+        return
+    lin, uh, us = peaks.linear(tables)
+    rems = np.flatnonzero(np.diff(peaks.ptr) > 0)
+    with np.errstate(divide="ignore"):
+        if HAVE_NUMBA:
+            _peak_kernel(lin, rems, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
+        else:  # pragma: no cover - numpy fallback
+            for r in rems.tolist():
+                e = slice(peaks.ptr[r], peaks.ptr[r + 1])
+                v = peaks.lam[e] * lin[:, uh[e]] + peaks.mu[e] * lin[:, us[e]]
+                out[:, r] += np.log10(v).sum(axis=1)
+
+
+def score_matrix(
+    tables: np.ndarray, remains_idx: np.ndarray, peaks: PeakEntries | None = None
+) -> np.ndarray:
+    """All pair scores: float64 ``(F, R)`` log10 LR (``-inf`` = excluded); ``peaks``: the
+    remains' one-allele loci (:meth:`SearchPanel.encode_remains_peaks`). For small
     problems; :func:`screen` streams large ones."""
     t = np.ascontiguousarray(tables, dtype=np.float64)
     idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
     out = np.empty((t.shape[0], idx.shape[0]))
     _score_block(t, idx, 0, t.shape[0], out)
+    _add_peaks(t, peaks, out)
     return out
 
 
@@ -405,12 +579,15 @@ def screen(
     threshold: float | None = None,
     top_k: int = 10,
     block: int = 512,
+    peaks: PeakEntries | None = None,
 ) -> ScreenResult:
     """Screen every remains against every family by table look-ups (exact LRs).
 
     tables: float64 ``(F, T)`` from :func:`build_family_tables`; remains_idx: int32 ``(R, L)``
     from :meth:`SearchPanel.encode_remains`; threshold: keep all pairs with log10 LR >= it;
-    top_k: best families kept per remains. Memory: ``block x R`` float64 scores at a time.
+    top_k: best families kept per remains; peaks: the remains' one-allele loci
+    (:meth:`SearchPanel.encode_remains_peaks`). Memory: ``block x R`` float64 scores at a
+    time.
     """
     t = np.ascontiguousarray(tables, dtype=np.float64)
     idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
@@ -426,6 +603,7 @@ def screen(
         f1 = min(nf, f0 + block)
         out = buf[: f1 - f0]
         _score_block(t, idx, f0, f1, out)
+        _add_peaks(t[f0:f1], peaks, out)
         if HAVE_NUMBA:
             _topk_kernel(out, f0, best_v, best_f)
         else:  # pragma: no cover
@@ -458,12 +636,14 @@ def screen_pairs(
     indptr: np.ndarray,
     remains: np.ndarray,
     threshold: float,
+    peaks: PeakEntries | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score only listed pairs (e.g. those a lineage pre-filter leaves), exactly as
     :func:`screen` scores them, and keep those with log10 LR >= ``threshold``.
 
     tables: float64 ``(F, T)``; remains_idx: int32 ``(R, L)``; the pairs of family ``f`` are
-    ``remains[indptr[f]:indptr[f + 1]]`` (CSR, int64). Returns ``(remains, family, log10
+    ``remains[indptr[f]:indptr[f + 1]]`` (CSR, int64); peaks: the remains' one-allele loci.
+    Returns ``(remains, family, log10
     LR)`` sorted by remains then family, like ``ScreenResult.hits``."""
     t = np.ascontiguousarray(tables, dtype=np.float64)
     idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
@@ -479,6 +659,15 @@ def screen_pairs(
     else:  # pragma: no cover - numpy fallback
         fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
         out[:] = t[fam[:, None], idx[rem]].sum(axis=1) if rem.size else 0.0
+    if peaks is not None and peaks.lam.size and rem.size:
+        lin, uh, us = peaks.linear(t)
+        with np.errstate(divide="ignore"):
+            if HAVE_NUMBA:
+                _peak_pairs_kernel(lin, ptr, rem, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
+            else:  # pragma: no cover - numpy fallback
+                fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
+                for q in range(rem.size):
+                    out[q] += sum(peaks.per_locus(t[fam[q]], int(rem[q])).values())
     keep = np.flatnonzero(out >= threshold)
     fam = np.repeat(np.arange(t.shape[0], dtype=np.int64), np.diff(ptr))[keep]
     r, v = rem[keep], out[keep]
