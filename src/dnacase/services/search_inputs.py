@@ -84,12 +84,18 @@ def _where_in(stmt: Any, column: Any, ids: set[int] | set[int | None]) -> Any:
 @dataclass(frozen=True, slots=True)
 class ProfileInput:
     """One current profile version: ``alleles`` maps locus name -> two allele names (a locus
-    absent = untyped); ``version`` identifies the profile version (provenance)."""
+    absent = untyped); ``version`` identifies the profile version (provenance).
+    ``one_allele``: loci with one called allele (written ``(a, a)`` in ``alleles``) and how
+    to read them (:func:`dnacase.services.profiles.one_allele_loci`: ``"peak"`` or
+    ``"off_ladder"``); ``dropout``: the sample's allele dropout probability
+    (:mod:`dnacase.services.dropout`; 0: a single peak is a homozygote)."""
 
     version: str
     alleles: Mapping[str, tuple[str, str]]
     kits: tuple[str, ...] = ()
     qc_flags: tuple[str, ...] = ()
+    one_allele: Mapping[str, str] = field(default_factory=dict)
+    dropout: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,19 +243,20 @@ class DatabaseProfileSource:
     async def _current(self, session: AsyncSession, kind: str,
                        ids: set[int] | None) -> dict[int, ProfileInput]:
         from dnacase.models.profiles import Profile, ProfileQCFlag
-        from dnacase.services.profiles import pairs_for_kinship
+        from dnacase.services.dropout import sample_dropout
+        from dnacase.services.profiles import one_allele_loci, pairs_for_kinship
 
         col = Sample.relative_id if kind == "reference" else Sample.remains_id
-        q = select(col, Profile).join(Sample, Sample.id == Profile.sample_id).where(
+        q = select(col, Profile, Sample).join(Sample, Sample.id == Profile.sample_id).where(
             Sample.kind == kind, Profile.status == "current",
             Profile.marker_type == "autosomal_STR", Profile.single_source.is_(True),
         ).order_by(Profile.id)
         if ids is not None:
             q = _where_in(q, col, ids)
-        rows = [(int(i), p) for i, p in (await session.execute(q)).all()
+        rows = [(int(i), p, s) for i, p, s in (await session.execute(q)).all()
                 if ids is None or i in ids]
         flags: dict[int, list[str]] = {}
-        pids = {p.id for _i, p in rows}
+        pids = {p.id for _i, p, _s in rows}
         if rows:
             for pid, kind_, msg in await session.execute(_where_in(select(
                     ProfileQCFlag.profile_id, ProfileQCFlag.kind, ProfileQCFlag.message).where(
@@ -257,11 +264,12 @@ class DatabaseProfileSource:
                 if pid in pids:
                     flags.setdefault(pid, []).append(f"{kind_}: {msg}")
         out: dict[int, ProfileInput] = {}
-        for subject, prof in rows:  # later (higher id) profiles of the same subject win
+        for subject, prof, sample in rows:  # later (higher id) profiles of a subject win
             out[subject] = ProfileInput(
                 f"profile:{prof.id}", pairs_for_kinship(prof.loci or {}),
                 (prof.typing_kit,) if prof.typing_kit else (),
-                tuple(flags.get(prof.id, ())))
+                tuple(flags.get(prof.id, ())), one_allele_loci(prof.loci or {}),
+                sample_dropout(sample))
         return out
 
     async def relative_profiles(

@@ -1,0 +1,102 @@
+"""The search reads what the lab saw: single peaks under the remains sample's dropout
+probability, an off-ladder peak beside a called allele as one unknown allele; the stored LRs
+equal the kinship engine's dropout LR (:func:`missing_person_lr` with ``poi_peaks``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from test_search_support import build_world
+
+from dnacase.kinship import encode_profiles, missing_person_lr
+from dnacase.kinship.peaks import OFF_LADDER_WEIGHTS, dropout_weights
+from dnacase.models.search import SearchResult
+from dnacase.services import search
+from dnacase.services.search_inputs import gather_inputs
+
+
+def _degrade(prof, rng, d):
+    """Drop one allele at about a third of the heterozygous loci (single peaks) and turn one
+    more heterozygous locus into "allele + off-ladder"."""
+    alleles = dict(prof.alleles)
+    one: dict[str, str] = {}
+    for k, (a, b) in sorted(alleles.items()):
+        if a != b and rng.random() < 0.35:
+            keep = a if rng.random() < 0.5 else b
+            alleles[k] = (keep, keep)
+            one[k] = "peak"
+        elif a == b:
+            one[k] = "peak"
+    het = [k for k, (a, b) in sorted(alleles.items()) if a != b]
+    if het:
+        alleles[het[0]] = (alleles[het[0]][0],) * 2
+        one[het[0]] = "off_ladder"
+    return dataclasses.replace(prof, version=prof.version + "d", alleles=alleles, one_allele=one,
+                               dropout=d)
+
+
+async def test_stored_lrs_are_the_dropout_lrs(sessionmaker, tmp_path):
+    async with sessionmaker() as s, s.begin():
+        world = await build_world(s)
+    rng = np.random.default_rng(12)
+    for rid in list(world.source.remains):
+        world.source.remains[rid] = _degrade(world.source.remains[rid], rng, 0.2)
+    params = search.SearchParameters(block_families=2, store_min_log10=-300.0)
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, params)
+    run = await search.execute_run(sessionmaker, run.id, world.source, cache_dir=tmp_path)
+    assert run.status == "done"
+    async with sessionmaker() as s:
+        rows = {(r.remains_id, r.missing_person_id): r for r in (await s.execute(
+            select(SearchResult).where(SearchResult.run_id == run.id))).scalars()}
+        inputs = await gather_inputs(s, world.source)
+    panel = search.build_panel(params, inputs)
+    checked = 0
+    for fam_in in inputs.families:
+        fam, _dg = search.family_arrays(panel, fam_in)
+        for rem in inputs.remains:
+            prof = rem.profile
+            poi = encode_profiles(panel.loci, ["x"], {"x": dict(prof.alleles)})[0]
+            w = np.full((len(panel.loci), 2), np.nan)
+            for j, loc in enumerate(panel.loci):
+                how = prof.one_allele.get(loc.name)
+                if how:
+                    w[j] = OFF_LADDER_WEIGHTS if how == "off_ladder" else dropout_weights(0.2)
+            direct = missing_person_lr(fam.pedigree, fam.missing, panel.loci, fam.references,
+                                       poi, poi_peaks=w)
+            r = rows.get((rem.remains_id, fam_in.missing_person_id))
+            if direct.excluded:
+                assert r is None or r.log10_lr == -math.inf
+                continue
+            assert r.log10_lr == pytest.approx(direct.log10_lr, abs=1e-9)
+            per = direct.per_locus()
+            for locus, v in r.per_locus.items():
+                assert v == pytest.approx(per[locus], abs=1e-9)
+            assert r.dropout == 0.2
+            assert r.one_allele == {k: v for k, v in prof.one_allele.items()
+                                    if k in per}  # fmt: skip
+            checked += 1
+    assert checked >= len(inputs.families)
+    # the true relatives are still found first despite the dropped alleles
+    for rid, mid in world.truth.items():
+        mine = [r for (ri, _m), r in rows.items() if ri == rid]
+        if mid is not None:
+            assert max(mine, key=lambda r: r.log10_lr).missing_person_id == mid
+
+
+def test_one_allele_loci_reading():
+    from dnacase.services.profiles import one_allele_loci, pairs_for_kinship
+
+    loci = {
+        "TH01": {"type": "autosomal_STR", "alleles": ["9.3"], "single_peak": True},
+        "FGA": {"type": "autosomal_STR", "alleles": ["22"], "off_ladder": ["255.1"]},
+        "VWA": {"type": "autosomal_STR", "alleles": ["16", "18"]},
+        "D8S1179": {"type": "autosomal_STR", "alleles": ["13"]},
+        "DYS19": {"type": "Y_STR", "alleles": ["14"]},
+    }
+    assert one_allele_loci(loci) == {"TH01": "peak", "FGA": "off_ladder", "D8S1179": "peak"}
+    assert pairs_for_kinship(loci)["FGA"] == ("22", "22")  # written (a, a), read as listed
