@@ -100,3 +100,41 @@ def test_one_allele_loci_reading():
     }
     assert one_allele_loci(loci) == {"TH01": "peak", "FGA": "off_ladder", "D8S1179": "peak"}
     assert pairs_for_kinship(loci)["FGA"] == ("22", "22")  # written (a, a), read as listed
+
+
+async def test_candidate_page_and_report_name_the_loci_read_with_dropout(sessionmaker, tmp_path,
+                                                                        backend):
+    from dnacase.i18n import use_locale
+    from dnacase.services import report, review
+
+    if backend != "sqlite":
+        pytest.skip("rendering does not depend on the database")
+    async with sessionmaker() as s, s.begin():
+        world = await build_world(s, n_families=3, n_unrelated=1)
+    rng = np.random.default_rng(3)
+    for rid in list(world.source.remains):
+        world.source.remains[rid] = _degrade(world.source.remains[rid], rng, 0.15)
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, search.SearchParameters())
+    await search.execute_run(sessionmaker, run.id, world.source, cache_dir=tmp_path)
+    async with sessionmaker() as s:
+        case = (await review.list_queue(s))[0].case
+        d = await report.candidate_detail(s, case.id, source=world.source)
+    one = d.item.result.one_allele
+    assert one and d.item.result.dropout == 0.15
+    prof = world.source.remains[case.remains_id]
+    for row in d.loci:
+        how = one.get(row.locus, "")
+        assert row.one_allele == how
+        a = prof.alleles.get(row.locus)
+        if how == "peak":
+            assert row.remains == a[0]
+        elif how == "off_ladder":
+            assert row.remains == f"{a[0]}/OL"
+    peaks = sorted(k for k, v in one.items() if v == "peak")
+    with use_locale("en"):
+        lines = d.one_allele_lines
+    assert lines is not None and lines[0].startswith(", ".join(peaks) + ": one peak seen")
+    assert "0.15 per allele copy" in lines[0]
+    ctx = report.report_context(d, "vi")
+    assert "xác suất mất alen 0.15" in ctx["dropout"]
