@@ -138,3 +138,14 @@ async def test_candidate_page_and_report_name_the_loci_read_with_dropout(session
     assert "0.15 per allele copy" in lines[0]
     ctx = report.report_context(d, "vi")
     assert "xác suất mất alen 0.15" in ctx["dropout"]
+
+
+def test_wide_table_cells_say_what_was_seen():
+    from dnacase.services.search_inputs import parse_wide_table
+
+    data = (b"SampleName,Kit,TH01,FGA,VWA,D8S1179\n"
+            b"S1,GlobalFiler,9.3,\"22,OL\",\"16,18\",\"13,13\"\n")
+    p = parse_wide_table(data, "t.csv")["S1"]
+    assert p.alleles == {"TH01": ("9.3", "9.3"), "FGA": ("22", "22"), "VWA": ("16", "18"),
+                         "D8S1179": ("13", "13")}
+    assert p.one_allele == {"TH01": "peak", "FGA": "off_ladder", "D8S1179": "peak"}

@@ -32,7 +32,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +48,7 @@ from dnacase.domain.family import (
     build_family_pedigree,
 )
 from dnacase.kinship.lineage import MtHaplotype, YHaplotype
+from dnacase.kinship.markers import NOT_ALLELES
 from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.registry import MissingPerson, Remains
@@ -164,8 +165,11 @@ class StaticProfileSource:
 def parse_wide_table(data: bytes, filename: str) -> dict[str, ProfileInput]:
     """Wide lab table -> ``{sample name: ProfileInput}``.
 
-    Cells are ``"a,b"`` (or ``"a"`` for a homozygote); empty cells are untyped. Raises
-    ``ValueError`` naming the file, line, sample and locus for a malformed cell.
+    Cells are ``"a,b"``, or ``"a"`` / ``"a,a"`` for one peak (``one_allele`` "peak": a
+    homozygote, or a dropout under the sample's dropout probability), or ``"a,OL"`` (one
+    called allele plus one unknown allele, ``one_allele`` "off_ladder"); empty cells are
+    untyped. Raises ``ValueError`` naming the file, line, sample and locus for a malformed
+    cell.
     """
     text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text))
@@ -180,13 +184,19 @@ def parse_wide_table(data: bytes, filename: str) -> dict[str, ProfileInput]:
             continue
         name = row[0].strip()
         alleles: dict[str, tuple[str, str]] = {}
+        one: dict[str, str] = {}
         for i, locus in loci:
             cell = row[i].strip() if i < len(row) else ""
             if not cell:
                 continue
             parts = [p.strip() for p in cell.split(",") if p.strip()]
-            if len(parts) == 1:
-                parts = parts * 2
+            called = [p for p in parts if p.upper() not in NOT_ALLELES]
+            if len(parts) == 2 and len(called) == 1:
+                one[locus] = "off_ladder"
+                parts = called * 2
+            elif len(set(parts)) == 1:
+                one[locus] = "peak"
+                parts = parts[:1] * 2
             if len(parts) != 2:
                 raise ValueError(
                     f"{filename}: line {line_no}: sample {name}, locus {locus}: expected one or "
@@ -195,7 +205,7 @@ def parse_wide_table(data: bytes, filename: str) -> dict[str, ProfileInput]:
             alleles[locus] = (parts[0], parts[1])
         digest = hashlib.sha256(",".join(row).encode()).hexdigest()[:16]
         kit = (row[kit_col].strip(),) if kit_col is not None and kit_col < len(row) else ()
-        out[name] = ProfileInput(f"{name}@{digest}", alleles, kit)
+        out[name] = ProfileInput(f"{name}@{digest}", alleles, kit, one_allele=one)
     return out
 
 
@@ -211,13 +221,24 @@ class WideTableProfileSource:
         return {"kind": "wide_table", "path": str(self.path)}
 
     async def _samples(self, session: AsyncSession, kind: str) -> list[tuple[str, int]]:
+        """``(barcode, subject id)`` of the profiled samples in the table; their profiles
+        get the sample's dropout probability (:mod:`dnacase.services.dropout`)."""
+        from dnacase.services.dropout import sample_dropout
+
         col = Sample.relative_id if kind == "reference" else Sample.remains_id
         rows = await session.execute(
-            select(Kit.barcode, col).join(Kit, Kit.id == Sample.kit_id).where(
+            select(Kit.barcode, col, Sample).join(Kit, Kit.id == Sample.kit_id).where(
                 Sample.kind == kind, Kit.state == "profiled"
             ).order_by(Kit.id)
         )
-        return [(b, int(i)) for b, i in rows if b in self.by_barcode]
+        out = []
+        for b, i, sample in rows:
+            if b in self.by_barcode:
+                d = sample_dropout(sample)
+                if self.by_barcode[b].dropout != d:
+                    self.by_barcode[b] = replace(self.by_barcode[b], dropout=d)
+                out.append((b, int(i)))
+        return out
 
     async def relative_profiles(
         self, session: AsyncSession, relative_ids: Iterable[int]
