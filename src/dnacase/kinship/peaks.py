@@ -114,8 +114,9 @@ def seen_hw(p_a: np.ndarray, w: np.ndarray, total: np.ndarray | float = 1.0) -> 
 
 # ----- likelihoods with one-allele observations (the general elimination engine) ----------
 @lru_cache(maxsize=4096)
-def _query_cheaper(fa: tuple, mo: tuple, tkey: tuple, skey: tuple, q: int, k: int) -> bool:
-    """As :func:`.likelihood._query_cheaper`, with the soft persons ``skey``."""
+def _query_cheaper_soft(fa: tuple, mo: tuple, tkey: tuple, skey: tuple, q: int, k: int) -> bool:
+    """As :func:`.likelihood._query_cheaper`, with the soft persons ``skey`` (the plain run
+    with the query typed is costed like the one without)."""
     pq = _compile(fa, mo, tkey, q, k, skey)
     if pq.max_clique <= 4 * k * k:
         return True
@@ -222,7 +223,7 @@ def _hypotheses(
     fa, mo, tkey, skey, query = key
     k = b.k
     with np.errstate(divide="ignore"):
-        if _query_cheaper(fa, mo, tkey, skey, query, k):
+        if _query_cheaper_soft(fa, mo, tkey, skey, query, k):
             joint, ls = _run(_compile(fa, mo, tkey, query, k, skey), b)
             assert joint is not None
             ri = np.arange(pq.shape[0])
