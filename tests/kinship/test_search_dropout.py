@@ -147,3 +147,35 @@ def test_tiny_and_zero_products_stay_exact():
     assert s[1, 0] == -np.inf
     _r, _f, v = screen_pairs(tables, idx, np.array([0, 1, 2]), np.array([0, 0]), -np.inf, peaks)
     np.testing.assert_array_equal(v, s[:, 0])
+
+
+@pytest.mark.parametrize("mutation", [None, MutationModel("stepwise", 0.05, 0.5, 0.001)])
+def test_references_with_one_allele_in_the_tables(mutation):
+    """References showing one allele (off-ladder beside a called allele, or dropout) are
+    summed over in the family tables exactly as in the general engine."""
+    rng = np.random.default_rng(31)
+    loci = _panel(rng, 5, mutation)
+    fams = _families(rng, loci, 8)
+    out = []
+    for i, fam in enumerate(fams):
+        ref = np.array(fam.references)
+        w = np.full((*ref.shape[:2], 2), np.nan)
+        for p in np.flatnonzero((ref >= 0).all(axis=2).any(axis=1)):
+            one = (rng.random(len(loci)) < 0.5) & (ref[p, :, 0] >= 0)
+            ref[p, one, 1] = ref[p, one, 0]
+            w[p, one] = OFF_LADDER_WEIGHTS if (i + p) % 2 else dropout_weights(0.25)
+        out.append(Family(fam.id, fam.pedigree, fam.missing, ref, w))
+    panel = SearchPanel(loci)
+    tables = build_family_tables(panel, out)
+    g = _random_profiles(rng, loci, 5)
+    w_poi = _peaky(rng, g)
+    idx, peaks = panel.encode_remains_peaks(g, w_poi)
+    s = score_matrix(tables, idx, peaks)
+    for f, fam in enumerate(out):
+        for r in range(g.shape[0]):
+            want = missing_person_lr(fam.pedigree, fam.missing, loci, fam.references, g[r],
+                                     ref_peaks=fam.peaks, poi_peaks=w_poi[r]).log10_lr
+            if want == -np.inf:
+                assert s[f, r] == -np.inf
+            else:
+                assert s[f, r] == pytest.approx(want, abs=1e-9), (f, r)

@@ -149,3 +149,42 @@ def test_wide_table_cells_say_what_was_seen():
     assert p.alleles == {"TH01": ("9.3", "9.3"), "FGA": ("22", "22"), "VWA": ("16", "18"),
                          "D8S1179": ("13", "13")}
     assert p.one_allele == {"TH01": "peak", "FGA": "off_ladder", "D8S1179": "peak"}
+
+
+async def test_reference_off_ladder_is_one_allele_plus_an_unknown(sessionmaker, tmp_path):
+    """A reference's "a,OL" locus is summed over {a, x}, x != a, never read as a/a: the stored
+    LRs equal the engine's with the reference's off-ladder weights."""
+    async with sessionmaker() as s, s.begin():
+        world = await build_world(s, n_families=3, n_unrelated=1)
+    for rid in list(world.source.relatives)[:3]:
+        prof = world.source.relatives[rid]
+        het = [k for k, (a, b) in sorted(prof.alleles.items()) if a != b][:2]
+        alleles = {**prof.alleles, **{k: (prof.alleles[k][0],) * 2 for k in het}}
+        world.source.relatives[rid] = dataclasses.replace(
+            prof, version=prof.version + "ol", alleles=alleles,
+            one_allele={k: "off_ladder" for k in het})
+    params = search.SearchParameters(block_families=2, store_min_log10=-300.0)
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, params)
+    run = await search.execute_run(sessionmaker, run.id, world.source, cache_dir=tmp_path)
+    async with sessionmaker() as s:
+        rows = {(r.remains_id, r.missing_person_id): r for r in (await s.execute(
+            select(SearchResult).where(SearchResult.run_id == run.id))).scalars()}
+        inputs = await gather_inputs(s, world.source)
+    panel = search.build_panel(params, inputs)
+    n_soft = 0
+    for fam_in in inputs.families:
+        fam, _dg = search.family_arrays(panel, fam_in)
+        if fam.peaks is not None:
+            n_soft += 1
+            assert (fam.peaks[..., 1] == 1.0).any()
+        for rem in inputs.remains:
+            poi = encode_profiles(panel.loci, ["x"], {"x": dict(rem.profile.alleles)})[0]
+            direct = missing_person_lr(fam.pedigree, fam.missing, panel.loci, fam.references,
+                                       poi, ref_peaks=fam.peaks)
+            r = rows.get((rem.remains_id, fam_in.missing_person_id))
+            if direct.excluded:
+                assert r is None or r.log10_lr == -math.inf
+            else:
+                assert r.log10_lr == pytest.approx(direct.log10_lr, abs=1e-9)
+    assert n_soft >= 1

@@ -46,14 +46,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .likelihood import _Batch, _compile, _reduced_rows, _run, freq_table
 from .lr import KinshipDataError
 from .markers import Locus, genotype_code, genotype_pairs
-from .peaks import peak_mask, seen_hw
+from .peaks import no_peaks, peak_mask, peak_table, seen_hw
 from .pedigree import Pedigree
 
 __all__ = [
@@ -72,12 +72,14 @@ __all__ = [
 class Family:
     """A family to search against: ``references`` int ``(n_persons, n_loci, 2)`` allele
     indices in pedigree order and panel locus order (``-1`` untyped; the ``missing`` row
-    untyped)."""
+    untyped); ``peaks``: one-allele weights float ``(n_persons, n_loci, 2)`` of references
+    that show one allele (:mod:`.peaks`; None or NaN: read as written)."""
 
     id: str
     pedigree: Pedigree
     missing: str
     references: np.ndarray
+    peaks: np.ndarray | None = None
 
 
 class SearchPanel:
@@ -250,8 +252,11 @@ def build_family_tables(
         ped0 = families[fidx[0]].pedigree
         loops = ped0.has_loop()
         refs = np.stack([np.asarray(families[f].references) for f in fidx])  # (Fs, P, L, 2)
-        typed = (refs >= 0).all(axis=3)  # (Fs, P, L)
-        half = (refs >= 0).any(axis=3) & ~typed
+        weights = np.stack([no_peaks(refs.shape[1:3]) if families[f].peaks is None
+                            else np.asarray(families[f].peaks) for f in fidx])  # fmt: skip
+        soft = peak_mask(weights, refs)  # (Fs, P, L): one allele, summed over
+        typed = (refs >= 0).all(axis=3) & ~soft  # (Fs, P, L)
+        half = (refs >= 0).any(axis=3) & ~(refs >= 0).all(axis=3)
         if half.any():
             f, pi, li = np.argwhere(half)[0]
             raise KinshipDataError(
@@ -263,11 +268,13 @@ def build_family_tables(
         fs, ls = fs.ravel(), ls.ravel()
         pat = typed[fs, :, ls]  # (rows, P)
         full = panel.mutation[ls] | loops | (panel.n_alleles[ls] <= 2)
-        keyarr = np.concatenate([pat, full[:, None]], axis=1)
+        keyarr = np.concatenate([pat, soft[fs, :, ls], full[:, None]], axis=1)
         uniq, groups = _row_groups(keyarr)
         for gi in range(uniq.shape[0]):
             rows = groups[gi]
-            tmask = uniq[gi, :-1]
+            n_p = refs.shape[1]
+            tmask = uniq[gi, :n_p]
+            smask = uniq[gi, n_p:-1]
             is_full = bool(uniq[gi, -1])
             typed_rows = np.flatnonzero(tmask)
             if is_full and mats is None:  # padded (female, male) matrices, built once
@@ -279,7 +286,8 @@ def build_family_tables(
             else:
                 subgroups = [rows]
             for sub in subgroups:
-                k = int(panel.n_alleles[ls[sub]].max()) if is_full else 2 * typed_rows.size + 1
+                k = int(panel.n_alleles[ls[sub]].max()) if is_full else \
+                    2 * typed_rows.size + int(smask.sum()) + 1
                 chunk = max(64, int(_BUDGET // (4 * k**3 if k > 2 else 64)))
                 for c0 in range(0, sub.size, chunk):
                     rr = sub[c0 : c0 + chunk]
@@ -298,6 +306,7 @@ def build_family_tables(
                         np.asarray(fidx),
                         lo_hi,
                         families,
+                        (smask, weights),
                     )
     return tables
 
@@ -313,37 +322,58 @@ def lo_hi_for(n: int) -> tuple[np.ndarray, np.ndarray]:
     return v
 
 
-def _distinct_rows(gt: np.ndarray, lr: np.ndarray, typed_rows: np.ndarray) -> tuple:
-    """Rows with the same locus and the same (unordered) genotypes of the typed persons give
-    the same table values: ``(first row of each distinct row, distinct row of each row)``."""
+def _distinct_rows(
+    gt: np.ndarray, lr: np.ndarray, typed_rows: np.ndarray, soft_key: np.ndarray | None = None
+) -> tuple:
+    """Rows with the same locus and the same (unordered) genotypes of the typed persons (and
+    the same ``soft_key`` int64 ``(B, m)``: one-allele observations) give the same table
+    values: ``(first row of each distinct row, distinct row of each row)``."""
     b = lr.size
     key = np.empty((b, 1 + 2 * typed_rows.size), dtype=np.int64)
     key[:, 0] = lr
     if typed_rows.size:
         key[:, 1:] = np.sort(gt[typed_rows], axis=2).transpose(1, 0, 2).reshape(b, -1)
+    if soft_key is not None and soft_key.shape[1]:
+        key = np.concatenate([key, soft_key], axis=1)
     _u, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
     return first, inv.ravel()
 
 
 def _table_rows(
-    panel, refs, fr, lr, typed_rows, tmask, q, skey, is_full, mats, tables, fidx, lo_hi, families
+    panel, refs, fr, lr, typed_rows, tmask, q, skey, is_full, mats, tables, fidx, lo_hi, families,
+    soft,
 ) -> None:
+    smask, weights = soft  # soft persons (P,) bool; weights (Fs, P, L, 2)
+    soft_rows = tuple(np.flatnonzero(smask).tolist())
     gt_all = refs[fr, :, lr, :].transpose(1, 0, 2)  # (P, B, 2)
-    gt_all = np.where(tmask[:, None, None], gt_all, -1)
+    gt_all = np.where((tmask | smask)[:, None, None], gt_all, -1)
+    w_all = weights[fr, :, lr, :].transpose(1, 0, 2)  # (P, B, 2)
+    soft_key = None
+    if soft_rows:
+        sr = list(soft_rows)
+        soft_key = np.concatenate([gt_all[sr, :, 0].T.astype(np.int64),
+                                   np.ascontiguousarray(w_all[sr].transpose(1, 0, 2))
+                                   .reshape(lr.size, -1).view(np.int64)], axis=1)  # fmt: skip
     # families of one structure often share genotypes at a locus (SNPs: 3 per person)
-    first, inv = _distinct_rows(gt_all, lr, typed_rows)
+    first, inv = _distinct_rows(gt_all, lr, typed_rows, soft_key)
     lr_all, fr_all = lr, fr
-    gt, lr, fr = gt_all[:, first], lr[first], fr[first]
+    gt, lr, fr, w = gt_all[:, first], lr[first], fr[first], w_all[:, first]
     if is_full:
         k = int(panel.n_alleles[lr].max())
         batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
     else:
         no_mut = np.zeros(lr.size, dtype=bool)
         ft = freq_table(tuple(panel.loci))
-        batch, lam = _reduced_rows(ft, lr, no_mut, gt.astype(np.int64), typed_rows)
+        extra = gt[list(soft_rows), :, 0].T.astype(np.int64) if soft_rows else None
+        batch, lam = _reduced_rows(ft, lr, no_mut, gt.astype(np.int64), typed_rows, extra)
         rho = np.where(batch.p > 0, batch.p, 1.0)  # safe to divide (padding has p = 0)
+    if soft_rows:
+        ri = np.arange(lr.size)
+        batch = replace(batch, soft={i: peak_table(lam[ri, gt[i, :, 0]], w[i], batch.k)
+                                     for i in soft_rows})  # fmt: skip
     father, mother, _sex = skey
-    plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k)
+    plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k,
+                    soft_rows)
     joint, _ls = _run(plan, batch)
     total = joint.sum(axis=(1, 2))
     bad = np.flatnonzero(~(total > 0))

@@ -47,9 +47,9 @@ sample's dropout probability ``d`` (its own value, else the default of its sampl
 called allele beside an off-ladder peak is "that allele plus one unknown allele". The screen
 does this exactly from the family tables (:mod:`dnacase.kinship.search`, ``PeakEntries``);
 each stored pair records the loci so read (``one_allele``) and ``d`` (``dropout``). A
-reference's locus with an off-ladder peak beside a called allele is left out of the family
-data (never read as a homozygote); a reference's single peak is a homozygote (``d = 0`` for
-reference samples).
+reference's locus with an off-ladder peak beside a called allele is "that allele plus one
+unknown allele" in the family tables too (summed over, never a homozygote); a reference's
+single peak is a homozygote (``d = 0`` for reference samples).
 
 Stored pairs: every pair with ``log10 LR >= store_min_log10`` (default 2); pairs below are
 counted, not stored. Family tables are cached on disk by the digest of the data they were built
@@ -98,6 +98,7 @@ from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.search_inputs import (
     FamilyInput,
     LineageInput,
+    ProfileInput,
     ProfileSource,
     SearchInputs,
     gather_inputs,
@@ -242,17 +243,40 @@ def build_panel(params: SearchParameters, inputs: SearchInputs) -> Panel:
 
 
 def family_arrays(panel: Panel, fam: FamilyInput) -> tuple[Family, str]:
-    """The kinship :class:`Family` of ``fam`` on ``panel`` and the digest of its data (a
-    locus with an off-ladder peak beside a called allele is left untyped)."""
+    """The kinship :class:`Family` of ``fam`` on ``panel`` (references' one-allele loci with
+    their weights, :func:`peak_weights`) and the digest of its data."""
     ped = fam.pedigree.to_kinship()
-    data = {node: {k: v for k, v in p.alleles.items() if p.one_allele.get(k) != "off_ladder"}
-            for node, p in fam.profiles.items()}
+    data = {node: dict(p.alleles) for node, p in fam.profiles.items()}
     refs = encode_profiles(panel.loci, list(ped.ids), data)
+    w = no_peaks(refs.shape[:2])
+    for node, p in fam.profiles.items():
+        w[ped.index(node)] = peak_weights(panel, p)
     h = hashlib.sha256(panel.digest.encode())
     h.update(json.dumps(fam.pedigree.as_records()).encode())
     h.update(json.dumps(fam.missing_node).encode())
     h.update(np.ascontiguousarray(refs, dtype=np.int32).tobytes())
+    if not np.isnan(w).all():
+        h.update(np.nan_to_num(w, nan=-1.0).tobytes())
+        return Family(str(fam.missing_person_id), ped, fam.missing_node, refs, w), h.hexdigest()
     return Family(str(fam.missing_person_id), ped, fam.missing_node, refs), h.hexdigest()
+
+
+def peak_weights(panel: Panel, prof: ProfileInput) -> np.ndarray:
+    """One-allele weights float ``(L, 2)`` of a profile (:mod:`dnacase.kinship.peaks`): a
+    single peak under the sample's dropout probability (NaN, a homozygote, when it is 0), a
+    called allele beside an off-ladder peak as that allele plus one unknown allele; NaN
+    elsewhere."""
+    w = no_peaks((len(panel.loci),))
+    col = {loc.name: j for j, loc in enumerate(panel.loci)}
+    for locus, how in prof.one_allele.items():
+        j = col.get(locus)
+        if j is None:
+            continue
+        if how == "off_ladder":
+            w[j] = OFF_LADDER_WEIGHTS
+        elif prof.dropout > 0:
+            w[j] = dropout_weights(prof.dropout)
+    return w
 
 
 class TableCache:
@@ -731,20 +755,10 @@ def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache) 
 
 
 def remains_peak_weights(panel: Panel, inputs: SearchInputs) -> np.ndarray:
-    """One-allele weights float ``(R, L, 2)`` of the remains (:mod:`dnacase.kinship.peaks`):
-    a single peak under the sample's dropout probability (NaN, a homozygote, when it is 0),
-    an off-ladder second allele as one unknown allele; NaN elsewhere."""
+    """One-allele weights float ``(R, L, 2)`` of the remains (:func:`peak_weights`)."""
     w = no_peaks((len(inputs.remains), len(panel.loci)))
-    col = {loc.name: j for j, loc in enumerate(panel.loci)}
     for i, r in enumerate(inputs.remains):
-        for locus, how in r.profile.one_allele.items():
-            j = col.get(locus)
-            if j is None:
-                continue
-            if how == "off_ladder":
-                w[i, j] = OFF_LADDER_WEIGHTS
-            elif r.profile.dropout > 0:
-                w[i, j] = dropout_weights(r.profile.dropout)
+        w[i] = peak_weights(panel, r.profile)
     return w
 
 
