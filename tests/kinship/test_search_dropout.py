@@ -179,3 +179,22 @@ def test_references_with_one_allele_in_the_tables(mutation):
                 assert s[f, r] == -np.inf
             else:
                 assert s[f, r] == pytest.approx(want, abs=1e-9), (f, r)
+
+
+def test_entries_of_other_remains_are_refused():
+    """The compiled kernels do not check bounds: entries built for other remains (or another
+    layout) are refused before any scoring."""
+    rng = np.random.default_rng(9)
+    loci = _panel(rng, 4)
+    panel = SearchPanel(loci)
+    tables = build_family_tables(panel, _families(rng, loci, 2))
+    g = _random_profiles(rng, loci, 6, p_missing=0.0)
+    g[:, :, 1] = g[:, :, 0]
+    idx, peaks = panel.encode_remains_peaks(g, np.tile(dropout_weights(0.2), (6, 4, 1)))
+    for call in (lambda: screen(tables, idx[:3], peaks=peaks),
+                 lambda: score_matrix(tables, idx[:3], peaks),
+                 lambda: screen_pairs(tables, idx[:3], np.array([0, 1, 1]), np.array([0]),
+                                      0.0, peaks),
+                 lambda: score_matrix(tables[:, :10], np.zeros((6, 4), np.int32), peaks)):
+        with pytest.raises(ValueError, match="one-allele entries"):
+            call()

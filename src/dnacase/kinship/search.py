@@ -163,6 +163,14 @@ class PeakEntries:
     lam: np.ndarray
     mu: np.ndarray
 
+    def check(self, n_remains: int, size: int) -> None:
+        """ValueError unless the entries fit ``n_remains`` remains and tables of ``size``
+        entries (the compiled kernels do not check bounds)."""
+        if self.ptr.size != n_remains + 1 or (self.lam.size and (
+                min(self.i_hom.min(), self.i_star.min()) < 0
+                or max(self.i_hom.max(), self.i_star.max()) >= size)):
+            raise ValueError("one-allele entries do not match the remains or the table layout")
+
     def linear(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(lin, u_hom, u_star)``: ``10 ** tables`` at the entries' distinct indices
         (float64 ``(F, U)``) and each entry's column in ``lin``."""
@@ -582,6 +590,8 @@ def score_matrix(
     problems; :func:`screen` streams large ones."""
     t = np.ascontiguousarray(tables, dtype=np.float64)
     idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
+    if peaks is not None:
+        peaks.check(idx.shape[0], t.shape[1])
     out = np.empty((t.shape[0], idx.shape[0]))
     _score_block(t, idx, 0, t.shape[0], out)
     _add_peaks(t, peaks, out)
@@ -624,6 +634,8 @@ def screen(
     nf, nr = t.shape[0], idx.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= t.shape[1]):
         raise ValueError("remains indices do not match the table layout")
+    if peaks is not None:
+        peaks.check(nr, t.shape[1])
     k = max(1, int(top_k))
     best_v = np.full((nr, k), -np.inf)
     best_f = np.full((nr, k), -1, dtype=np.int64)
@@ -683,6 +695,8 @@ def screen_pairs(
         raise ValueError("indptr does not match the tables and the pair list")
     if rem.size and (rem.min() < 0 or rem.max() >= idx.shape[0]):
         raise ValueError("remains indices out of range")
+    if peaks is not None:
+        peaks.check(idx.shape[0], t.shape[1])
     out = np.empty(rem.size)
     if HAVE_NUMBA:
         _pairs_kernel(t, idx, ptr, rem, out)
