@@ -33,7 +33,7 @@ time from the family's ``LR(a, a)`` and ``LR_a*``::
 
 which is the exact missing-person LR under the dropout model (:func:`.lr.missing_person_lr`
 with ``poi_peaks``). :meth:`SearchPanel.encode_remains_peaks` points such loci at the
-``0.0`` entry and lists them (:class:`PeakEntries`); the screen adds
+``0.0`` entry and lists them (:class:`.search_peaks.PeakEntries`); the screen adds
 ``log10 prod_loci (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair in linear space (one
 logarithm per pair).
 
@@ -53,8 +53,9 @@ import numpy as np
 from .likelihood import _Batch, _compile, _reduced_rows, _run, freq_table
 from .lr import KinshipDataError
 from .markers import Locus, genotype_code, genotype_pairs
-from .peaks import no_peaks, peak_mask, peak_table, seen_hw
+from .peaks import no_peaks, peak_mask, peak_table
 from .pedigree import Pedigree
+from .search_peaks import PeakEntries, add_peak_pairs, add_peaks, carriers, peak_entries, star
 
 __all__ = [
     "Family",
@@ -128,66 +129,8 @@ class SearchPanel:
         as written; :mod:`.peaks`) -> ``(flat indices int32 (R, L), entries)``: one-allele
         loci point at the ``0.0`` entry and are listed in ``entries`` (None when there are
         none: the plain :meth:`encode_remains`)."""
-        g = np.asarray(genotypes)
-        idx = self.encode_remains(g)
-        soft = peak_mask(weights, g)
-        if not soft.any():
-            return idx, None
-        rr, jj = np.nonzero(soft)  # remains-major
-        a = g[rr, jj, 0].astype(np.int64)
-        w = np.asarray(weights)[rr, jj]
-        p_a = self.freq_pad[jj, a]
-        hom = w[:, 0] * p_a * p_a
-        den = seen_hw(p_a, w, self.freq_pad[jj].sum(axis=1))
-        idx[rr, jj] = self.offsets[jj]
-        ptr = np.zeros(g.shape[0] + 1, dtype=np.int64)
-        np.add.at(ptr, rr + 1, 1)
-        return idx, PeakEntries(
-            np.cumsum(ptr), jj.astype(np.int64),
-            self.offsets[jj] + 1 + a * (a + 1) // 2 + a, self.star_offsets[jj] + a,
-            hom / den, (den - hom) / den,
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PeakEntries:
-    """One-allele loci of a set of remains, CSR by remains: entries ``ptr[r]:ptr[r + 1]``
-    of remains ``r``; per entry its ``locus``, the flat indices of ``LR(a, a)`` (``i_hom``)
-    and ``LR_a*`` (``i_star``), and the mixing weights ``lam`` and ``1 - lam`` (``mu``,
-    computed without cancellation) of the module doc."""
-
-    ptr: np.ndarray
-    locus: np.ndarray
-    i_hom: np.ndarray
-    i_star: np.ndarray
-    lam: np.ndarray
-    mu: np.ndarray
-
-    def check(self, n_remains: int, size: int) -> None:
-        """ValueError unless the entries fit ``n_remains`` remains and tables of ``size``
-        entries (the compiled kernels do not check bounds)."""
-        if self.ptr.size != n_remains + 1 or (self.lam.size and (
-                min(self.i_hom.min(), self.i_star.min()) < 0
-                or max(self.i_hom.max(), self.i_star.max()) >= size)):
-            raise ValueError("one-allele entries do not match the remains or the table layout")
-
-    def linear(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(lin, u_hom, u_star)``: ``10 ** tables`` at the entries' distinct indices
-        (float64 ``(F, U)``) and each entry's column in ``lin``."""
-        cols, inv = np.unique(np.concatenate([self.i_hom, self.i_star]), return_inverse=True)
-        with np.errstate(over="ignore"):
-            lin = np.power(10.0, tables[:, cols])
-        n = self.i_hom.size
-        return np.ascontiguousarray(lin), inv[:n].astype(np.int64), inv[n:].astype(np.int64)
-
-    def per_locus(self, table: np.ndarray, r: int) -> dict[int, float]:
-        """``{locus: log10 LR}`` of remains ``r``'s one-allele loci against one family
-        ``table`` (float64 ``(T,)``)."""
-        e = slice(int(self.ptr[r]), int(self.ptr[r + 1]))
-        with np.errstate(divide="ignore", over="ignore"):
-            v = self.lam[e] * 10.0 ** table[self.i_hom[e]] + self.mu[e] * 10.0 ** table[
-                self.i_star[e]]
-            return dict(zip(self.locus[e].tolist(), np.log10(v).tolist(), strict=True))
+        idx = self.encode_remains(genotypes)
+        return idx, peak_entries(self, genotypes, weights, idx)
 
 
 # ----- family tables ------------------------------------------------------------------------
@@ -396,7 +339,7 @@ def _table_rows(
     denom = 2.0 * total[:, None, None] * rho[:, :, None] * rho[:, None, :]
     with np.errstate(divide="ignore"):
         lr_red = np.log10(sym / denom)  # (U, K, K) per distinct row
-    carry = _carriers(sym, total)
+    carry = carriers(sym, total)
     nal = panel.n_alleles[lr_all]
     rows_t = fidx[fr_all]
     for n in np.unique(nal).tolist():
@@ -407,45 +350,9 @@ def _table_rows(
         vals = lr_red[u[:, None], lm[:, lo], lm[:, hi]]  # (b_n, G_n)
         cols = (panel.offsets[lr_all[sel]] + 1)[:, None] + np.arange(lo.size)[None, :]
         tables[rows_t[sel][:, None], cols] = vals
-        star = _star(carry, u, lm, panel.freq_pad[lr_all[sel]], n, None if is_full else batch)
+        lrs = star(carry, u, lm, panel.freq_pad[lr_all[sel]], n, None if is_full else batch)
         cols = panel.star_offsets[lr_all[sel]][:, None] + np.arange(n)[None, :]
-        tables[rows_t[sel][:, None], cols] = star
-
-
-def _carriers(sym: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(off, diag)`` per distinct row and batch allele ``x``: ``off[x] = sum_{y != x}
-    sym[x, y] / total = P(MP = {x, y}, y != x | refs)`` and ``diag[x] = sym[x, x] / total``
-    (``sym = joint + joint^T``)."""
-    diag = np.diagonal(sym, axis1=1, axis2=2) / total[:, None]
-    off = sym.sum(axis=2) / total[:, None] - diag
-    return off, diag
-
-
-def _star(
-    carry: tuple[np.ndarray, np.ndarray],
-    u: np.ndarray,
-    lm: np.ndarray,
-    pad: np.ndarray,
-    n: int,
-    reduced: _Batch | None,
-) -> np.ndarray:
-    """log10 ``LR_a*`` (module doc) for the original alleles ``a < n`` of rows ``u`` (``lm``:
-    their batch alleles). In a lumped batch (``reduced``; no mutation, so the unseen alleles
-    of the lumped allele ``L`` are carried in proportion to their frequencies) an unseen
-    ``a`` gets ``(p_a / p_L) (off[L] + diag[L] (p_L - p_a) / p_L)``."""
-    off, diag = carry
-    s = off[u[:, None], lm]
-    pa = pad[:, :n]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if reduced is not None:
-            kl = reduced.k - 1
-            lumped = lm == kl
-            if lumped.any():
-                pl = reduced.p[u, kl][:, None]
-                lum = pa / pl * (off[u, kl][:, None] + diag[u, kl][:, None] * (pl - pa) / pl)
-                s = np.where(lumped, lum, s)
-        den = 2.0 * pa * (pad.sum(axis=1)[:, None] - pa)
-        return np.where(den > 0, np.log10(s / den), -np.inf)
+        tables[rows_t[sel][:, None], cols] = lrs
 
 
 # ----- screening ----------------------------------------------------------------------------
@@ -520,38 +427,6 @@ try:  # pragma: no cover - exercised when numba is installed (a dependency)
                     s += t[idx[r, j]]
                 out[q] = s
 
-    @_nb.njit(parallel=True, cache=True, nogil=True)
-    def _peak_kernel(lin, rems, ptr, uh, us, lam, mu, out):
-        """out[f, r] += log10 prod_e (lam_e lin[f, uh_e] + mu_e lin[f, us_e]) over the
-        one-allele entries e of each remains r in ``rems`` (linear space)."""
-        for f in _nb.prange(lin.shape[0]):
-            row = lin[f]
-            o = out[f]
-            for r in rems:
-                o[r] += _peak_sum(row, ptr[r], ptr[r + 1], uh, us, lam, mu)
-
-    @_nb.njit(cache=True, nogil=True)
-    def _peak_sum(row, e0, e1, uh, us, lam, mu):
-        """One pair: the product in linear space and one logarithm; the sum of the
-        logarithms instead when the product leaves [1e-250, 1e250] (or is 0)."""
-        prod = 1.0
-        for e in range(e0, e1):
-            prod *= lam[e] * row[uh[e]] + mu[e] * row[us[e]]
-        if 1e-250 < prod < 1e250:
-            return np.log10(prod)
-        acc = 0.0
-        for e in range(e0, e1):
-            acc += np.log10(lam[e] * row[uh[e]] + mu[e] * row[us[e]])
-        return acc
-
-    @_nb.njit(parallel=True, cache=True, nogil=True)
-    def _peak_pairs_kernel(lin, indptr, rem, ptr, uh, us, lam, mu, out):
-        for f in _nb.prange(indptr.size - 1):
-            for q in range(indptr[f], indptr[f + 1]):
-                r = rem[q]
-                if ptr[r + 1] > ptr[r]:
-                    out[q] += _peak_sum(lin[f], ptr[r], ptr[r + 1], uh, us, lam, mu)
-
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
@@ -563,23 +438,6 @@ def _score_block(tables: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.
     else:  # pragma: no cover - numpy fallback
         for f in range(f0, f1):
             out[f - f0] = tables[f][idx].sum(axis=1)
-
-
-def _add_peaks(tables: np.ndarray, peaks: PeakEntries | None, out: np.ndarray) -> None:
-    """Add the one-allele loci of ``peaks`` to the block scores ``out`` ``(F_b, R)`` of the
-    families ``tables`` ``(F_b, T)`` (module doc)."""
-    if peaks is None or not peaks.lam.size or not tables.shape[0]:
-        return
-    lin, uh, us = peaks.linear(tables)
-    rems = np.flatnonzero(np.diff(peaks.ptr) > 0)
-    with np.errstate(divide="ignore"):
-        if HAVE_NUMBA:
-            _peak_kernel(lin, rems, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
-        else:  # pragma: no cover - numpy fallback
-            for r in rems.tolist():
-                e = slice(peaks.ptr[r], peaks.ptr[r + 1])
-                v = peaks.lam[e] * lin[:, uh[e]] + peaks.mu[e] * lin[:, us[e]]
-                out[:, r] += np.log10(v).sum(axis=1)
 
 
 def score_matrix(
@@ -594,7 +452,7 @@ def score_matrix(
         peaks.check(idx.shape[0], t.shape[1])
     out = np.empty((t.shape[0], idx.shape[0]))
     _score_block(t, idx, 0, t.shape[0], out)
-    _add_peaks(t, peaks, out)
+    add_peaks(t, peaks, out)
     return out
 
 
@@ -645,7 +503,7 @@ def screen(
         f1 = min(nf, f0 + block)
         out = buf[: f1 - f0]
         _score_block(t, idx, f0, f1, out)
-        _add_peaks(t[f0:f1], peaks, out)
+        add_peaks(t[f0:f1], peaks, out)
         if HAVE_NUMBA:
             _topk_kernel(out, f0, best_v, best_f)
         else:  # pragma: no cover
@@ -703,15 +561,8 @@ def screen_pairs(
     else:  # pragma: no cover - numpy fallback
         fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
         out[:] = t[fam[:, None], idx[rem]].sum(axis=1) if rem.size else 0.0
-    if peaks is not None and peaks.lam.size and rem.size:
-        lin, uh, us = peaks.linear(t)
-        with np.errstate(divide="ignore"):
-            if HAVE_NUMBA:
-                _peak_pairs_kernel(lin, ptr, rem, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
-            else:  # pragma: no cover - numpy fallback
-                fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
-                for q in range(rem.size):
-                    out[q] += sum(peaks.per_locus(t[fam[q]], int(rem[q])).values())
+    if peaks is not None:
+        add_peak_pairs(t, peaks, ptr, rem, out)
     keep = np.flatnonzero(out >= threshold)
     fam = np.repeat(np.arange(t.shape[0], dtype=np.int64), np.diff(ptr))[keep]
     r, v = rem[keep], out[keep]
