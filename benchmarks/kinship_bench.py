@@ -1,6 +1,7 @@
 """Kinship engine benchmark: prints figures for issue 3 (speed bar).
 
-(a) oracle cases per second over the public oracle sets (tests/data/oracle), worst case;
+(a) oracle cases per second over the public oracle sets (tests/data/oracle, with the dropout
+    cases), worst case;
 (b) blind STR screen: R remains x F families (1-4 typed relatives each) x 21 loci: family
     table build time, locus look-ups per second, ratio to a bare numpy gather-and-sum over
     arrays of the same shape measured in the same run;
@@ -86,7 +87,7 @@ def warm_jit() -> float:
 
 def bench_oracle() -> None:
     print(f"numba kernels compiled or loaded from cache in {warm_jit():.2f} s (once per process)")
-    for name in ("cases.json", "snp-cases.json"):
+    for name in ("cases.json", "snp-cases.json", "dropout-cases.json"):
         raw = json.loads((ORACLE / name).read_text())
         t0 = time.perf_counter()
         load_cases(raw[:1])  # compiles the JSON Schema validator once per process
