@@ -15,15 +15,20 @@ from __future__ import annotations
 import numpy as np
 
 
-def _evidence(g1, g2, x, y, w):
-    """Weight of the ordered true alleles (g1, g2) given the observation (x, y)."""
+def _evidence(g1, g2, x, y, w, null=-1):
+    """Weight of the ordered true alleles (g1, g2) given the observation (x, y); ``null``:
+    the silent allele (-1: none), weight ``w_hom - w_het`` for {x, null}."""
     if w is not None and not np.isnan(w[0]) and x == y:
         hit1, hit2 = g1 == x, g2 == x
-        return w[0] * (hit1 & hit2) + w[1] * (hit1 ^ hit2)
+        out = w[0] * (hit1 & hit2) + w[1] * (hit1 ^ hit2)
+        if null >= 0:
+            pair = (hit1 & (g2 == null)) | (hit2 & (g1 == null))
+            out = np.where(pair, max(w[0] - w[1], 0.0), out)
+        return out
     return ((g1 == x) & (g2 == y)) | ((g1 == y) & (g2 == x))
 
 
-def brute_likelihood(father, mother, p, mf, mm, geno, peaks=None) -> float:
+def brute_likelihood(father, mother, p, mf, mm, geno, peaks=None, null=-1) -> float:
     """father/mother: parent indices (-1 founder); p (n,); mf/mm (n, n) mother/father
     mutation matrices; geno: (P, 2) allele indices, -1 untyped; peaks: (P, 2) one-allele
     weights (NaN: read as written) or None. Returns the likelihood."""
@@ -45,7 +50,7 @@ def brute_likelihood(father, mother, p, mf, mm, geno, peaks=None) -> float:
             prob *= 0.5 * (mf[a[m, 0], g2] + mf[a[m, 1], g2])
         x, y = geno[i]
         if x >= 0:
-            prob *= _evidence(g1, g2, x, y, None if peaks is None else peaks[i])
+            prob *= _evidence(g1, g2, x, y, None if peaks is None else peaks[i], null)
     return float(prob.sum())
 
 

@@ -10,6 +10,10 @@ Allele dropout: ``"dropout": {"PERSON": d}`` gives a person's dropout probabilit
 copy (``0 <= d < 1``); such a person's one-peak genotype may be written ``["a"]`` or
 ``["a", "a"]`` (both mean "one peak a", summed over the true genotypes, :mod:`.peaks`). A
 one-allele genotype of a person without a dropout probability is refused.
+
+Silent alleles: a marker's optional ``"null_allele": q`` adds a silent allele of frequency
+``q`` (:func:`.peaks.add_null_allele`); every one-peak genotype at that marker is then summed
+over ``{a, a}`` and ``{a, null}`` (and, under dropout, ``{a, x}``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from .lineage.schema import LINEAGE_SCHEMA, LINEAGE_SCHEMA_ID
 from .lr import LRResult, missing_person_lr
 from .markers import Locus, MarkerError, add_missing_alleles, encode_genotype
 from .mutation import MutationModel, MutationModelError, SexSpecificMutation
-from .peaks import dropout_weights
+from .peaks import NULL_ALLELE, add_null_allele, dropout_weights
 from .pedigree import Pedigree, PedigreeError
 
 __all__ = ["Case", "CaseError", "load_cases", "parse_case", "result_json"]
@@ -296,10 +300,11 @@ def parse_case(
     cache: dict[tuple, Any] = {} if locus_cache is None else locus_cache
     for m in obj["markers"]:
         name = str(m["name"])
-        key = (name, tuple(m["frequencies"].items()), json.dumps(m.get("mutation"), sort_keys=True))
+        key = (name, tuple(m["frequencies"].items()), json.dumps(m.get("mutation"), sort_keys=True),
+               m.get("null_allele"))
         loc = cache.get(key)
         if loc is None:
-            loc = cache[key] = _base_locus(m, ctx)
+            loc = cache[key] = _with_null(_base_locus(m, ctx), m.get("null_allele"), ctx)
         used = {str(a).strip() for prof in genos.values() for a in prof.get(name, [])}
         absent = _absent_alleles(loc, ctx, genos, used)
         if absent:
@@ -336,6 +341,16 @@ def parse_case(
             else:
                 refs[ped.index(pid), j] = gt
     return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj, dropout)
+
+
+def _with_null(loc: Locus, q: float | None, ctx: str) -> Locus:
+    """The locus with a silent allele of frequency ``q`` (``"null_allele"``), or as is."""
+    if q is None:
+        return loc
+    if NULL_ALLELE in loc.alleles:
+        raise CaseError(f"{ctx}, locus {loc.name}: allele name {NULL_ALLELE!r} is reserved for "
+                        "the silent allele")
+    return add_null_allele(loc, float(q))
 
 
 def _dropout(obj: Mapping[str, Any], ctx: str, ped: Pedigree, poi: str) -> dict[str, float]:

@@ -79,6 +79,15 @@ CASE_SCHEMA: dict[str, Any] = {
                     "description": "complete allele set of the locus, in table order",
                 },
                 "mutation": {"$ref": "#/$defs/mutation"},
+                "null_allele": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "exclusiveMaximum": 1,
+                    "description": (
+                        "frequency of a silent (null) allele at this marker: a one-peak "
+                        "genotype a may then be {a, null}"
+                    ),
+                },
                 "n_individuals": {
                     "type": "integer",
                     "minimum": 1,

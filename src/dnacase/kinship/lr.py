@@ -42,6 +42,7 @@ from .markers import Locus
 from .peaks import (
     loglik_per_locus_peaks,
     missing_person_loglik_peaks,
+    null_index,
     peak_mask,
     seen_hw,
 )
@@ -174,6 +175,9 @@ def missing_person_lr(
     if (ref[q] >= 0).any():
         raise KinshipDataError(f"the missing person {missing!r} must be untyped in the family data")
     poi = np.asarray(poi)
+    if (null_index(loci) >= 0).any():  # silent alleles: every one-peak reading is summed over
+        ref_peaks = _null_peaks(loci, ref, ref_peaks)
+        poi_peaks = _null_peaks(loci, poi, poi_peaks)
     typed = (poi >= 0).all(axis=1)
     out = np.zeros(len(loci))
     inconsistent: list[str] = []
@@ -223,7 +227,20 @@ def _seen_hw(sl: Sequence[Locus], pv: np.ndarray, w: np.ndarray, psoft: np.ndarr
     """Hardy-Weinberg probability of the POI's one-allele observations at ``psoft``."""
     pad = freq_table(tuple(sl)).pad
     j = np.flatnonzero(psoft)
-    return seen_hw(pad[j, pv[j, 0]], w[j], pad[j].sum(axis=1))
+    nul = null_index(sl)[j]
+    q = np.where(nul >= 0, pad[j, np.maximum(nul, 0)], 0.0)
+    return seen_hw(pad[j, pv[j, 0]], w[j], pad[j].sum(axis=1), q)
+
+
+def _null_peaks(loci: Sequence[Locus], g: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Weights with ``(1, 0)`` (one peak without dropout) where a locus has a silent allele,
+    the genotype is written ``(a, a)`` and no weight was given (:mod:`.peaks`)."""
+    g = np.asarray(g)
+    out = np.full((*g.shape[:-1], 2), np.nan) if w is None else np.array(w, dtype=np.float64)
+    hom = (g[..., 0] >= 0) & (g[..., 0] == g[..., 1]) & np.isnan(out[..., 0])
+    hom &= null_index(loci) >= 0
+    out[hom] = (1.0, 0.0)
+    return out
 
 
 def _peak_notes(
