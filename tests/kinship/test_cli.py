@@ -188,3 +188,20 @@ def test_references_impossible_on_the_pedigree_are_an_error_item(tmp_path):
     out = json.loads(res.stdout)
     assert list(out[0]) == ["id", "error"] and loc in out[0]["error"]
     assert "impossible" in out[0]["error"] and "lr" in out[1]
+
+
+def test_dropout_cases(tmp_path):
+    """Remains with allele dropout: the oracle's values, the one-peak loci named in the notes;
+    without the dropout key a one-allele genotype is refused naming case, person, locus."""
+    drop = json.loads((DATA / "dropout-cases.json").read_text())
+    res = CliRunner().invoke(main, ["kinship", "lr", str(DATA / "dropout-cases.json")])
+    assert res.exit_code == 0, res.output
+    for o, c in zip(json.loads(res.stdout), drop, strict=True):
+        assert (o["lr"] or 0.0) == pytest.approx(c["expected"]["lr"], rel=1e-9)
+    res = run(tmp_path, drop[0], "--notes")
+    assert any("one allele seen at" in n for n in json.loads(res.stdout)["notes"])
+    bad = copy.deepcopy(drop[0])
+    del bad["dropout"]
+    res = run(tmp_path, bad)
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    assert "person 'POI', locus D18S51: one allele given" in res.output

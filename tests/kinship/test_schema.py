@@ -30,7 +30,9 @@ def test_oracle_files_validate():
     "patch",
     [
         {"sex": "X"},
-        {"genotypes": {"A": {"L": ["1"]}}},
+        {"genotypes": {"A": {"L": ["1", "1", "1"]}}},
+        {"genotypes": {"A": {"L": []}}},
+        {"dropout": {"A": 1.0}},
         {"markers": [{"name": "L", "frequencies": {"1": 0}}]},
         {
             "markers": [

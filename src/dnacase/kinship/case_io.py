@@ -5,6 +5,15 @@ the case, person and locus: unknown or wrong-sex parents, a person who is their 
 duplicate ids, ``missing`` not in the pedigree, the POI inside the pedigree, genotypes for
 unknown persons or loci, allele names that are not alleles ("OL"), alleles absent from the
 frequency table (allowed only with ``n_individuals``: 5/2N policy, reported in the notes).
+
+Allele dropout: ``"dropout": {"PERSON": d}`` gives a person's dropout probability per allele
+copy (``0 <= d < 1``); such a person's one-peak genotype may be written ``["a"]`` or
+``["a", "a"]`` (both mean "one peak a", summed over the true genotypes, :mod:`.peaks`). A
+one-allele genotype of a person without a dropout probability is refused.
+
+Silent alleles: a marker's optional ``"null_allele": q`` adds a silent allele of frequency
+``q`` (:func:`.peaks.add_null_allele`); every one-peak genotype at that marker is then summed
+over ``{a, a}`` and ``{a, null}`` (and, under dropout, ``{a, x}``).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from .lineage.schema import LINEAGE_SCHEMA, LINEAGE_SCHEMA_ID
 from .lr import LRResult, missing_person_lr
 from .markers import Locus, MarkerError, add_missing_alleles, encode_genotype
 from .mutation import MutationModel, MutationModelError, SexSpecificMutation
+from .peaks import NULL_ALLELE, add_null_allele, dropout_weights
 from .pedigree import Pedigree, PedigreeError
 
 __all__ = ["Case", "CaseError", "error_json", "load_cases", "parse_case", "result_json"]
@@ -36,7 +46,9 @@ class CaseError(ValueError):
 class Case:
     """A parsed case: ``references`` int32 ``(n_persons, n_loci, 2)`` in pedigree order (the
     missing person untyped), ``poi_genotype`` int32 ``(n_loci, 2)``; ``notes`` list policies
-    applied while reading (e.g. minimum allele frequency)."""
+    applied while reading (e.g. minimum allele frequency); ``dropout``: person id -> allele
+    dropout probability (a person with ``d > 0`` has its ``(a, a)`` genotypes read as one
+    peak a, :mod:`.peaks`)."""
 
     id: str
     loci: list[Locus]
@@ -47,19 +59,36 @@ class Case:
     poi_genotype: np.ndarray
     notes: list[str] = field(default_factory=list)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    dropout: dict[str, float] = field(default_factory=dict)
+
+    def peaks(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """One-allele weights ``(references (P, L, 2), POI (L, 2))`` from ``dropout`` (None
+        where nobody has ``d > 0``): persons with ``d > 0`` read ``(a, a)`` as one peak."""
+        ref_w = poi_w = None
+        for pid, d in self.dropout.items():
+            if d <= 0:
+                continue
+            w = np.broadcast_to(dropout_weights(d), (len(self.loci), 2))
+            if pid == self.poi:
+                poi_w = np.array(w)
+            else:
+                if ref_w is None:
+                    ref_w = np.full((len(self.pedigree), len(self.loci), 2), np.nan)
+                ref_w[self.pedigree.index(pid)] = w
+        return ref_w, poi_w
 
     def compute(self, max_clique: int | None = None) -> LRResult:
         """Missing-person LR (log10, per locus); ``max_clique``: the complexity limit
         (:func:`.lr.missing_person_lr`)."""
+        ref_w, poi_w = self.peaks()
+        notes = list(self.notes)
+        if self.dropout:
+            notes.append("allele dropout probability per allele copy: " + ", ".join(
+                f"{p} {d:g}" for p, d in sorted(self.dropout.items())))
         return missing_person_lr(
-            self.pedigree,
-            self.missing,
-            self.loci,
-            self.references,
-            self.poi_genotype,
-            self.notes,
-            max_clique,
-        )
+            self.pedigree, self.missing, self.loci, self.references, self.poi_genotype, notes,
+            max_clique, ref_peaks=ref_w, poi_peaks=poi_w,
+        )  # fmt: skip
 
 
 _FAST: Any = None
@@ -256,6 +285,7 @@ def parse_case(
             raise CaseError(f"{ctx}, person {pid!r}: has genotypes but is not in the pedigree")
     if genos.get(missing):
         raise CaseError(f"{ctx}, person {missing!r}: the missing person must be untyped")
+    dropout = _dropout(obj, ctx, ped, poi)
     names = [str(m["name"]) for m in obj["markers"]]
     seen: set[str] = set()
     for nm in names:
@@ -271,10 +301,11 @@ def parse_case(
     cache: dict[tuple, Any] = {} if locus_cache is None else locus_cache
     for m in obj["markers"]:
         name = str(m["name"])
-        key = (name, tuple(m["frequencies"].items()), json.dumps(m.get("mutation"), sort_keys=True))
+        key = (name, tuple(m["frequencies"].items()), json.dumps(m.get("mutation"), sort_keys=True),
+               m.get("null_allele"))
         loc = cache.get(key)
         if loc is None:
-            loc = cache[key] = _base_locus(m, ctx)
+            loc = cache[key] = _with_null(_base_locus(m, ctx), m.get("null_allele"), ctx)
         used = {str(a).strip() for prof in genos.values() for a in prof.get(name, [])}
         absent = _absent_alleles(loc, ctx, genos, used)
         if absent:
@@ -292,15 +323,48 @@ def parse_case(
         for j, loc in enumerate(loci):
             if loc.name not in prof:
                 continue
+            pair = list(prof[loc.name])
+            if len(pair) == 1:
+                if pid not in dropout:
+                    raise CaseError(
+                        f"{ctx}, person {pid!r}, locus {loc.name}: one allele given "
+                        f"({pair[0]!r}) but no dropout probability for this person: write a "
+                        f'homozygote as ["{pair[0]}", "{pair[0]}"] or give "dropout": '
+                        f'{{"{pid}": d}}'
+                    )
+                pair = pair * 2  # one peak a, read under the person's dropout probability
             try:
-                gt = encode_genotype(loc, prof[loc.name], pid)
+                gt = encode_genotype(loc, pair, pid)
             except MarkerError as exc:
                 raise CaseError(f"{ctx}, person {pid!r}: {exc}") from exc
             if pid == poi:
                 poi_g[j] = gt
             else:
                 refs[ped.index(pid), j] = gt
-    return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj)
+    return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj, dropout)
+
+
+def _with_null(loc: Locus, q: float | None, ctx: str) -> Locus:
+    """The locus with a silent allele of frequency ``q`` (``"null_allele"``), or as is."""
+    if q is None:
+        return loc
+    if NULL_ALLELE in loc.alleles:
+        raise CaseError(f"{ctx}, locus {loc.name}: allele name {NULL_ALLELE!r} is reserved for "
+                        "the silent allele")
+    return add_null_allele(loc, float(q))
+
+
+def _dropout(obj: Mapping[str, Any], ctx: str, ped: Pedigree, poi: str) -> dict[str, float]:
+    """The case's ``dropout`` map, checked: known persons, ``0 <= d < 1``."""
+    out: dict[str, float] = {}
+    for pid, d in (obj.get("dropout") or {}).items():
+        if pid != poi and pid not in ped:
+            raise CaseError(f"{ctx}, person {pid!r}: dropout given for an unknown person")
+        if not (isinstance(d, int | float) and 0 <= d < 1):
+            raise CaseError(f"{ctx}, person {pid!r}: dropout probability must be in [0, 1), "
+                            f"got {d!r}")
+        out[str(pid)] = float(d)
+    return out
 
 
 def load_cases(source: str | Path | Any, default_n_individuals: int | None = None) -> list[Case]:

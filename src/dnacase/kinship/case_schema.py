@@ -79,6 +79,15 @@ CASE_SCHEMA: dict[str, Any] = {
                     "description": "complete allele set of the locus, in table order",
                 },
                 "mutation": {"$ref": "#/$defs/mutation"},
+                "null_allele": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "exclusiveMaximum": 1,
+                    "description": (
+                        "frequency of a silent (null) allele at this marker: a one-peak "
+                        "genotype a may then be {a, null}"
+                    ),
+                },
                 "n_individuals": {
                     "type": "integer",
                     "minimum": 1,
@@ -102,9 +111,12 @@ CASE_SCHEMA: dict[str, Any] = {
         "genotype": {
             "type": "array",
             "items": _ALLELE,
-            "minItems": 2,
+            "minItems": 1,
             "maxItems": 2,
-            "description": "two allele names, unordered",
+            "description": (
+                "two allele names, unordered; one allele (one peak) only for a person with a "
+                "dropout probability"
+            ),
         },
         "case": {
             "type": "object",
@@ -115,6 +127,14 @@ CASE_SCHEMA: dict[str, Any] = {
                 "pedigree": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/person"}},
                 "missing": {"type": "string", "minLength": 1},
                 "poi": {"type": "string", "minLength": 1},
+                "dropout": {
+                    "type": "object",
+                    "description": (
+                        "person -> allele dropout probability per allele copy (0 <= d < 1); "
+                        'that person\'s one-peak genotype may be written ["a"] or ["a", "a"]'
+                    ),
+                    "additionalProperties": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                },
                 "genotypes": {
                     "type": "object",
                     "description": "person -> locus -> genotype; absent = untyped",

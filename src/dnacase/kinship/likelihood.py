@@ -68,6 +68,8 @@ class LikelihoodError(ValueError):
 #   ("evid", person, var)                        [1, het]                           (B,2)
 #   ("sel", sex, s, pslot, cslot, sval, pers)    sel s==sval: M[pa, c] (x1/2 if 0)  (B,2,du,dw)
 #   ("ttyped", sex, ppers, pvar, cslot, cpers)   1/2 (M[g_p1(h), c] + M[g_p2(h), c]) (B,2,dw)
+#   ("soft", person, var1, var2)                 evidence E[x, y] of an untyped person   (B,K,K)
+#                                                (batch.soft[person]; see .peaks)
 
 
 @dataclass
@@ -178,16 +180,19 @@ def _compile(
     typed: tuple[bool, ...],
     query: int,
     ksize: int,
+    soft: tuple[int, ...] = (),
 ) -> _Plan:
     """Compile the elimination plan. ``typed[i]``: person i is typed in this batch;
-    ``query``: person whose two allele variables are kept (-1 for none; must be untyped).
+    ``query``: person whose two allele variables are kept (-1 for none; must be untyped);
+    ``soft``: untyped persons carrying an evidence factor over their two allele variables
+    (a one-allele observation under dropout, :mod:`.peaks`; the table is ``batch.soft``).
     The order is the cheapest, for this domain size, of the greedy heuristics and of the
     pool of orders found for the graph (:func:`_order_pool`)."""
-    gr = _graph(father, mother, typed, query)
+    gr = _graph(father, mother, typed, query, soft)
     dom = gr.domains(ksize)
     order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars)
     if total > _GOOD_ENOUGH:
-        pool = _order_pool(father, mother, typed, query)
+        pool = _order_pool(father, mother, typed, query, soft)
         order, max_clique, total = best_order(dom, gr.adjacency, gr.query_vars, pool)
     if total > _DEEP_ABOVE:  # costly at this domain size: search at this size too
         trials = min(_MAX_DEEP_TRIALS, total // _DEEP_ABOVE * 64)
@@ -201,13 +206,14 @@ def _compile(
 
 @lru_cache(maxsize=1024)
 def _graph(
-    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int
+    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int,
+    soft: tuple[int, ...] = (),
 ) -> _Graph:
     """The allele-level factor graph (see the module docstring and the factor kinds above)."""
     n = len(father)
-    # keep typed persons, the query person, and all their ancestors
+    # keep typed and soft persons, the query person, and all their ancestors
     keep = np.zeros(n, dtype=bool)
-    stack = [i for i in range(n) if typed[i] or i == query]
+    stack = [i for i in range(n) if typed[i] or i == query or i in soft]
     while stack:
         i = stack.pop()
         if keep[i]:
@@ -233,6 +239,9 @@ def _graph(
             slots[i] = ((newvar(0), -1), (newvar(0), -1))
     for i in persons.tolist():
         s1, s2 = slots[i]
+        if i in soft:  # evidence hook: E(person's ordered alleles)
+            factors.append(("soft", i, s1[0], s2[0]))
+            fvars.append((s1[0], s2[0]))
         if father[i] < 0:
             if typed[i]:
                 factors.append(("prior_typed", i, s1[0]))
@@ -284,12 +293,13 @@ _MAX_DEEP_TRIALS = 2048
 
 @lru_cache(maxsize=1024)
 def _order_pool(
-    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int
+    father: tuple[int, ...], mother: tuple[int, ...], typed: tuple[bool, ...], query: int,
+    soft: tuple[int, ...] = (),
 ) -> tuple[tuple[int, ...], ...]:
     """Good elimination orders of a graph, searched once for all domain sizes: randomised
     restarts of the greedy heuristics at a reference domain size :data:`_K_REF`, the more of
     them the costlier the graph (:func:`.elimination.order_pool`)."""
-    gr = _graph(father, mother, typed, query)
+    gr = _graph(father, mother, typed, query, soft)
     dom = gr.domains(_K_REF)
     _o, _mc, cost = best_order(dom, gr.adjacency, gr.query_vars)
     trials = min(_MAX_TRIALS, cost // _GOOD_ENOUGH)
@@ -337,12 +347,14 @@ class _Batch:
     """Loci of one batch, padded to a common domain ``K``.
 
     p: (B, K) founder frequencies (0 for padding); mf, mm: (B, K, K) mother / father
-    matrices; g: (P, B, 2) int64 typed alleles in the batch domain (-1 untyped)."""
+    matrices; g: (P, B, 2) int64 typed alleles in the batch domain (-1 untyped); soft:
+    person -> (B, K, K) evidence table of the plan's soft persons (None: no soft person)."""
 
     p: np.ndarray
     mf: np.ndarray
     mm: np.ndarray
     g: np.ndarray
+    soft: dict[int, np.ndarray] | None = None
 
     @property
     def size(self) -> int:
@@ -380,6 +392,9 @@ def _build_table(spec: tuple, batch: _Batch) -> np.ndarray:
     b = batch.size
     if kind == "prior":
         return batch.p
+    if kind == "soft":
+        assert batch.soft is not None
+        return batch.soft[spec[1]]
     if kind in ("prior_typed", "evid"):
         g = batch.g[spec[1]]
         het = (g[:, 0] != g[:, 1]).astype(np.float64)
@@ -446,7 +461,8 @@ def _run(
     parts = []
     for r0 in range(0, batch.size, rows):
         sl = slice(r0, r0 + rows)
-        sub = _Batch(batch.p[sl], batch.mf[sl], batch.mm[sl], batch.g[:, sl])
+        soft = None if batch.soft is None else {i: t[sl] for i, t in batch.soft.items()}
+        sub = _Batch(batch.p[sl], batch.mf[sl], batch.mm[sl], batch.g[:, sl], soft)
         parts.append(_run_rows(plan, sub))
     ls = np.concatenate([x[1] for x in parts])
     if parts[0][0] is None:

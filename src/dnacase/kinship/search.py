@@ -13,11 +13,29 @@ Layout (a :class:`SearchPanel` fixes it for a set of loci with shared frequency 
 
 * genotype code of ``{a, b}`` (allele indices, ``lo <= hi``): ``hi (hi + 1) / 2 + lo``;
   remains profiles are stored compactly as int16 codes ``(R, L)``, ``-1`` untyped;
-* a family table is float64 ``(T,)``, ``T = sum_l (G_l + 1)`` with ``G_l = n_l (n_l + 1) / 2``:
-  block ``l`` starts at ``offsets[l]``; entry ``offsets[l]`` is ``0.0`` (untyped locus,
-  LR 1) and entry ``offsets[l] + 1 + code`` is the log10 LR of that genotype;
+* a family table is float64 ``(T,)``, ``T = sum_l (G_l + 1 + n_l)`` with
+  ``G_l = n_l (n_l + 1) / 2``: block ``l`` starts at ``offsets[l]``; entry ``offsets[l]`` is
+  ``0.0`` (untyped locus, LR 1), entry ``offsets[l] + 1 + code`` is the log10 LR of that
+  genotype, and entry ``star_offsets[l] + a`` (``star_offsets = offsets + 1 + G``) is the
+  log10 LR of "allele ``a`` plus one allele other than ``a``"::
+
+      LR_a* = sum_{b != a} P_HW(a, b) LR(a, b) / sum_{b != a} P_HW(a, b)
+            = P(MP carries a and another allele | refs) / (2 p_a (1 - p_a))
 * tables of many families: float64 ``(F, T)``; remains as flat indices int32 ``(R, L)``
   (``offsets[l] + 1 + code``).
+
+Remains showing one allele ``a`` at a locus (allele dropout with probability ``d``, or an
+off-ladder second allele; weights ``(w_hom, w_het)`` of :mod:`.peaks`) are scored at screen
+time from the family's ``LR(a, a)`` and ``LR_a*``::
+
+    LR = [w_hom p_a^2 LR(a, a) + w_het 2 p_a (1 - p_a) LR_a*]
+         / [w_hom p_a^2 + w_het 2 p_a (1 - p_a)]  =  lam LR(a, a) + (1 - lam) LR_a*
+
+which is the exact missing-person LR under the dropout model (:func:`.lr.missing_person_lr`
+with ``poi_peaks``). :meth:`SearchPanel.encode_remains_peaks` points such loci at the
+``0.0`` entry and lists them (:class:`.search_peaks.PeakEntries`); the screen adds
+``log10 prod_loci (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair in linear space (one
+logarithm per pair).
 
 Tables are computed with the same exact engine as :func:`missing_person_lr` (posterior of the
 MP's ordered alleles by variable elimination), batched over families x loci; the screen is
@@ -28,17 +46,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .likelihood import _Batch, _compile, _reduced_rows, _run, freq_table
 from .lr import KinshipDataError
 from .markers import Locus, genotype_code, genotype_pairs
+from .peaks import no_peaks, peak_mask, peak_table
 from .pedigree import Pedigree
+from .search_peaks import PeakEntries, add_peak_pairs, add_peaks, carriers, peak_entries, star
 
 __all__ = [
     "Family",
+    "PeakEntries",
     "ScreenResult",
     "SearchPanel",
     "build_family_tables",
@@ -52,26 +73,29 @@ __all__ = [
 class Family:
     """A family to search against: ``references`` int ``(n_persons, n_loci, 2)`` allele
     indices in pedigree order and panel locus order (``-1`` untyped; the ``missing`` row
-    untyped)."""
+    untyped); ``peaks``: one-allele weights float ``(n_persons, n_loci, 2)`` of references
+    that show one allele (:mod:`.peaks`; None or NaN: read as written)."""
 
     id: str
     pedigree: Pedigree
     missing: str
     references: np.ndarray
+    peaks: np.ndarray | None = None
 
 
 class SearchPanel:
     """Loci shared by all profiles of a search, with the table layout (see module doc).
 
     Attributes: ``loci``; ``n_alleles`` int64 ``(L,)``; ``n_genotypes`` int64 ``(L,)``;
-    ``offsets`` int64 ``(L,)``; ``size`` = T."""
+    ``offsets`` int64 ``(L,)``; ``star_offsets`` int64 ``(L,)``; ``size`` = T."""
 
     def __init__(self, loci: Sequence[Locus]) -> None:
         self.loci = list(loci)
         self.n_alleles = np.array([loc.n_alleles for loc in self.loci], dtype=np.int64)
         self.n_genotypes = self.n_alleles * (self.n_alleles + 1) // 2
-        sizes = self.n_genotypes + 1
+        sizes = self.n_genotypes + 1 + self.n_alleles
         self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.star_offsets = self.offsets + 1 + self.n_genotypes
         self.size = int(sizes.sum())
         nmax = int(self.n_alleles.max())
         self.freq_pad = np.zeros((len(self.loci), nmax))
@@ -97,6 +121,16 @@ class SearchPanel:
     def encode_remains(self, genotypes: np.ndarray) -> np.ndarray:
         """Genotypes int ``(R, L, 2)`` -> flat table indices int32 ``(R, L)``."""
         return self.flat_index(self.codes(genotypes))
+
+    def encode_remains_peaks(
+        self, genotypes: np.ndarray, weights: np.ndarray | None
+    ) -> tuple[np.ndarray, PeakEntries | None]:
+        """Genotypes int ``(R, L, 2)`` and one-allele weights float ``(R, L, 2)`` (NaN: read
+        as written; :mod:`.peaks`) -> ``(flat indices int32 (R, L), entries)``: one-allele
+        loci point at the ``0.0`` entry and are listed in ``entries`` (None when there are
+        none: the plain :meth:`encode_remains`)."""
+        idx = self.encode_remains(genotypes)
+        return idx, peak_entries(self, genotypes, weights, idx)
 
 
 # ----- family tables ------------------------------------------------------------------------
@@ -169,8 +203,11 @@ def build_family_tables(
         ped0 = families[fidx[0]].pedigree
         loops = ped0.has_loop()
         refs = np.stack([np.asarray(families[f].references) for f in fidx])  # (Fs, P, L, 2)
-        typed = (refs >= 0).all(axis=3)  # (Fs, P, L)
-        half = (refs >= 0).any(axis=3) & ~typed
+        weights = np.stack([no_peaks(refs.shape[1:3]) if families[f].peaks is None
+                            else np.asarray(families[f].peaks) for f in fidx])  # fmt: skip
+        soft = peak_mask(weights, refs)  # (Fs, P, L): one allele, summed over
+        typed = (refs >= 0).all(axis=3) & ~soft  # (Fs, P, L)
+        half = (refs >= 0).any(axis=3) & ~(refs >= 0).all(axis=3)
         if half.any():
             f, pi, li = np.argwhere(half)[0]
             raise KinshipDataError(
@@ -182,11 +219,13 @@ def build_family_tables(
         fs, ls = fs.ravel(), ls.ravel()
         pat = typed[fs, :, ls]  # (rows, P)
         full = panel.mutation[ls] | loops | (panel.n_alleles[ls] <= 2)
-        keyarr = np.concatenate([pat, full[:, None]], axis=1)
+        keyarr = np.concatenate([pat, soft[fs, :, ls], full[:, None]], axis=1)
         uniq, groups = _row_groups(keyarr)
         for gi in range(uniq.shape[0]):
             rows = groups[gi]
-            tmask = uniq[gi, :-1]
+            n_p = refs.shape[1]
+            tmask = uniq[gi, :n_p]
+            smask = uniq[gi, n_p:-1]
             is_full = bool(uniq[gi, -1])
             typed_rows = np.flatnonzero(tmask)
             if is_full and mats is None:  # padded (female, male) matrices, built once
@@ -198,7 +237,8 @@ def build_family_tables(
             else:
                 subgroups = [rows]
             for sub in subgroups:
-                k = int(panel.n_alleles[ls[sub]].max()) if is_full else 2 * typed_rows.size + 1
+                k = int(panel.n_alleles[ls[sub]].max()) if is_full else \
+                    2 * typed_rows.size + int(smask.sum()) + 1
                 chunk = max(64, int(_BUDGET // (4 * k**3 if k > 2 else 64)))
                 for c0 in range(0, sub.size, chunk):
                     rr = sub[c0 : c0 + chunk]
@@ -217,6 +257,7 @@ def build_family_tables(
                         np.asarray(fidx),
                         lo_hi,
                         families,
+                        (smask, weights),
                     )
     return tables
 
@@ -232,37 +273,58 @@ def lo_hi_for(n: int) -> tuple[np.ndarray, np.ndarray]:
     return v
 
 
-def _distinct_rows(gt: np.ndarray, lr: np.ndarray, typed_rows: np.ndarray) -> tuple:
-    """Rows with the same locus and the same (unordered) genotypes of the typed persons give
-    the same table values: ``(first row of each distinct row, distinct row of each row)``."""
+def _distinct_rows(
+    gt: np.ndarray, lr: np.ndarray, typed_rows: np.ndarray, soft_key: np.ndarray | None = None
+) -> tuple:
+    """Rows with the same locus and the same (unordered) genotypes of the typed persons (and
+    the same ``soft_key`` int64 ``(B, m)``: one-allele observations) give the same table
+    values: ``(first row of each distinct row, distinct row of each row)``."""
     b = lr.size
     key = np.empty((b, 1 + 2 * typed_rows.size), dtype=np.int64)
     key[:, 0] = lr
     if typed_rows.size:
         key[:, 1:] = np.sort(gt[typed_rows], axis=2).transpose(1, 0, 2).reshape(b, -1)
+    if soft_key is not None and soft_key.shape[1]:
+        key = np.concatenate([key, soft_key], axis=1)
     _u, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
     return first, inv.ravel()
 
 
 def _table_rows(
-    panel, refs, fr, lr, typed_rows, tmask, q, skey, is_full, mats, tables, fidx, lo_hi, families
+    panel, refs, fr, lr, typed_rows, tmask, q, skey, is_full, mats, tables, fidx, lo_hi, families,
+    soft,
 ) -> None:
+    smask, weights = soft  # soft persons (P,) bool; weights (Fs, P, L, 2)
+    soft_rows = tuple(np.flatnonzero(smask).tolist())
     gt_all = refs[fr, :, lr, :].transpose(1, 0, 2)  # (P, B, 2)
-    gt_all = np.where(tmask[:, None, None], gt_all, -1)
+    gt_all = np.where((tmask | smask)[:, None, None], gt_all, -1)
+    w_all = weights[fr, :, lr, :].transpose(1, 0, 2)  # (P, B, 2)
+    soft_key = None
+    if soft_rows:
+        sr = list(soft_rows)
+        soft_key = np.concatenate([gt_all[sr, :, 0].T.astype(np.int64),
+                                   np.ascontiguousarray(w_all[sr].transpose(1, 0, 2))
+                                   .reshape(lr.size, -1).view(np.int64)], axis=1)  # fmt: skip
     # families of one structure often share genotypes at a locus (SNPs: 3 per person)
-    first, inv = _distinct_rows(gt_all, lr, typed_rows)
+    first, inv = _distinct_rows(gt_all, lr, typed_rows, soft_key)
     lr_all, fr_all = lr, fr
-    gt, lr, fr = gt_all[:, first], lr[first], fr[first]
+    gt, lr, fr, w = gt_all[:, first], lr[first], fr[first], w_all[:, first]
     if is_full:
         k = int(panel.n_alleles[lr].max())
         batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
     else:
         no_mut = np.zeros(lr.size, dtype=bool)
         ft = freq_table(tuple(panel.loci))
-        batch, lam = _reduced_rows(ft, lr, no_mut, gt.astype(np.int64), typed_rows)
+        extra = gt[list(soft_rows), :, 0].T.astype(np.int64) if soft_rows else None
+        batch, lam = _reduced_rows(ft, lr, no_mut, gt.astype(np.int64), typed_rows, extra)
         rho = np.where(batch.p > 0, batch.p, 1.0)  # safe to divide (padding has p = 0)
+    if soft_rows:
+        ri = np.arange(lr.size)
+        batch = replace(batch, soft={i: peak_table(lam[ri, gt[i, :, 0]], w[i], batch.k)
+                                     for i in soft_rows})  # fmt: skip
     father, mother, _sex = skey
-    plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k)
+    plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k,
+                    soft_rows)
     joint, _ls = _run(plan, batch)
     total = joint.sum(axis=(1, 2))
     bad = np.flatnonzero(~(total > 0))
@@ -277,6 +339,7 @@ def _table_rows(
     denom = 2.0 * total[:, None, None] * rho[:, :, None] * rho[:, None, :]
     with np.errstate(divide="ignore"):
         lr_red = np.log10(sym / denom)  # (U, K, K) per distinct row
+    carry = carriers(sym, total)
     nal = panel.n_alleles[lr_all]
     rows_t = fidx[fr_all]
     for n in np.unique(nal).tolist():
@@ -287,6 +350,9 @@ def _table_rows(
         vals = lr_red[u[:, None], lm[:, lo], lm[:, hi]]  # (b_n, G_n)
         cols = (panel.offsets[lr_all[sel]] + 1)[:, None] + np.arange(lo.size)[None, :]
         tables[rows_t[sel][:, None], cols] = vals
+        lrs = star(carry, u, lm, panel.freq_pad[lr_all[sel]], n, None if is_full else batch)
+        cols = panel.star_offsets[lr_all[sel]][:, None] + np.arange(n)[None, :]
+        tables[rows_t[sel][:, None], cols] = lrs
 
 
 # ----- screening ----------------------------------------------------------------------------
@@ -374,13 +440,19 @@ def _score_block(tables: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.
             out[f - f0] = tables[f][idx].sum(axis=1)
 
 
-def score_matrix(tables: np.ndarray, remains_idx: np.ndarray) -> np.ndarray:
-    """All pair scores: float64 ``(F, R)`` log10 LR (``-inf`` = excluded). For small
+def score_matrix(
+    tables: np.ndarray, remains_idx: np.ndarray, peaks: PeakEntries | None = None
+) -> np.ndarray:
+    """All pair scores: float64 ``(F, R)`` log10 LR (``-inf`` = excluded); ``peaks``: the
+    remains' one-allele loci (:meth:`SearchPanel.encode_remains_peaks`). For small
     problems; :func:`screen` streams large ones."""
     t = np.ascontiguousarray(tables, dtype=np.float64)
     idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
+    if peaks is not None:
+        peaks.check(idx.shape[0], t.shape[1])
     out = np.empty((t.shape[0], idx.shape[0]))
     _score_block(t, idx, 0, t.shape[0], out)
+    add_peaks(t, peaks, out)
     return out
 
 
@@ -405,18 +477,23 @@ def screen(
     threshold: float | None = None,
     top_k: int = 10,
     block: int = 512,
+    peaks: PeakEntries | None = None,
 ) -> ScreenResult:
     """Screen every remains against every family by table look-ups (exact LRs).
 
     tables: float64 ``(F, T)`` from :func:`build_family_tables`; remains_idx: int32 ``(R, L)``
     from :meth:`SearchPanel.encode_remains`; threshold: keep all pairs with log10 LR >= it;
-    top_k: best families kept per remains. Memory: ``block x R`` float64 scores at a time.
+    top_k: best families kept per remains; peaks: the remains' one-allele loci
+    (:meth:`SearchPanel.encode_remains_peaks`). Memory: ``block x R`` float64 scores at a
+    time.
     """
     t = np.ascontiguousarray(tables, dtype=np.float64)
     idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
     nf, nr = t.shape[0], idx.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= t.shape[1]):
         raise ValueError("remains indices do not match the table layout")
+    if peaks is not None:
+        peaks.check(nr, t.shape[1])
     k = max(1, int(top_k))
     best_v = np.full((nr, k), -np.inf)
     best_f = np.full((nr, k), -1, dtype=np.int64)
@@ -426,6 +503,7 @@ def screen(
         f1 = min(nf, f0 + block)
         out = buf[: f1 - f0]
         _score_block(t, idx, f0, f1, out)
+        add_peaks(t[f0:f1], peaks, out)
         if HAVE_NUMBA:
             _topk_kernel(out, f0, best_v, best_f)
         else:  # pragma: no cover
@@ -458,12 +536,14 @@ def screen_pairs(
     indptr: np.ndarray,
     remains: np.ndarray,
     threshold: float,
+    peaks: PeakEntries | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score only listed pairs (e.g. those a lineage pre-filter leaves), exactly as
     :func:`screen` scores them, and keep those with log10 LR >= ``threshold``.
 
     tables: float64 ``(F, T)``; remains_idx: int32 ``(R, L)``; the pairs of family ``f`` are
-    ``remains[indptr[f]:indptr[f + 1]]`` (CSR, int64). Returns ``(remains, family, log10
+    ``remains[indptr[f]:indptr[f + 1]]`` (CSR, int64); peaks: the remains' one-allele loci.
+    Returns ``(remains, family, log10
     LR)`` sorted by remains then family, like ``ScreenResult.hits``."""
     t = np.ascontiguousarray(tables, dtype=np.float64)
     idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
@@ -473,12 +553,16 @@ def screen_pairs(
         raise ValueError("indptr does not match the tables and the pair list")
     if rem.size and (rem.min() < 0 or rem.max() >= idx.shape[0]):
         raise ValueError("remains indices out of range")
+    if peaks is not None:
+        peaks.check(idx.shape[0], t.shape[1])
     out = np.empty(rem.size)
     if HAVE_NUMBA:
         _pairs_kernel(t, idx, ptr, rem, out)
     else:  # pragma: no cover - numpy fallback
         fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
         out[:] = t[fam[:, None], idx[rem]].sum(axis=1) if rem.size else 0.0
+    if peaks is not None:
+        add_peak_pairs(t, peaks, ptr, rem, out)
     keep = np.flatnonzero(out >= threshold)
     fam = np.repeat(np.arange(t.shape[0], dtype=np.int64), np.diff(ptr))[keep]
     r, v = rem[keep], out[keep]

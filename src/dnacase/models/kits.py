@@ -66,6 +66,11 @@ class Sample(SQLModel, table=True):
             "(kind = 'remains' AND remains_id IS NOT NULL AND relative_id IS NULL)",
             name="source_matches_kind",
         ),
+        CheckConstraint(
+            "dropout_probability IS NULL OR "
+            "(dropout_probability >= 0 AND dropout_probability < 1)",
+            name="dropout_probability_range",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,6 +85,9 @@ class Sample(SQLModel, table=True):
     collector_name: str = Field(default="", max_length=200)
     place: str = Field(default="", max_length=300)
     notes: str = Field(default="", sa_type=Text)
+    #: allele dropout probability per allele copy set by the lab or a reviewer; None = the
+    #: default of the sample type (:data:`dnacase.services.dropout.DEFAULT_DROPOUT`)
+    dropout_probability: float | None = Field(default=None)
     created_at: dt.datetime = utc_field()
 
 

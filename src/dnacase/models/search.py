@@ -117,6 +117,10 @@ class SearchResult(SQLModel, table=True):
     log10_posterior_odds: float
     posterior: float
     candidate: bool = Field(default=False, index=True)
+    #: remains loci read as one called allele: {locus: "peak" (allele dropout with
+    #: probability ``dropout``) | "off_ladder" (a called allele beside an off-ladder peak)}
+    one_allele: dict | None = json_field()
+    dropout: float | None = Field(default=None)
     created_at: dt.datetime = utc_field()
 
 

@@ -11,6 +11,13 @@ then commit, by the demo lab user), so the kits go received -> profiled as in re
 search reads current profile versions from the database. Two received kits stay unprofiled:
 their genotypes are in ``lab_upload_example.csv``, to try the lab import in the UI.
 ``truth.json`` says which remains belong to whom.
+
+One remains sample (``KIT-2024-000035-21``, the son of a typed father and mother) is degraded:
+six loci show a single low peak, the other allele having dropped out. Read as homozygotes,
+those loci contradict one parent each and the family falls far below the thresholds; the
+demo sets the sample's dropout probability (``kits.json`` ``"dropout"``, as the lab user,
+with a reason, :func:`dnacase.services.dropout.set_sample_dropout`), and the search read
+with the dropout model finds the family, its candidate page naming the loci read so.
 """
 
 from __future__ import annotations
@@ -28,10 +35,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dnacase.domain import kit_states as ks
 from dnacase.models.families import FamilyRelationship, Relative
-from dnacase.models.kits import Kit, ShipmentItem
+from dnacase.models.kits import Kit, Sample, ShipmentItem
 from dnacase.models.registry import Cemetery, MissingPerson
 from dnacase.models.users import User
-from dnacase.services import families, haplotype_databases, kits, profile_import, registry
+from dnacase.services import (
+    dropout,
+    families,
+    haplotype_databases,
+    kits,
+    profile_import,
+    registry,
+)
 from dnacase.services import users as users_service
 from dnacase.services.audit import CLI_META
 
@@ -54,6 +68,7 @@ class DemoReport:
     qc_flags: int = 0
     lineage_profiles: int = 0
     haplotype_databases: int = 0
+    dropout_settings: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -61,7 +76,7 @@ class DemoReport:
         return any(getattr(self, name) for name in (
             "missing_persons", "cemeteries", "graves", "relatives", "relationships", "kits",
             "collections", "shipments", "check_ins", "outcomes", "profiles",
-            "lineage_profiles", "haplotype_databases"))
+            "lineage_profiles", "haplotype_databases", "dropout_settings"))
 
 
 def _consent_pdf(name: str) -> bytes:
@@ -216,6 +231,14 @@ async def load_demo(session: AsyncSession, fixtures: Path, *, upload_dir: Path) 
                 session, path.read_bytes(), path.name, marker=pop["marker"],
                 population=pop["population"], actor=lab, meta=CLI_META)
             report.haplotype_databases += int(res.created)
+    for item in spec.get("dropout", []):
+        kit = await kits.get_kit(session, item["barcode"])
+        sample = (await session.execute(select(Sample).where(Sample.kit_id == kit.id))
+                  ).scalar_one()
+        if sample.dropout_probability != item["value"]:
+            await dropout.set_sample_dropout(session, item["barcode"], item["value"],
+                                             item["reason"], actor=lab, meta=CLI_META)
+            report.dropout_settings += 1
     for res in spec["results"]:
         kit = await kits.get_kit(session, res["barcode"])
         if kit.state == ks.RECEIVED:
@@ -251,7 +274,7 @@ def summary(report: DemoReport) -> str:
         return out.getvalue()
     for name in ("missing_persons", "cemeteries", "graves", "relatives", "relationships",
                  "kits", "collections", "shipments", "check_ins", "outcomes", "profiles",
-                 "lineage_profiles", "haplotype_databases"):
+                 "lineage_profiles", "haplotype_databases", "dropout_settings"):
         out.write(f"{name.replace('_', ' ')}: {getattr(report, name)} added\n")
     if report.qc_flags:
         out.write(f"profiles flagged by QC (not held): {report.qc_flags}\n")

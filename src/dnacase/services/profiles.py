@@ -115,8 +115,22 @@ def autosomal_genotypes(loci: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
 
 
 def pairs_for_kinship(loci: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """Autosomal genotypes as two alleles each (a single peak read as a homozygote)."""
+    """Autosomal genotypes as two alleles each; a locus with one called allele ``a`` is
+    written ``(a, a)`` and listed by :func:`one_allele_loci`, which says how to read it."""
     return {k: (a[0], a[-1]) for k, a in autosomal_genotypes(loci).items()}
+
+
+def one_allele_loci(loci: Mapping[str, Any]) -> dict[str, str]:
+    """Autosomal loci with one called allele: ``"off_ladder"`` when an off-ladder peak stands
+    beside it (the called allele plus one unknown allele: never a homozygote), else
+    ``"peak"`` (one peak, whether the file wrote it once or twice: a homozygote, or a
+    heterozygote whose other allele dropped out; read with the sample's dropout
+    probability, :mod:`dnacase.services.dropout`)."""
+    out: dict[str, str] = {}
+    for k, a in autosomal_genotypes(loci).items():
+        if len(a) == 1:
+            out[k] = "off_ladder" if loci[k].get("off_ladder") else "peak"
+    return out
 
 
 # --------------------------------------------------------------------------- views
@@ -311,21 +325,24 @@ class DatabaseProfileSource:
 
     async def _load(self, session: AsyncSession, column: Any, ids: Iterable[int] | None
                     ) -> dict[int, Any]:
+        from dnacase.services.dropout import sample_dropout
         from dnacase.services.search_inputs import ProfileInput
 
-        stmt = (select(column, Profile, Kit.barcode).join(Sample, Sample.id == Profile.sample_id)
+        stmt = (select(column, Profile, Kit.barcode, Sample)
+                .join(Sample, Sample.id == Profile.sample_id)
                 .join(Kit, Kit.id == Profile.kit_id)
                 .where(Profile.status == "current", Profile.single_source.is_(True),
                        Profile.marker_type == self.marker_type, column.is_not(None)))
         wanted = None if ids is None else set(ids)
-        rows = [(int(i), p, b) for i, p, b in await session.execute(stmt)
+        rows = [(int(i), p, b, s) for i, p, b, s in await session.execute(stmt)
                 if wanted is None or int(i) in wanted]
-        flags = await flags_for(session, [p.id for _, p, _ in rows])
+        flags = await flags_for(session, [p.id for _, p, _, _ in rows])
         out: dict[int, Any] = {}
-        for owner, p, barcode in sorted(rows, key=lambda r: r[1].id):
+        for owner, p, barcode, sample in sorted(rows, key=lambda r: r[1].id):
             out[owner] = ProfileInput(
                 f"{barcode}@v{p.version}#{p.id}", pairs_for_kinship(p.loci or {}), (barcode,),
-                tuple(sorted({f.kind for f in flags.get(p.id, []) if f.status == "open"})))
+                tuple(sorted({f.kind for f in flags.get(p.id, []) if f.status == "open"})),
+                one_allele_loci(p.loci or {}), sample_dropout(sample))
         return out
 
     async def relative_profiles(self, session: AsyncSession, relative_ids: Iterable[int]

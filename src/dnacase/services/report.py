@@ -74,6 +74,11 @@ _TEXT_IDS: dict[str, str] = {
     "posterior": N_("Posterior probability of H1"),
     "loci": N_("Loci compared"),
     "inconsistent": N_("Loci inconsistent without a mutation"),
+    "dropout": N_("Loci read with allele dropout"),
+    "dropout_value": N_("{loci}: one peak seen; summed over the homozygote and the "
+                        "heterozygotes whose other allele dropped out (dropout probability "
+                        "{d} per allele copy)"),
+    "off_ladder": N_("Loci read as one called allele plus one unknown (off-ladder) allele"),
     "none": N_("none"),
     "kits": N_("Kits"),
     "freq": N_("Allele frequency database"),
@@ -146,6 +151,7 @@ class LocusRow:
     relatives: dict[str, str]
     log10_lr: float | None
     inconsistent: bool
+    one_allele: str = ""  # "peak" (read with dropout), "off_ladder", or "" (as written)
 
 
 #: The three outcomes of a lineage comparison (``LineageClass`` values), for the catalogue.
@@ -291,6 +297,13 @@ class CandidateDetail:
         model = (self.run.notes or {}).get("evidence_model")
         return evidence_model.summary(model) if model else None
 
+    def one_allele_lines(self) -> tuple[str, str] | None:
+        """The remains loci read as one allele (:func:`dropout_lines`) in the current
+        language, or None when every locus was read as written."""
+        if not self.item.result.one_allele:
+            return None
+        return dropout_lines(self.item.result, TEXTS[i18n.normalize_locale(i18n.get_locale())])
+
     @property
     def frequency_table(self) -> str:
         """The table every LR of the run used: id, population, N."""
@@ -336,8 +349,27 @@ def _remains_pedigree(ped: FamilyPedigree, label: str) -> FamilyPedigree:
     return FamilyPedigree(ped.missing_id, nodes)
 
 
-def _gt(pair: tuple[str, str] | None) -> str:
-    return "" if not pair else f"{pair[0]}/{pair[1]}"
+def _gt(pair: tuple[str, str] | None, one_allele: str = "") -> str:
+    """A genotype as shown: ``a/b``; one peak read with dropout ``a``; ``a/OL`` for a called
+    allele beside an off-ladder peak."""
+    if not pair:
+        return ""
+    if one_allele == "peak":
+        return pair[0]
+    if one_allele == "off_ladder":
+        return f"{pair[0]}/OL"
+    return f"{pair[0]}/{pair[1]}"
+
+
+def dropout_lines(result: Any, t: Mapping[str, str]) -> tuple[str, str]:
+    """``(dropout, off_ladder)``: the remains loci a pair was scored from as one allele, in
+    the words of ``t`` (:data:`TEXTS` of a language); ``t["none"]`` when there are none."""
+    one = getattr(result, "one_allele", None) or {}
+    peaks = sorted(k for k, v in one.items() if v == "peak")
+    ol = sorted(k for k, v in one.items() if v == "off_ladder")
+    d = getattr(result, "dropout", None)
+    drop = t["dropout_value"].format(loci=", ".join(peaks), d=f"{d:g}") if peaks else t["none"]
+    return drop, ", ".join(ol) or t["none"]
 
 
 async def candidate_detail(
@@ -370,14 +402,16 @@ async def candidate_detail(
     per = item.result.per_locus or {}
     inconsistent = set(item.result.inconsistent or [])
     panel = (run.notes or {}).get("panel") or sorted(per)
+    one = item.result.one_allele or {}
     rows = []
     for locus in panel:
         rows.append(LocusRow(
             locus,
-            _gt(remains_profile.alleles.get(locus)) if remains_profile else "",
+            _gt(remains_profile.alleles.get(locus), one.get(locus, "")) if remains_profile
+            else "",
             {nid: _gt(fam.profiles[nid].alleles.get(locus)) for nid, _n, _r in relatives}
             if fam else {},
-            per.get(locus), locus in inconsistent))
+            per.get(locus), locus in inconsistent, one.get(locus, "")))
     # kits: the remains' and the typed relatives' samples, custody and QC
     rel_ids = list(fam.relative_ids.values()) if fam else []
     q = select(Kit, Sample).join(Sample, Sample.kit_id == Kit.id).where(
@@ -482,6 +516,8 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
         "posterior": posterior_words(it.result.posterior, it.result.log10_posterior_odds),
         "loci_compared": it.result.loci_compared,
         "inconsistent": ", ".join(it.result.inconsistent or []) or t["none"],
+        "dropout": dropout_lines(it.result, t)[0],
+        "off_ladder": dropout_lines(it.result, t)[1],
         "kits": ", ".join(kits),
         "frequency": detail.frequency_table,
         "mutation": detail.mutation,
@@ -561,6 +597,8 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
     line(t["posterior"], c["posterior"])
     line(t["loci"], c["loci_compared"])
     line(t["inconsistent"], c["inconsistent"])
+    line(t["dropout"], c["dropout"])
+    line(t["off_ladder"], c["off_ladder"])
     line(t["kits"], c["kits"])
     line(t["freq"], c["frequency"])
     line(t["mutation"], c["mutation"])

@@ -40,6 +40,17 @@ autosomal screen: each block scores only the pairs it leaves (:func:`block_pairs
 :func:`dnacase.kinship.search.screen_pairs`), so excluded pairs cost no look-ups, are not
 stored and never reach the review queue; ``pairs_total`` counts the pairs actually scored.
 
+Allele dropout (:mod:`dnacase.services.dropout`): a remains locus with one called allele is
+scored as what the lab saw, not as a homozygote. A single peak is read with the remains
+sample's dropout probability ``d`` (its own value, else the default of its sample type; ``d =
+0``: a homozygote, as before), summed over the true genotypes ``{a, a}`` and ``{a, x}``; a
+called allele beside an off-ladder peak is "that allele plus one unknown allele". The screen
+does this exactly from the family tables (:mod:`dnacase.kinship.search`, ``PeakEntries``);
+each stored pair records the loci so read (``one_allele``) and ``d`` (``dropout``). A
+reference's locus with an off-ladder peak beside a called allele is "that allele plus one
+unknown allele" in the family tables too (summed over, never a homozygote); a reference's
+single peak is a homozygote (``d = 0`` for reference samples).
+
 Stored pairs: every pair with ``log10 LR >= store_min_log10`` (default 2); pairs below are
 counted, not stored. Family tables are cached on disk by the digest of the data they were built
 from (pedigree, reference genotypes, loci, frequencies, mutation model) and rebuilt only when
@@ -77,7 +88,8 @@ from dnacase.kinship import (
     encode_profiles,
     screen,
 )
-from dnacase.kinship.search import screen_pairs
+from dnacase.kinship.peaks import OFF_LADDER_WEIGHTS, dropout_weights, no_peaks
+from dnacase.kinship.search import PeakEntries, screen_pairs
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
 from dnacase.services import audit, evidence_model
@@ -85,6 +97,7 @@ from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.search_inputs import (
     FamilyInput,
     LineageInput,
+    ProfileInput,
     ProfileSource,
     SearchInputs,
     gather_inputs,
@@ -225,15 +238,40 @@ def build_panel(params: SearchParameters, inputs: SearchInputs,
 
 
 def family_arrays(panel: Panel, fam: FamilyInput) -> tuple[Family, str]:
-    """The kinship :class:`Family` of ``fam`` on ``panel`` and the digest of its data."""
+    """The kinship :class:`Family` of ``fam`` on ``panel`` (references' one-allele loci with
+    their weights, :func:`peak_weights`) and the digest of its data."""
     ped = fam.pedigree.to_kinship()
     data = {node: dict(p.alleles) for node, p in fam.profiles.items()}
     refs = encode_profiles(panel.loci, list(ped.ids), data)
+    w = no_peaks(refs.shape[:2])
+    for node, p in fam.profiles.items():
+        w[ped.index(node)] = peak_weights(panel, p)
     h = hashlib.sha256(panel.digest.encode())
     h.update(json.dumps(fam.pedigree.as_records()).encode())
     h.update(json.dumps(fam.missing_node).encode())
     h.update(np.ascontiguousarray(refs, dtype=np.int32).tobytes())
+    if not np.isnan(w).all():
+        h.update(np.nan_to_num(w, nan=-1.0).tobytes())
+        return Family(str(fam.missing_person_id), ped, fam.missing_node, refs, w), h.hexdigest()
     return Family(str(fam.missing_person_id), ped, fam.missing_node, refs), h.hexdigest()
+
+
+def peak_weights(panel: Panel, prof: ProfileInput) -> np.ndarray:
+    """One-allele weights float ``(L, 2)`` of a profile (:mod:`dnacase.kinship.peaks`): a
+    single peak under the sample's dropout probability (NaN, a homozygote, when it is 0), a
+    called allele beside an off-ladder peak as that allele plus one unknown allele; NaN
+    elsewhere."""
+    w = no_peaks((len(panel.loci),))
+    col = {loc.name: j for j, loc in enumerate(panel.loci)}
+    for locus, how in prof.one_allele.items():
+        j = col.get(locus)
+        if j is None:
+            continue
+        if how == "off_ladder":
+            w[j] = OFF_LADDER_WEIGHTS
+        elif prof.dropout > 0:
+            w[j] = dropout_weights(prof.dropout)
+    return w
 
 
 class TableCache:
@@ -291,23 +329,27 @@ def score_block(
     remains_idx: np.ndarray,
     store_min_log10: float,
     pairs: BlockPairs | None = None,
+    peaks: PeakEntries | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One block: ``(remains index, family index within the block, log10 LR)`` of the pairs
     with log10 LR >= ``store_min_log10`` (pure function; runs in a thread or a Dask worker).
     ``pairs`` (see :data:`BlockPairs`) restricts some families to listed remains: those of
     an incremental run, or those left by the lineage filter; only listed pairs are scored.
+    ``peaks``: the remains' one-allele loci (:meth:`SearchPanel.encode_remains_peaks`).
     """
     if pairs is None:
-        return screen(tables, remains_idx, threshold=store_min_log10, top_k=1).hits
+        return screen(tables, remains_idx, threshold=store_min_log10, top_k=1,
+                      peaks=peaks).hits
     listed, indptr, rem = pairs
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     dense = np.flatnonzero(~listed)
     if dense.size and remains_idx.shape[0]:
-        r, f, v = screen(tables[dense], remains_idx, threshold=store_min_log10, top_k=1).hits
+        r, f, v = screen(tables[dense], remains_idx, threshold=store_min_log10, top_k=1,
+                         peaks=peaks).hits
         parts.append((r, dense[f], v))
     lst = np.flatnonzero(listed)
     if lst.size and rem.size:
-        r, f, v = screen_pairs(tables[lst], remains_idx, indptr, rem, store_min_log10)
+        r, f, v = screen_pairs(tables[lst], remains_idx, indptr, rem, store_min_log10, peaks)
         parts.append((r, lst[f], v))
     if not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
@@ -670,6 +712,7 @@ class _Prepared:
     built: int
     bad: dict[int, str]
     inputs_digest: str
+    peaks: PeakEntries | None = None
 
 
 def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache,
@@ -702,14 +745,22 @@ def _prepare(inputs: SearchInputs, params: SearchParameters, cache: TableCache,
     remains_ids = [r.remains_id for r in inputs.remains]
     gt = encode_profiles(panel.loci, [str(i) for i in remains_ids],
                          {str(r.remains_id): dict(r.profile.alleles) for r in inputs.remains})
-    idx = panel.panel.encode_remains(gt) if remains_ids else np.zeros((0, len(panel.loci)),
-                                                                       np.int32)
+    idx, peaks = panel.panel.encode_remains_peaks(gt, remains_peak_weights(panel, inputs))
     h = hashlib.sha256(panel.digest.encode())
     h.update(json.dumps(digests).encode())
     h.update(json.dumps(inputs.profile_versions(), sort_keys=True).encode())
+    h.update(json.dumps([r.profile.dropout for r in inputs.remains]).encode())
     return _Prepared(inputs, panel, fams, [f.missing_person_id for f in inputs.families], digests,
                      tables, remains_ids, np.ascontiguousarray(idx, np.int32), gt,
-                     len(todo) - len(bad), bad, h.hexdigest())
+                     len(todo) - len(bad), bad, h.hexdigest(), peaks)
+
+
+def remains_peak_weights(panel: Panel, inputs: SearchInputs) -> np.ndarray:
+    """One-allele weights float ``(R, L, 2)`` of the remains (:func:`peak_weights`)."""
+    w = no_peaks((len(inputs.remains), len(panel.loci)))
+    for i, r in enumerate(inputs.remains):
+        w[i] = peak_weights(panel, r.profile)
+    return w
 
 
 def _pair_rows(
@@ -735,13 +786,13 @@ def _pair_rows(
     for r, fl, v in zip(r_idx.tolist(), f_loc.tolist(), vals.tolist(), strict=True):
         fi = f0 + fl
         idx = prep.remains_idx[r]
-        per = prep.tables[fi][idx]
+        per = _per_locus(prep.tables[fi], idx, prep.peaks, r)
         r_typed = (prep.remains_gt[r] >= 0).all(axis=1)
         refs_typed = (prep.families[fi].references >= 0).all(axis=2).any(axis=0)
         compared = r_typed & refs_typed
         inconsistent: list[str] = []
         if fi in plain_tables:
-            pt = plain_tables[fi][idx]
+            pt = _per_locus(plain_tables[fi], idx, prep.peaks, r)
             inconsistent = [names[j] for j in np.flatnonzero(np.isneginf(pt) & r_typed)]
         p = by_remains.get(prep.remains_ids[r], prior)
         odds, post = posterior_from_log10(v, p)
@@ -752,10 +803,31 @@ def _pair_rows(
             "per_locus": {names[j]: float(per[j]) for j in np.flatnonzero(r_typed)},
             "loci_compared": int(compared.sum()), "inconsistent": inconsistent,
             "prior": p, "log10_posterior_odds": float(odds), "posterior": float(post),
+            **_one_allele(prep, r),
             "candidate": bool(v >= lr_min and post >= params.posterior_threshold),
             "created_at": utcnow(),
         })
     return rows
+
+
+def _per_locus(table: np.ndarray, idx: np.ndarray, peaks: PeakEntries | None,
+               r: int) -> np.ndarray:
+    """log10 LR per locus of remains ``r`` against one family ``table``."""
+    per = table[idx]
+    if peaks is not None:
+        for j, v in peaks.per_locus(table, r).items():
+            per[j] = v
+    return per
+
+
+def _one_allele(prep: _Prepared, r: int) -> dict[str, Any]:
+    """The ``one_allele`` / ``dropout`` columns of a pair with remains ``r``: the loci of the
+    panel read as one called allele (None when none)."""
+    prof = prep.inputs.remains[r].profile
+    names = {loc.name for loc in prep.panel.loci}
+    read = {k: v for k, v in prof.one_allele.items() if k in names
+            and (v == "off_ladder" or prof.dropout > 0)}
+    return {"one_allele": read or None, "dropout": prof.dropout if read else None}
 
 
 async def _baseline(session: AsyncSession, run: SearchRun) -> dict[str, dict[str, str]]:
@@ -979,7 +1051,7 @@ async def execute_run(
     def local(f0: int, f1: int) -> tuple[Any, float]:
         s = time.perf_counter()
         hits = score_block(prep.tables[f0:f1], prep.remains_idx, params.store_min_log10,
-                           _pairs(f0, f1))
+                           _pairs(f0, f1), prep.peaks)
         return hits, time.perf_counter() - s
 
     if dask_scheduler and pending_spec:
@@ -992,7 +1064,8 @@ async def execute_run(
             submitted = []
             for bno, f0, f1 in pending_spec:
                 fut = client.submit(score_block, prep.tables[f0:f1], idx_future,
-                                    params.store_min_log10, _pairs(f0, f1), pure=False)
+                                    params.store_min_log10, _pairs(f0, f1), prep.peaks,
+                                    pure=False)
                 futures[fut.key] = (bno, f0, f1, time.perf_counter())
                 submitted.append(fut)
             ac = as_completed(submitted)

@@ -32,7 +32,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +48,7 @@ from dnacase.domain.family import (
     build_family_pedigree,
 )
 from dnacase.kinship.lineage import MtHaplotype, YHaplotype
+from dnacase.kinship.markers import NOT_ALLELES
 from dnacase.models.families import FamilyRelationship, Relative
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.registry import MissingPerson, Remains
@@ -84,12 +85,18 @@ def _where_in(stmt: Any, column: Any, ids: set[int] | set[int | None]) -> Any:
 @dataclass(frozen=True, slots=True)
 class ProfileInput:
     """One current profile version: ``alleles`` maps locus name -> two allele names (a locus
-    absent = untyped); ``version`` identifies the profile version (provenance)."""
+    absent = untyped); ``version`` identifies the profile version (provenance).
+    ``one_allele``: loci with one called allele (written ``(a, a)`` in ``alleles``) and how
+    to read them (:func:`dnacase.services.profiles.one_allele_loci`: ``"peak"`` or
+    ``"off_ladder"``); ``dropout``: the sample's allele dropout probability
+    (:mod:`dnacase.services.dropout`; 0: a single peak is a homozygote)."""
 
     version: str
     alleles: Mapping[str, tuple[str, str]]
     kits: tuple[str, ...] = ()
     qc_flags: tuple[str, ...] = ()
+    one_allele: Mapping[str, str] = field(default_factory=dict)
+    dropout: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +165,11 @@ class StaticProfileSource:
 def parse_wide_table(data: bytes, filename: str) -> dict[str, ProfileInput]:
     """Wide lab table -> ``{sample name: ProfileInput}``.
 
-    Cells are ``"a,b"`` (or ``"a"`` for a homozygote); empty cells are untyped. Raises
-    ``ValueError`` naming the file, line, sample and locus for a malformed cell.
+    Cells are ``"a,b"``, or ``"a"`` / ``"a,a"`` for one peak (``one_allele`` "peak": a
+    homozygote, or a dropout under the sample's dropout probability), or ``"a,OL"`` (one
+    called allele plus one unknown allele, ``one_allele`` "off_ladder"); empty cells are
+    untyped. Raises ``ValueError`` naming the file, line, sample and locus for a malformed
+    cell.
     """
     text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text))
@@ -174,13 +184,19 @@ def parse_wide_table(data: bytes, filename: str) -> dict[str, ProfileInput]:
             continue
         name = row[0].strip()
         alleles: dict[str, tuple[str, str]] = {}
+        one: dict[str, str] = {}
         for i, locus in loci:
             cell = row[i].strip() if i < len(row) else ""
             if not cell:
                 continue
             parts = [p.strip() for p in cell.split(",") if p.strip()]
-            if len(parts) == 1:
-                parts = parts * 2
+            called = [p for p in parts if p.upper() not in NOT_ALLELES]
+            if len(parts) == 2 and len(called) == 1:
+                one[locus] = "off_ladder"
+                parts = called * 2
+            elif len(set(parts)) == 1:
+                one[locus] = "peak"
+                parts = parts[:1] * 2
             if len(parts) != 2:
                 raise ValueError(
                     f"{filename}: line {line_no}: sample {name}, locus {locus}: expected one or "
@@ -189,7 +205,7 @@ def parse_wide_table(data: bytes, filename: str) -> dict[str, ProfileInput]:
             alleles[locus] = (parts[0], parts[1])
         digest = hashlib.sha256(",".join(row).encode()).hexdigest()[:16]
         kit = (row[kit_col].strip(),) if kit_col is not None and kit_col < len(row) else ()
-        out[name] = ProfileInput(f"{name}@{digest}", alleles, kit)
+        out[name] = ProfileInput(f"{name}@{digest}", alleles, kit, one_allele=one)
     return out
 
 
@@ -205,13 +221,24 @@ class WideTableProfileSource:
         return {"kind": "wide_table", "path": str(self.path)}
 
     async def _samples(self, session: AsyncSession, kind: str) -> list[tuple[str, int]]:
+        """``(barcode, subject id)`` of the profiled samples in the table; their profiles
+        get the sample's dropout probability (:mod:`dnacase.services.dropout`)."""
+        from dnacase.services.dropout import sample_dropout
+
         col = Sample.relative_id if kind == "reference" else Sample.remains_id
         rows = await session.execute(
-            select(Kit.barcode, col).join(Kit, Kit.id == Sample.kit_id).where(
+            select(Kit.barcode, col, Sample).join(Kit, Kit.id == Sample.kit_id).where(
                 Sample.kind == kind, Kit.state == "profiled"
             ).order_by(Kit.id)
         )
-        return [(b, int(i)) for b, i in rows if b in self.by_barcode]
+        out = []
+        for b, i, sample in rows:
+            if b in self.by_barcode:
+                d = sample_dropout(sample)
+                if self.by_barcode[b].dropout != d:
+                    self.by_barcode[b] = replace(self.by_barcode[b], dropout=d)
+                out.append((b, int(i)))
+        return out
 
     async def relative_profiles(
         self, session: AsyncSession, relative_ids: Iterable[int]
@@ -237,19 +264,20 @@ class DatabaseProfileSource:
     async def _current(self, session: AsyncSession, kind: str,
                        ids: set[int] | None) -> dict[int, ProfileInput]:
         from dnacase.models.profiles import Profile, ProfileQCFlag
-        from dnacase.services.profiles import pairs_for_kinship
+        from dnacase.services.dropout import sample_dropout
+        from dnacase.services.profiles import one_allele_loci, pairs_for_kinship
 
         col = Sample.relative_id if kind == "reference" else Sample.remains_id
-        q = select(col, Profile).join(Sample, Sample.id == Profile.sample_id).where(
+        q = select(col, Profile, Sample).join(Sample, Sample.id == Profile.sample_id).where(
             Sample.kind == kind, Profile.status == "current",
             Profile.marker_type == "autosomal_STR", Profile.single_source.is_(True),
         ).order_by(Profile.id)
         if ids is not None:
             q = _where_in(q, col, ids)
-        rows = [(int(i), p) for i, p in (await session.execute(q)).all()
+        rows = [(int(i), p, s) for i, p, s in (await session.execute(q)).all()
                 if ids is None or i in ids]
         flags: dict[int, list[str]] = {}
-        pids = {p.id for _i, p in rows}
+        pids = {p.id for _i, p, _s in rows}
         if rows:
             for pid, kind_, msg in await session.execute(_where_in(select(
                     ProfileQCFlag.profile_id, ProfileQCFlag.kind, ProfileQCFlag.message).where(
@@ -257,11 +285,12 @@ class DatabaseProfileSource:
                 if pid in pids:
                     flags.setdefault(pid, []).append(f"{kind_}: {msg}")
         out: dict[int, ProfileInput] = {}
-        for subject, prof in rows:  # later (higher id) profiles of the same subject win
+        for subject, prof, sample in rows:  # later (higher id) profiles of a subject win
             out[subject] = ProfileInput(
                 f"profile:{prof.id}", pairs_for_kinship(prof.loci or {}),
                 (prof.typing_kit,) if prof.typing_kit else (),
-                tuple(flags.get(prof.id, ())))
+                tuple(flags.get(prof.id, ())), one_allele_loci(prof.loci or {}),
+                sample_dropout(sample))
         return out
 
     async def relative_profiles(

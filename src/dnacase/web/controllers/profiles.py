@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.models.profiles import Profile, ProfileQCFlag
+from dnacase.services import dropout as dropout_service
 from dnacase.services import frequencies as freq_service
 from dnacase.services import haplotype_databases as hdb_service
 from dnacase.services import kits as kits_service
@@ -32,6 +33,7 @@ from dnacase.web.responses import flash, form_data, page, redirect
 
 READ = requires_roles("lab", "reviewer", "admin")
 LAB = requires_roles("lab", "admin")
+DROPOUT = requires_roles(*dropout_service.DROPOUT_ROLES)
 
 MARKER_LABELS = {"autosomal_STR": N_("autosomal STR"), "Y_STR": N_("Y-STR"),
                  "mtDNA": N_("mtDNA"), "SNP": N_("SNP panel")}
@@ -172,6 +174,23 @@ class ResolutionWrite:
 
 
 @dataclass
+class DropoutWrite:
+    """``dropout_probability``: 0 <= d < 1, or null for the sample type's default."""
+
+    dropout_probability: float | None
+    reason: str
+
+
+@dataclass
+class DropoutRead:
+    barcode: str
+    sample_type: str
+    dropout_probability: float | None
+    effective: float
+    default: float
+
+
+@dataclass
 class HaplotypeDatabaseRead:
     id: str
     marker: str
@@ -231,6 +250,20 @@ class ProfileApi(Controller):
         flag = await service.resolve_flag(db_session, flag_id, data.resolution, actor=user,
                                           meta=request_meta(request))
         return FlagRead.of(flag)
+
+    @post("/samples/{barcode:str}/dropout", guards=[DROPOUT], status_code=200,
+          summary="Set the allele dropout probability of a remains sample (null: the default "
+                  "of its sample type), with a reason; the next search reads its single "
+                  "peaks with it")
+    async def set_dropout(self, request: Request[Any, Any, Any], db_session: DbSession,
+                          user: AuthUser, barcode: FromPath[str],
+                          data: JSONBody[DropoutWrite]) -> DropoutRead:
+        s = await dropout_service.set_sample_dropout(
+            db_session, barcode, data.dropout_probability, data.reason, actor=user,
+            meta=request_meta(request))
+        return DropoutRead(barcode, s.sample_type, s.dropout_probability,
+                           dropout_service.sample_dropout(s),
+                           dropout_service.DEFAULT_DROPOUT.get(s.sample_type, 0.0))
 
     @get("/frequency-tables", guards=[READ], summary="Frequency tables (shipped and imported)")
     async def tables(self, db_session: DbSession) -> list[TableRead]:
