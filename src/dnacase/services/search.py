@@ -78,10 +78,10 @@ from dnacase.kinship import (
     encode_profiles,
     screen,
 )
-from dnacase.kinship.search import screen_pairs
+from dnacase.kinship.search import PoolSums, pair_scores, pair_sums, screen_pairs, screen_sums
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
-from dnacase.services import audit
+from dnacase.services import audit, posteriors
 from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.search_inputs import (
     FamilyInput,
@@ -110,6 +110,7 @@ __all__ = [
     "recover_interrupted",
     "run_progress",
     "score_block",
+    "score_block_sums",
 ]
 
 PRIOR_MODES = ("flat", "fixed", "area")
@@ -122,7 +123,9 @@ class RunInterrupted(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class SearchParameters:
-    """Parameters of a run. LR threshold as a plain ratio; ``store_min_log10`` in log10."""
+    """Parameters of a run. LR threshold as a plain ratio; ``store_min_log10`` in log10;
+    ``prior_none``: pi_0, the prior that a remains is of nobody in the registry
+    (:mod:`dnacase.services.posteriors`)."""
 
     frequency_table: str = "nist1036_asian"
     mutation_model: str = "stepwise"
@@ -135,6 +138,7 @@ class SearchParameters:
     prior_value: float | None = None
     block_families: int = 512
     lineage_filter: bool = False
+    prior_none: float = 0.1
 
     def validate(self) -> None:
         errors: dict[str, str] = {}
@@ -152,6 +156,9 @@ class SearchParameters:
             errors["lr_threshold"] = "the LR threshold must be positive"
         if not (0.0 < self.posterior_threshold <= 1.0):
             errors["posterior_threshold"] = "the posterior threshold must be in (0, 1]"
+        if not (0.0 < self.prior_none < 1.0):
+            errors["prior_none"] = ("the prior that remains are of nobody in the registry "
+                                    "must be between 0 and 1 (exclusive)")
         if self.block_families < 1:
             errors["block_families"] = "blocks must hold at least one family"
         if errors:
@@ -320,6 +327,74 @@ def score_block(
     v = np.concatenate([p[2] for p in parts])
     o = np.lexsort((f, r))
     return r[o], f[o], v[o]
+
+
+def _keep_stored(hits: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 store: BlockPairs | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hits among the pairs ``store`` lists (:data:`BlockPairs`; None: every pair)."""
+    if store is None or hits[0].size == 0:
+        return hits
+    listed, indptr, rem = store
+    r, f, v = hits
+    keep = ~listed[f]
+    lst = np.flatnonzero(listed)
+    pos = np.full(listed.size, -1, np.int64)
+    pos[lst] = np.arange(lst.size)
+    for i in np.flatnonzero(listed[f]):
+        k = pos[f[i]]
+        keep[i] = bool(np.isin(r[i], rem[indptr[k]:indptr[k + 1]]))
+    return r[keep], f[keep], v[keep]
+
+
+def score_block_sums(
+    tables: np.ndarray,
+    remains_idx: np.ndarray,
+    store_min_log10: float,
+    pairs: BlockPairs | None = None,
+    store: BlockPairs | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], PoolSums, PoolSums]:
+    """:func:`score_block` with the pool sums of every pair scored (``pairs``: the pairs
+    scored, None = all; ``store``: the scored pairs whose hits are kept, None = all): ``(hits,
+    per-family sums (block families,), per-remains sums (R,))`` (:class:`PoolSums`, log10)."""
+    nr = remains_idx.shape[0]
+    if pairs is None:
+        ss = screen_sums(tables, remains_idx, store_min_log10)
+        return _keep_stored(ss.hits, store), ss.families, ss.remains
+    listed, indptr, rem = pairs
+    fam = PoolSums.empty(tables.shape[0])
+    rems = PoolSums.empty(nr)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    dense = np.flatnonzero(~listed)
+    if dense.size:
+        ss = screen_sums(tables[dense], remains_idx, store_min_log10)
+        r, f, v = ss.hits
+        parts.append((r, dense[f], v))
+        fam.log10_max[dense], fam.log10_rest[dense] = ss.families.log10_max, \
+            ss.families.log10_rest
+        fam.best[dense] = ss.families.best
+        rems = rems.merge(PoolSums(ss.remains.log10_max, np.where(
+            ss.remains.best >= 0, dense[np.maximum(ss.remains.best, 0)], -1),
+            ss.remains.log10_rest))
+    lst = np.flatnonzero(listed)
+    if lst.size and rem.size:
+        vals = pair_scores(tables[lst], remains_idx, indptr, rem)
+        fs, rs = pair_sums(vals, indptr, rem, nr)
+        fam.log10_max[lst], fam.best[lst], fam.log10_rest[lst] = (
+            fs.log10_max, fs.best, fs.log10_rest)
+        rems = rems.merge(PoolSums(rs.log10_max, np.where(
+            rs.best >= 0, lst[np.maximum(rs.best, 0)], -1), rs.log10_rest))
+        keep = np.flatnonzero(vals >= store_min_log10)
+        fl = np.repeat(np.arange(lst.size, dtype=np.int64), np.diff(indptr))[keep]
+        parts.append((rem[keep], lst[fl], vals[keep]))
+    if parts:
+        r = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        f = np.concatenate([p[1] for p in parts]).astype(np.int64)
+        v = np.concatenate([p[2] for p in parts])
+        o = np.lexsort((f, r))
+        hits = (r[o], f[o], v[o])
+    else:
+        hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return _keep_stored(hits, store), fam, rems
 
 
 # --------------------------------------------------------------------------- lineage filter
@@ -868,6 +943,8 @@ async def execute_run(
     fam_full: np.ndarray | None = None
     rem_sub: np.ndarray | None = None
 
+    sums_on = run_scope_sums(run.scope)
+
     def n_pairs(f0: int, f1: int) -> int:
         if fam_full is None and lfilter is None:
             return (f1 - f0) * nr
@@ -928,6 +1005,10 @@ async def execute_run(
                 "families_Y": int(lfilter.fam_y.sum()),
                 "versions": {"remains": {str(k): v.version for k, v in rem_lin.items()},
                              "relatives": {str(k): v.version for k, v in rel_lin.items()}}}}
+        ctx = await posteriors.pool_context(
+            session, params, n_families_scored=(nf - len(prep.bad)) if sums_on else 0,
+            n_remains_scored=nr if sums_on else 0)
+        run.notes = {**run.notes, "pool": {**ctx.as_json(), "sums": sums_on}}
         if params.prior_mode == "area":
             run.notes = {**run.notes, "prior_area": {
                 "default": prior, "cemeteries": {str(k): v for k, v in area_pools.items()},
@@ -943,8 +1024,9 @@ async def execute_run(
     done_pairs = 0
     blocks_this_call = 0
 
-    async def persist(block_no: int, f0: int, f1: int, hits: Any, seconds: float) -> None:
+    async def persist(block_no: int, f0: int, f1: int, scored: Any, seconds: float) -> None:
         nonlocal done_pairs
+        hits, fam_sums, rem_sums = scored
         async with sessionmaker() as session, session.begin():
             run = await get_run(session, run_id)
             blk = (await session.execute(select(SearchBlock).where(
@@ -958,6 +1040,11 @@ async def execute_run(
             if rows:
                 await session.execute(insert(SearchResult), rows)
             blk.done, blk.results, blk.seconds = True, len(rows), seconds
+            if fam_sums is not None:  # the block's share of the posterior denominators
+                rem_sums = PoolSums(rem_sums.log10_max, np.where(
+                    rem_sums.best >= 0, rem_sums.best + f0, -1), rem_sums.log10_rest)
+                blk.family_sums = posteriors.block_bytes(fam_sums)
+                blk.remains_sums = posteriors.block_bytes(rem_sums)
             blk.done_at = dt.datetime.now(dt.UTC)
             done_pairs += n_pairs(f0, f1)
             run.blocks_done = (run.blocks_done or 0) + 1
@@ -974,11 +1061,23 @@ async def execute_run(
     def _pairs(f0: int, f1: int) -> BlockPairs | None:
         return block_pairs(f0, f1, lfilter, fam_full, rem_sub)
 
+    def _job(f0: int, f1: int) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        """The scoring function of block [f0, f1) and its arguments after the tables and
+        the remains: a whole-grid run scores every pair the lineage filter leaves (for the
+        pool sums) and keeps the hits of the pairs it stores (an incremental run: the
+        changed ones)."""
+        if not sums_on:
+            return _plain_block, (params.store_min_log10, _pairs(f0, f1))
+        store = (block_pairs(f0, f1, None, fam_full, rem_sub) if fam_full is not None
+                 else None)
+        return score_block_sums, (params.store_min_log10,
+                                  block_pairs(f0, f1, lfilter, None, None), store)
+
     def local(f0: int, f1: int) -> tuple[Any, float]:
         s = time.perf_counter()
-        hits = score_block(prep.tables[f0:f1], prep.remains_idx, params.store_min_log10,
-                           _pairs(f0, f1))
-        return hits, time.perf_counter() - s
+        fn, args = _job(f0, f1)
+        scored = fn(prep.tables[f0:f1], prep.remains_idx, *args)
+        return scored, time.perf_counter() - s
 
     if dask_scheduler and pending_spec:
         from distributed import Client, as_completed
@@ -989,8 +1088,8 @@ async def execute_run(
             futures = {}
             submitted = []
             for bno, f0, f1 in pending_spec:
-                fut = client.submit(score_block, prep.tables[f0:f1], idx_future,
-                                    params.store_min_log10, _pairs(f0, f1), pure=False)
+                fn, args = _job(f0, f1)
+                fut = client.submit(fn, prep.tables[f0:f1], idx_future, *args, pure=False)
                 futures[fut.key] = (bno, f0, f1, time.perf_counter())
                 submitted.append(fut)
             ac = as_completed(submitted)
@@ -1029,7 +1128,21 @@ async def execute_run(
             for chunk in range(0, len(ids), 1000):
                 await session.execute(update(Profile).where(
                     Profile.id.in_(ids[chunk:chunk + 1000])).values(last_searched_at=utcnow()))
+        if sums_on:
+            await posteriors.fold_run_sums(session, run, prep.fam_ids, prep.remains_ids)
+        await posteriors.refresh_posteriors(session, run)
         from dnacase.services import review
 
         await review.enqueue_candidates(session, run)
     return run
+
+
+def run_scope_sums(scope: str) -> bool:
+    """Whether a run of ``scope`` scores the whole grid and keeps the pool sums."""
+    return scope in ("all", "incremental")
+
+
+def _plain_block(tables: np.ndarray, remains_idx: np.ndarray, store_min_log10: float,
+                 pairs: BlockPairs | None) -> tuple[Any, None, None]:
+    """:func:`score_block` without pool sums (runs over part of the grid)."""
+    return score_block(tables, remains_idx, store_min_log10, pairs), None, None
