@@ -93,4 +93,5 @@ async def test_report_states_the_area_prior(sessionmaker, tmp_path, lang):
         assert items
         d = await report.candidate_detail(s, items[0].case.id, source=world.source)
     ctx = report.report_context(d, lang)
-    assert ctx["prior"].startswith("0.0225 = (1 − 0.1)/40: ") and d.item.cemetery.name in ctx["prior"]
+    assert ctx["prior"].startswith("0.0225 = (1 − 0.1)/40: ")
+    assert d.item.cemetery.name in ctx["prior"]
