@@ -96,6 +96,8 @@ def odds_text(log10_odds: float) -> str:
     """log10 posterior odds to two decimals (``12.30``; ``−∞`` for 0)."""
     if math.isinf(log10_odds):
         return "∞" if log10_odds > 0 else "−∞"
+    if abs(log10_odds) < 0.005:
+        return "0.00"  # not "-0.00"
     return f"{log10_odds:.2f}"
 
 

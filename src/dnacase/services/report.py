@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -493,22 +494,28 @@ def prior_sentence(detail: CandidateDetail, lang: str) -> str:
     return t["prior_fixed"].format(prior=prior, pi0=pi0, n=n, p=_g(run.prior_value or 0))
 
 
-def rule_labels(detail: CandidateDetail, lang: str) -> list[str]:
-    """The queue rules the candidate meets, in ``lang``."""
-    t = TEXTS["vi" if lang == "vi" else "en"]
+def rule_labels(detail: CandidateDetail, lang: str, *, html: bool = False) -> list[str]:
+    """The queue rules the candidate meets, in ``lang`` (``html``: safe HTML)."""
+    t0 = TEXTS["vi" if lang == "vi" else "en"]
+    t: Mapping[str, Any] = {k: Markup.escape(v) for k, v in t0.items()} if html else t0
     run = detail.run
     out = []
     if "lr" in detail.rules:
-        out.append(t["rule_lr"].format(lr=numbers.lr_text(math.log10(run.lr_threshold))))
+        lr = math.log10(run.lr_threshold)
+        out.append(t["rule_lr"].format(lr=numbers.lr_html(lr) if html else numbers.lr_text(lr)))
     if "posterior" in detail.rules:
         out.append(t["rule_posterior"].format(p=f"{run.posterior_threshold:g}"))
     return out or [t["rule_none"]]
 
 
-def posterior_lines(detail: CandidateDetail, lang: str) -> dict[str, Any]:
+def posterior_lines(detail: CandidateDetail, lang: str, *, html: bool = False
+                    ) -> dict[str, Any]:
     """The posterior texts of the page and the report in ``lang``: both sides (percentage and
-    log10 odds), the formula with this run's numbers, the assumptions, the rivals."""
-    t = TEXTS["vi" if lang == "vi" else "en"]
+    log10 odds), the formula with this run's numbers, the assumptions, the rivals. ``html``:
+    safe HTML with LRs as ``8.1 × 10<sup>15</sup>`` (else plain text, ``8.1 × 10¹⁵``)."""
+    t0 = TEXTS["vi" if lang == "vi" else "en"]
+    t: Mapping[str, Any] = {k: Markup.escape(v) for k, v in t0.items()} if html else t0
+    lr_fmt = numbers.lr_html if html else numbers.lr_text
     p = detail.posterior
     pool = detail.pool
     if p is None:
@@ -518,10 +525,10 @@ def posterior_lines(detail: CandidateDetail, lang: str) -> dict[str, Any]:
         pct, odds = numbers.posterior_parts(x.posterior, x.log10_odds)
         return f"{pct} ({t['log10_odds']} {odds})"
 
-    rivals = [t["rival_person"].format(name=r.name, lr=numbers.lr_text(r.log10_lr),
+    rivals = [t["rival_person"].format(name=r.name, lr=lr_fmt(r.log10_lr),
                                        post=post(r.posterior.remains_side))
               for r in detail.rivals_person]
-    rivals += [t["rival_remains"].format(remains=r.remains_id, lr=numbers.lr_text(r.log10_lr),
+    rivals += [t["rival_remains"].format(remains=r.remains_id, lr=lr_fmt(r.log10_lr),
                                          post=post(r.posterior.family_side))
                for r in detail.rivals_remains]
     rest_r, rest_f = detail.rest_remains, detail.rest_family
@@ -542,10 +549,10 @@ def posterior_lines(detail: CandidateDetail, lang: str) -> dict[str, Any]:
                                                      rho0=_g(p.family_side.prior_none)),
         "assumptions": t["assumptions"].format(run=detail.run.id),
         "rivals": rivals,
-        "rules": rule_labels(detail, lang),
+        "rules": rule_labels(detail, lang, html=html),
         "needed_log10": needed_log10_lr(detail),
         "needed": t["rule_needed"].format(p=f"{detail.run.posterior_threshold:g}",
-                                          lr=numbers.lr_text(needed_log10_lr(detail))),
+                                          lr=lr_fmt(needed_log10_lr(detail))),
     }
 
 
@@ -563,8 +570,9 @@ def needed_log10_lr(detail: CandidateDetail) -> float:
                for s in (p.remains_side, p.family_side))
 
 
-def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
-    """Values of the report in ``lang`` (``vi`` or ``en``) for the HTML and the PDF."""
+def report_context(detail: CandidateDetail, lang: str, *, html: bool = False) -> dict[str, Any]:
+    """Values of the report in ``lang`` (``vi`` or ``en``) for the PDF (plain text) or, with
+    ``html``, the printable HTML page."""
     t = TEXTS["vi" if lang == "vi" else "en"]
     it = detail.item
     run = detail.run
@@ -590,9 +598,11 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
         "lr": numbers.lr_text(it.result.log10_lr),
         "lr_html": numbers.lr_html(it.result.log10_lr),
         "log10_lr": f"{it.result.log10_lr:.2f}",
-        "lr_sentence": t["lr_sentence"].format(lr=numbers.lr_text(it.result.log10_lr)),
+        "lr_sentence": Markup.escape(t["lr_sentence"]).format(
+            lr=numbers.lr_html(it.result.log10_lr)) if html
+        else t["lr_sentence"].format(lr=numbers.lr_text(it.result.log10_lr)),
         "prior": prior,
-        **posterior_lines(detail, lang),
+        **posterior_lines(detail, lang, html=html),
         "loci_compared": it.result.loci_compared,
         "inconsistent": ", ".join(it.result.inconsistent or []) or t["none"],
         "kits": ", ".join(kits),

@@ -71,7 +71,7 @@ async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict |
     lang = get_locale()
     return form_page("review/candidate.html", d=detail, it=detail.item, form=form or {},
                      error=error, already_decided=mine,
-                     pl=report_service.posterior_lines(detail, lang),
+                     pl=report_service.posterior_lines(detail, lang, html=True),
                      prior_sentence=report_service.prior_sentence(detail, lang))
 
 
@@ -125,7 +125,7 @@ class ReviewPages(Controller):
     async def report_html(self, db_session: DbSession, case_id: FromPath[int],
                           lang: FromQuery[str] = "vi") -> Template:
         detail = await report_service.candidate_detail(db_session, case_id)
-        ctx = report_service.report_context(detail, lang)
+        ctx = report_service.report_context(detail, lang, html=True)
         return page("report/identification.html", c=ctx, d=detail)
 
     @get("/{case_id:int}/report.pdf", name="review_report_pdf", guards=[REVIEW])
