@@ -373,9 +373,10 @@ async def rules_of_cases(session: AsyncSession, cases: Sequence[Any]
                                  runs[res.run_id].posterior_threshold) for c, res in cases}
 
 
-async def refresh_posteriors(session: AsyncSession, run: SearchRun) -> None:
+async def refresh_posteriors(session: AsyncSession, run: SearchRun) -> int:
     """Posteriors of the run's stored pairs (prior, log10 odds, posterior = the decisive
-    side, candidate = either rule) and of the open review cases, from the newest sums."""
+    side, candidate = either rule) and of the open review cases, from the newest sums;
+    returns how many rows and cases were refreshed."""
     rows = list((await session.execute(select(SearchResult).where(
         SearchResult.run_id == run.id))).scalars())
     cases = list((await session.execute(select(ReviewCase, SearchResult).join(
@@ -396,3 +397,4 @@ async def refresh_posteriors(session: AsyncSession, run: SearchRun) -> None:
         c.posterior = post[(c.remains_id, c.missing_person_id, res.log10_lr)].decisive.posterior
         c.log10_lr = res.log10_lr
     await session.flush()
+    return len(rows) + len(cases)

@@ -1117,9 +1117,15 @@ async def execute_run(
         run.status = "done"
         run.seconds_left = 0.0
         run.finished_at = dt.datetime.now(dt.UTC)
+        # the pool sums of every pair scored, then the posteriors of the stored pairs and of
+        # the open review cases (services.posteriors), in the run's finishing transaction
+        n_sums = (await posteriors.fold_run_sums(session, run, prep.fam_ids, prep.remains_ids)
+                  if sums_on else 0)
+        n_post = await posteriors.refresh_posteriors(session, run)
         await audit.record(session, audit.SYSTEM, "search.run.finish", run,
                            after={"pairs": run.pairs_total, "results": run.results_count,
-                                  "tables_built": run.tables_built})
+                                  "tables_built": run.tables_built, "pool_sums": n_sums,
+                                  "posteriors_refreshed": n_post})
         versions = [v for part in (run.profile_versions or {}).values() for v in part.values()]
         ids = [int(v.split(":", 1)[1]) for v in versions if str(v).startswith("profile:")]
         if ids:  # every profile shows when it was last searched
@@ -1128,9 +1134,6 @@ async def execute_run(
             for chunk in range(0, len(ids), 1000):
                 await session.execute(update(Profile).where(
                     Profile.id.in_(ids[chunk:chunk + 1000])).values(last_searched_at=utcnow()))
-        if sums_on:
-            await posteriors.fold_run_sums(session, run, prep.fam_ids, prep.remains_ids)
-        await posteriors.refresh_posteriors(session, run)
         from dnacase.services import review
 
         await review.enqueue_candidates(session, run)
