@@ -87,6 +87,9 @@ def command() -> None:
 @click.option("--prior-mode", type=click.Choice(["flat", "area", "fixed"]), default=None,
               help="flat: 1 / missing persons; area: 1 / the cemetery's candidate pool size "
               "(flat where not set); fixed: --prior. Default: fixed with --prior, else flat.")
+@click.option("--prior-none", type=float, default=0.1, show_default=True,
+              help="pi_0: the prior that remains are of nobody in the registry (pool-wide "
+              "posteriors, docs/posteriors.md).")
 @click.option("--lineage-filter", is_flag=True,
               help="Skip the autosomal comparison of pairs whose mtDNA/Y haplotypes exclude a "
               "common lineage.")
@@ -97,7 +100,8 @@ def command() -> None:
 def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | None,
             frequencies: str, mutation_model: str, mutation_rate: float, lr_threshold: float,
             posterior_threshold: float, prior_value: float | None, prior_mode: str | None,
-            lineage_filter: bool, block_families: int, incremental: bool) -> None:
+            prior_none: float, lineage_filter: bool, block_families: int,
+            incremental: bool) -> None:
     """Start a search run and wait for it (progress on stderr)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
     from dnacase.services import search
@@ -109,7 +113,8 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
         frequency_table=frequencies, mutation_model=mutation_model, mutation_rate=mutation_rate,
         lr_threshold=lr_threshold, posterior_threshold=posterior_threshold,
         prior_mode=prior_mode or ("fixed" if prior_value is not None else "flat"),
-        prior_value=prior_value, block_families=block_families, lineage_filter=lineage_filter)
+        prior_value=prior_value, block_families=block_families, lineage_filter=lineage_filter,
+        prior_none=prior_none)
 
     async def create() -> int:
         engine = create_engine(settings.database_url)

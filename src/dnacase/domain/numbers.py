@@ -29,6 +29,7 @@ __all__ = [
     "odds_text",
     "percent_text",
     "posterior_parts",
+    "ratio_html",
 ]
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -62,6 +63,11 @@ def lr_html(log10_value: float) -> Markup:
     if e is None:
         return Markup.escape(m)
     return Markup(f"{Markup.escape(m)} × 10<sup>{e}</sup>")
+
+
+def ratio_html(value: float) -> Markup:
+    """:func:`lr_html` of a plain ratio (``10000`` -> ``10,000``)."""
+    return lr_html(math.log10(value) if value > 0 else -math.inf)
 
 
 def lr_text(log10_value: float) -> str:

@@ -120,6 +120,7 @@ def create_environment(templates_dir: Path) -> Environment:
     # the numbers that decide an identification (dnacase.domain.numbers): LRs as 8.1 × 10^15
     # with a superscript exponent, posteriors never as "100.000000 %"
     env.filters["lr"] = numbers.lr_html
+    env.filters["ratio"] = numbers.ratio_html
     env.filters["percent"] = numbers.percent_text
     env.filters["log10_odds"] = numbers.odds_text
     return env

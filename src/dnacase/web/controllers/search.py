@@ -66,6 +66,7 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
         prior_value=num("prior_value", 0.0) if (prior not in (None, "")
                                                 and mode == "fixed") else None,
         lineage_filter=_flag(values.get("lineage_filter")),
+        prior_none=num("prior_none", service.SearchParameters.prior_none),
     )
 
 
@@ -110,6 +111,7 @@ class RunWrite:
     prior_mode: str | None = None
     incremental: bool = False
     lineage_filter: bool = False
+    prior_none: float = 0.1
 
 
 class SearchPages(Controller):
