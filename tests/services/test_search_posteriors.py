@@ -198,9 +198,9 @@ async def test_incremental_and_resumed_runs_keep_exact_sums(sessionmaker, tmp_pa
     assert len(stored) < sum(1 for v in lrs.values() if v >= 2)  # fewer stored than summed
 
 
-async def test_lineage_excluded_pairs_count_as_lr_zero(sessionmaker, tmp_path):
-    """Pairs a run does not score count 0 in the sums: a family-scoped run keeps no sums and
-    its posteriors come from the newest whole-grid run."""
+async def test_partial_runs_use_the_newest_whole_grid_sums(sessionmaker, tmp_path):
+    """A family-scoped run keeps no sums; its posteriors come from the newest whole-grid
+    run."""
     world = await _world(sessionmaker, n_families=3, n_unrelated=1)
     full = await _create(sessionmaker)
     await search.execute_run(sessionmaker, full.id, world.source, cache_dir=tmp_path)
@@ -243,3 +243,25 @@ def test_prior_none_is_validated():
         search.SearchParameters(prior_none=1.0).validate()
 
 
+
+
+async def test_lineage_excluded_pairs_are_lr_zero_in_the_sums(sessionmaker, tmp_path):
+    """With the lineage filter (the default), the pairs it excludes count as LR 0: the run's
+    sums equal brute-force sums over every pair's LR with the excluded ones set to 0."""
+    from test_search_lineage_filter import _excluded, _pairs, _setup
+
+    world, inputs = await _setup(sessionmaker)
+    _plain_run, plain = await _pairs(sessionmaker, world, tmp_path, lineage_filter=False)
+    run, _filtered = await _pairs(sessionmaker, world, tmp_path)
+    assert run.parameters["lineage_filter"] is True
+    excluded = _excluded(world, inputs)
+    assert excluded
+    lrs = {k: (-math.inf if k in excluded else v) for k, v in plain.items()}
+    fams = sorted({m for _r, m in lrs})
+    rems = sorted({r for r, _m in lrs})
+    want_r, want_f = brute_sums(lrs, fams, rems)
+    got_r, got_f, _rows = await _sums(sessionmaker, run.id)
+    for r in rems:
+        assert got_r[r] == pytest.approx(want_r[r], abs=1e-9)
+    for f in fams:
+        assert got_f[f] == pytest.approx(want_f[f], abs=1e-9)

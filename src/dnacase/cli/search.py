@@ -90,9 +90,9 @@ def command() -> None:
 @click.option("--prior-none", type=float, default=0.1, show_default=True,
               help="pi_0: the prior that remains are of nobody in the registry (pool-wide "
               "posteriors, docs/posteriors.md).")
-@click.option("--lineage-filter", is_flag=True,
+@click.option("--lineage-filter/--no-lineage-filter", default=True, show_default=True,
               help="Skip the autosomal comparison of pairs whose mtDNA/Y haplotypes exclude a "
-              "common lineage.")
+              "common lineage (only where lineage data exist).")
 @click.option("--block", "block_families", type=int, default=512, show_default=True,
               help="Families per block.")
 @click.option("--incremental", is_flag=True,

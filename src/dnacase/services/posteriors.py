@@ -296,15 +296,17 @@ async def _newest_sums(session: AsyncSession, side: str, ids: Iterable[int]
                        ) -> dict[int, tuple[SearchPoolSum, SearchRun]]:
     """The newest finished whole-grid run's sums of each subject."""
     ids = sorted(set(ids))
-    out: dict[int, tuple[SearchPoolSum, SearchRun]] = {}
+    rows: dict[int, tuple[SearchPoolSum, int]] = {}
     for c in range(0, len(ids), 1000):
-        q = (select(SearchPoolSum, SearchRun).join(SearchRun, SearchRun.id == SearchPoolSum.run_id)
+        q = (select(SearchPoolSum).join(SearchRun, SearchRun.id == SearchPoolSum.run_id)
              .where(SearchPoolSum.side == side, SearchPoolSum.subject_id.in_(ids[c:c + 1000]),
                     SearchRun.status == "done", SearchRun.scope.in_(_SUMMED))
              .order_by(SearchPoolSum.subject_id, SearchRun.finished_at, SearchRun.id))
-        for row, run in (await session.execute(q)).all():
-            out[int(row.subject_id)] = (row, run)  # the last (newest) wins
-    return out
+        for row in (await session.execute(q)).scalars():
+            rows[int(row.subject_id)] = (row, int(row.run_id))  # the last (newest) wins
+    runs = {r.id: r for r in (await session.execute(select(SearchRun).where(
+        SearchRun.id.in_({rid for _row, rid in rows.values()})))).scalars()} if rows else {}
+    return {sid: (row, runs[rid]) for sid, (row, rid) in rows.items()}
 
 
 def _max_rest(row: SearchPoolSum | None) -> tuple[float, float]:

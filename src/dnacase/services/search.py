@@ -23,8 +23,10 @@ run (process killed) is resumed by calling :func:`execute_run` again; if its inp
 meantime it restarts from scratch. Progress (pairs done, rate, seconds left) is written to the
 run after every block.
 
-Lineage filter (``lineage_filter=True``, off by default): before the results of a block are
-stored, pairs whose lineage haplotypes exclude a common lineage are dropped. A family's lineage
+Lineage filter (``lineage_filter=True``, the default; it acts only where lineage data exist):
+before the results of a block are stored, pairs whose lineage haplotypes exclude a common
+lineage are dropped (in simulation it cuts false candidates 25-250 times and loses at most
+0.5 % of true pairs); the pool sums count them as LR 0. A family's lineage
 references are its typed relatives in the missing person's maternal line (mtDNA,
 :func:`~dnacase.kinship.lineage.mtdna_references`) and, for a male missing person, his paternal
 line (Y-STR); references outside the line are not used. For one marker a pair is *comparable*
@@ -137,7 +139,7 @@ class SearchParameters:
     prior_mode: str = "flat"
     prior_value: float | None = None
     block_families: int = 512
-    lineage_filter: bool = False
+    lineage_filter: bool = True
     prior_none: float = 0.1
 
     def validate(self) -> None:

@@ -66,7 +66,7 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
         prior_value=num("prior_value", 0.0) if (prior not in (None, "")
                                                 and mode == "fixed") else None,
         lineage_filter=_flag(values.get("lineage_filter")),
-        prior_none=num("prior_none", service.SearchParameters.prior_none),
+        prior_none=num("prior_none", service.SearchParameters().prior_none),
     )
 
 
@@ -110,7 +110,7 @@ class RunWrite:
     prior_value: float | None = None
     prior_mode: str | None = None
     incremental: bool = False
-    lineage_filter: bool = False
+    lineage_filter: bool = True
     prior_none: float = 0.1
 
 
@@ -121,7 +121,7 @@ class SearchPages(Controller):
     @get("/", name="search_index", guards=[RUN])
     async def index(self, db_session: DbSession) -> Template:
         runs = await service.list_runs(db_session, limit=30)
-        return form_page("search/index.html", runs=runs, form={})
+        return form_page("search/index.html", runs=runs, form={"lineage_filter": ["on"]})
 
     @post("/runs", name="search_start", guards=[RUN])
     async def start(self, request: Request[Any, Any, Any], db_session: DbSession,
