@@ -265,3 +265,11 @@ async def test_lineage_excluded_pairs_are_lr_zero_in_the_sums(sessionmaker, tmp_
         assert got_r[r] == pytest.approx(want_r[r], abs=1e-9)
     for f in fams:
         assert got_f[f] == pytest.approx(want_f[f], abs=1e-9)
+
+
+def test_runs_recorded_before_pool_posteriors_keep_their_registry_size():
+    old = SearchRun(frequency_table="x", prior_mode="flat", prior_value=1 / 500, n_remains=40,
+                    n_families=30, notes=None)
+    ctx = posteriors.PoolContext.of(old)
+    assert ctx.n_missing == 500 and ctx.remains_pool() == 500 and ctx.n_remains == 40
+    assert ctx.rho == pytest.approx(0.9 / 500) and ctx.rho_none == pytest.approx(1 - 40 * 0.9 / 500)

@@ -189,10 +189,14 @@ class PoolContext:
     @classmethod
     def of(cls, run: SearchRun) -> PoolContext:
         d = dict((run.notes or {}).get("pool") or {})
-        return cls(float(d.get("prior_none", DEFAULT_PRIOR_NONE)), int(d.get("n_missing", 2)),
-                   int(d.get("n_remains", 1)), int(d.get("n_families_scored", 0)),
-                   int(d.get("n_remains_scored", 0)), str(d.get("prior_mode", run.prior_mode)),
-                   int(d.get("default_pool", d.get("n_missing", 2))))
+        # a run recorded before pool posteriors: its flat prior was 1 / the missing persons
+        n0 = round(1.0 / run.prior_value) if run.prior_value and run.prior_mode != "fixed" \
+            else max(int(run.n_families or 0), 2)
+        return cls(float(d.get("prior_none", DEFAULT_PRIOR_NONE)), int(d.get("n_missing", n0)),
+                   int(d.get("n_remains", max(run.n_remains or 0, 1))),
+                   int(d.get("n_families_scored", 0)), int(d.get("n_remains_scored", 0)),
+                   str(d.get("prior_mode", run.prior_mode)),
+                   int(d.get("default_pool", d.get("n_missing", n0))))
 
     def as_json(self) -> dict[str, Any]:
         return {"prior_none": self.prior_none, "n_missing": self.n_missing,
