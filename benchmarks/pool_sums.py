@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from dnacase.kinship.search import screen, screen_sums
+from dnacase.kinship.pool_sums import screen_sums
+from dnacase.kinship.search import screen
 
 
 def main() -> None:

@@ -237,7 +237,8 @@ def test_screen_sums_equal_brute_force_over_every_pair(spread):
     """Per-remains and per-family sums of the LRs of every pair (stored or not), the best
     term apart: equal to a plain Python sum; hits equal the screen's; a wide spread (SNP-like
     LRs of +-hundreds of decades) exercises the underflow paths."""
-    from dnacase.kinship.search import pair_scores, pair_sums, screen_sums
+    from dnacase.kinship.pool_sums import pair_sums, screen_sums
+    from dnacase.kinship.search import pair_scores
 
     rng = np.random.default_rng(11)
     nf, nr, nl, per = 70, 90, 12, 30

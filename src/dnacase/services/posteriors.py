@@ -66,7 +66,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dnacase.kinship.search import PoolSums
+from dnacase.kinship.pool_sums import PoolSums
 from dnacase.models.registry import MissingPerson, Remains
 from dnacase.models.review import ReviewCase
 from dnacase.models.search import SearchBlock, SearchPoolSum, SearchResult, SearchRun

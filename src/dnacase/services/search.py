@@ -80,7 +80,8 @@ from dnacase.kinship import (
     encode_profiles,
     screen,
 )
-from dnacase.kinship.search import PoolSums, pair_scores, pair_sums, screen_pairs, screen_sums
+from dnacase.kinship.pool_sums import PoolSums, pair_sums, screen_sums
+from dnacase.kinship.search import pair_scores, screen_pairs
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
 from dnacase.services import audit, posteriors
