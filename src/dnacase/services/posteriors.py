@@ -47,7 +47,7 @@ either rule: ``LR >= lr_threshold`` (default 10^4) or ``posterior >= posterior_t
 (default 0.999); the page says which (with a flat prior over 300,000 missing persons a
 posterior of 0.999 needs an LR above 3 x 10^8).
 
-Sums are exact over all pairs, stored or not (:func:`dnacase.kinship.search.screen_sums`);
+Sums are exact over all pairs, stored or not (:func:`dnacase.kinship.pool_sums.screen_sums`);
 they are kept as the largest term and the rest so that ``sum_{j != i}`` (the denominator's
 "others" for the best pair) is exact too. The posteriors of stored pairs and open review
 cases use the newest finished whole-grid run (``all`` or ``incremental``) that summed the

@@ -5,15 +5,18 @@ H2 = the remains are of a person unrelated to the family. The combined log10 LR 
 the per-locus log10 LRs (markers unlinked), read from the kinship engine's per-family LR tables
 (:func:`dnacase.kinship.build_family_tables`), which equal :func:`missing_person_lr` exactly.
 
-Prior and posterior (per pair): ``prior = 1 / N`` with ``N`` the number of missing persons who
-could be in the remains' cemetery or area. ``prior_mode="flat"`` (the default) takes every
-missing person of the registry (status ``missing``); ``prior_mode="area"`` takes, for remains
-from a grave of a cemetery whose ``candidate_pool_size`` is set (staff configure it per
-cemetery), ``N = candidate_pool_size``, and the flat default for every other remains (no grave,
-or no pool size set); the pool sizes used are recorded in ``run.notes["prior_area"]``;
-``prior_mode="fixed"`` uses a given value. Each stored pair keeps its own prior. Posterior, in log
-space: ``log10 odds = log10 LR + log10 prior - log10(1 - prior)``, ``posterior = 1 / (1 +
-10^-odds)`` (equal to ``LR p / (LR p + 1 - p)``).
+Priors (per pair): each missing person of the remains' pool gets ``prior = (1 - pi_0) / n``
+(``pi_0`` = ``prior_none``, the prior that the remains are of nobody in the registry). The pool
+``n``: ``prior_mode="flat"`` (the default) takes every missing person of the registry (status
+``missing``); ``prior_mode="area"`` takes, for remains from a grave of a cemetery whose
+``candidate_pool_size`` is set (staff configure it per cemetery), that pool size, and the flat
+pool for every other remains (no grave, or no pool size set); the pool sizes used are recorded
+in ``run.notes["prior_area"]``; ``prior_mode="fixed"`` uses a given value ``p`` (a pool of
+``(1 - pi_0) / p``). ``run.prior_value`` keeps the mode's value (1 / N flat, or ``p``).
+Posterior: over the whole pool (every registered missing person, every recovered remains),
+from the sums of the LRs of every pair the run scored (:mod:`dnacase.services.posteriors`,
+docs/posteriors.md); stored pairs get it when the run finishes. :func:`posterior_from_log10`
+is the per-pair formula ``LR p / (LR p + 1 - p)`` (the no-information case).
 
 Running: :func:`create_run` records a run with all its parameters; :func:`execute_run` does the
 work off the event loop (a worker thread, or a Dask distributed cluster when a scheduler address
@@ -43,7 +46,10 @@ autosomal screen: each block scores only the pairs it leaves (:func:`block_pairs
 stored and never reach the review queue; ``pairs_total`` counts the pairs actually scored.
 
 Stored pairs: every pair with ``log10 LR >= store_min_log10`` (default 2); pairs below are
-counted, not stored. Family tables are cached on disk by the digest of the data they were built
+counted, not stored, but a run over the whole grid (``all``, ``incremental``) adds every pair it
+scores to the pool sums (per remains and per family), written with each block's results and
+folded when the run finishes; an incremental run scores the whole grid for them and stores
+only the changed pairs. Family tables are cached on disk by the digest of the data they were built
 from (pedigree, reference genotypes, loci, frequencies, mutation model) and rebuilt only when
 that digest changes; ``search_family_tables`` records the digest per family.
 """
