@@ -1,7 +1,7 @@
 """sample dropout probability and one-allele loci of search results
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 17:04:32
 
 ``samples.dropout_probability``: the allele dropout probability a lab or reviewer sets on a
@@ -18,7 +18,7 @@ import dnacase.db  # noqa: F401  (dnacase.db.UTCDateTime, dnacase.db.JSONType)
 
 # revision identifiers, used by Alembic.
 revision: str = '0009'
-down_revision: str | Sequence[str] | None = '0007'
+down_revision: str | Sequence[str] | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -217,3 +217,61 @@ def test_inconsistent_family_is_reported():
     refs[ped.index("S"), 0] = (1, 1)  # cannot be FA's son without mutation
     with pytest.raises(KinshipDataError, match="family 'X', locus L"):
         build_family_tables(SearchPanel(loci), [Family("X", ped, "MP", refs)])
+
+
+def _brute_pool(vals: list[float]) -> tuple[float, float]:
+    """(log10 largest term, log10 sum of the others) by plain Python (fsum of 10^x)."""
+    import math
+
+    fin = sorted((v for v in vals if v != -np.inf), reverse=True)
+    if not fin:
+        return -np.inf, -np.inf
+    if len(fin) == 1:
+        return fin[0], -np.inf
+    ref = fin[1]  # the rest relative to its own largest term (no underflow)
+    return fin[0], ref + math.log10(math.fsum(10.0 ** (v - ref) for v in fin[1:]))
+
+
+@pytest.mark.parametrize("spread", [3.0, 150.0, 900.0])
+def test_screen_sums_equal_brute_force_over_every_pair(spread):
+    """Per-remains and per-family sums of the LRs of every pair (stored or not), the best
+    term apart: equal to a plain Python sum; hits equal the screen's; a wide spread (SNP-like
+    LRs of +-hundreds of decades) exercises the underflow paths."""
+    from dnacase.kinship.pool_sums import pair_sums, screen_sums
+    from dnacase.kinship.search import pair_scores
+
+    rng = np.random.default_rng(11)
+    nf, nr, nl, per = 70, 90, 12, 30
+    tables = rng.normal(-0.5, spread / 12, (nf, nl * per))
+    tables[3] = -np.inf  # a family with every LR 0
+    tables[rng.random(tables.shape) < 0.01] = -np.inf
+    idx = (np.arange(nl)[None, :] * per + rng.integers(0, per, (nr, nl))).astype(np.int32)
+    got = screen_sums(tables, idx, 2.0, block=16)
+    full = np.array([[tables[f][idx[r]].sum() for r in range(nr)] for f in range(nf)])
+    want_hits = screen(tables, idx, threshold=2.0, top_k=1).hits
+    for a, b in zip(got.hits, want_hits, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for sums, mat in ((got.families, full), (got.remains, full.T)):
+        for j in range(mat.shape[0]):
+            top, rest = _brute_pool(list(mat[j]))
+            assert sums.log10_max[j] == pytest.approx(top, abs=1e-9) or top == -np.inf
+            if top > -np.inf:
+                assert mat[j][sums.best[j]] == top
+            if rest == -np.inf:
+                assert sums.log10_rest[j] == -np.inf
+            else:
+                assert sums.log10_rest[j] == pytest.approx(rest, abs=1e-9)
+    # listed pairs (lineage filter / incremental): only those pairs count
+    indptr = np.array([0, 5, 5, 12])
+    rem = np.array([0, 4, 9, 10, 88, 1, 2, 4, 9, 50, 60, 89])
+    vals = pair_scores(tables[:3], idx, indptr, rem)
+    fs, rs = pair_sums(vals, indptr, rem, nr)
+    for f in range(3):
+        top, rest = _brute_pool([full[f, r] for r in rem[indptr[f]:indptr[f + 1]]])
+        assert fs.log10_max[f] == pytest.approx(top, abs=1e-9) or top == -np.inf
+        assert fs.log10_rest[f] == pytest.approx(rest, abs=1e-9) or rest == -np.inf
+    for r in (4, 9, 3):
+        fams = [f for f in range(3) if r in rem[indptr[f]:indptr[f + 1]]]
+        top, rest = _brute_pool([full[f, r] for f in fams])
+        assert rs.log10_max[r] == pytest.approx(top, abs=1e-9) or top == -np.inf
+        assert rs.log10_rest[r] == pytest.approx(rest, abs=1e-9) or rest == -np.inf

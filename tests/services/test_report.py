@@ -60,9 +60,9 @@ async def test_report_pdf_in_both_languages(sessionmaker, tmp_path, lang, backen
     assert ctx["log10_lr"] in text
 
 
-def test_lr_words():
-    assert report.lr_words(3.0) == "1,000"
-    assert report.lr_words(12.5).endswith("× 10^12")
+def test_report_states_both_posteriors_the_formula_and_the_rivals():
+    """(content checks are in tests/web/test_review_posteriors.py and test_numbers.py)"""
+    assert "rivals" in report.TEXTS["en"] and "formula_remains" in report.TEXTS["vi"]
 
 
 async def test_candidate_detail_compares_lineage_haplotypes_along_the_lines(sessionmaker,

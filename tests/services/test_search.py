@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pool_brute import brute_posteriors
 from sqlalchemy import func, select
 from test_search_support import build_world
 
@@ -61,12 +62,14 @@ async def test_results_equal_direct_kinship_lr(sessionmaker, tmp_path):
         inputs = await gather_inputs(s, world.source)
     panel = search.build_panel(params, inputs)
     checked = 0
+    every: dict[tuple[int, int], float] = {}
     for fam_in in inputs.families:
         fam, _dg = search.family_arrays(panel, fam_in)
         for rem in inputs.remains:
             poi = encode_profiles(panel.loci, ["x"], {"x": dict(rem.profile.alleles)})[0]
             direct = missing_person_lr(fam.pedigree, fam.missing, panel.loci, fam.references, poi)
             key = (rem.remains_id, fam_in.missing_person_id)
+            every[key] = direct.log10_lr
             if direct.log10_lr >= params.store_min_log10:
                 r = stored.pop(key)
                 assert r.log10_lr == pytest.approx(direct.log10_lr, abs=1e-9)
@@ -74,12 +77,17 @@ async def test_results_equal_direct_kinship_lr(sessionmaker, tmp_path):
                 for locus, v in r.per_locus.items():
                     assert v == pytest.approx(per[locus], abs=1e-9)
                 assert sorted(r.inconsistent) == sorted(direct.inconsistent)
-                _odds, post = search.posterior_from_log10(direct.log10_lr, run.prior_value)
-                assert r.posterior == pytest.approx(post)
                 checked += 1
             else:
                 assert key not in stored
     assert not stored and checked >= len(world.mp_ids)
+    # pool posteriors (every pair in the denominators, stored or not): the smaller side
+    want = brute_posteriors(every, n_missing=26, n_remains=len(world.remains_ids),
+                            families=list(world.mp_ids), remains=list(world.remains_ids),
+                            pi0=params.prior_none)
+    for r in rows:
+        assert r.posterior == pytest.approx(min(want[(r.remains_id, r.missing_person_id)]),
+                                            rel=1e-9)
     # flat prior: 1 / number of missing persons still missing (6 families + 20 others)
     assert run.prior_value == pytest.approx(1 / 26)
     # the true pairs are the top result of their remains and above the thresholds

@@ -115,7 +115,7 @@ async def _pairs(sessionmaker, world, tmp_path, **kw):
 async def test_filtered_pairs_are_the_unfiltered_minus_the_lineage_excluded(sessionmaker,
                                                                             tmp_path):
     world, inputs = await _setup(sessionmaker)
-    plain_run, plain = await _pairs(sessionmaker, world, tmp_path)
+    plain_run, plain = await _pairs(sessionmaker, world, tmp_path, lineage_filter=False)
     run, filtered = await _pairs(sessionmaker, world, tmp_path, lineage_filter=True)
     assert plain_run.parameters["lineage_filter"] is False
     assert run.parameters["lineage_filter"] is True

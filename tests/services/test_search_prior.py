@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from sqlalchemy import select, update
 from test_search_support import build_world
@@ -53,13 +51,11 @@ async def test_area_prior_per_cemetery_and_flat_default(sessionmaker, tmp_path):
     assert area["remains_with_area_prior"] == len(world.remains_ids)
     rows = await _results(sessionmaker, run.id)
     assert {r.remains_id for r in rows} >= {loose_id, world.remains_ids[0]}
-    for r in rows:
-        want = 1 / n_missing if r.remains_id == loose_id else 1 / 5
+    pi0 = run.parameters["prior_none"]
+    for r in rows:  # each person's prior: (1 - pi_0) / the pool (5, or the registry)
+        want = (1 - pi0) / (n_missing if r.remains_id == loose_id else 5)
         assert r.prior == pytest.approx(want)
-        odds, post = search.posterior_from_log10(r.log10_lr, want)
-        assert r.posterior == pytest.approx(post)
-        assert r.log10_posterior_odds == pytest.approx(odds)
-        assert r.candidate == (r.log10_lr >= 4 and post >= 0.999)
+        assert r.candidate == (r.log10_lr >= 4 or r.posterior >= 0.999)
     # same LRs as a flat run; only prior and posterior differ
     async with sessionmaker() as s, s.begin():
         flat = await search.create_run(s, search.SearchParameters())
@@ -69,10 +65,11 @@ async def test_area_prior_per_cemetery_and_flat_default(sessionmaker, tmp_path):
     for r in rows:
         f = fl[(r.remains_id, r.missing_person_id)]
         assert f.log10_lr == pytest.approx(r.log10_lr)
-        assert f.prior == pytest.approx(1 / n_missing)
-        if r.remains_id != loose_id:
-            assert r.log10_posterior_odds - f.log10_posterior_odds == pytest.approx(
-                math.log10((1 / 5) / (4 / 5)) - math.log10((1 / n_missing) / (1 - 1 / n_missing)))
+        assert f.prior == pytest.approx((1 - pi0) / n_missing)
+        if r.remains_id == loose_id:
+            assert r.posterior == pytest.approx(f.posterior, rel=1e-12)
+        else:  # the raised prior raises the remains' side (the family's side is flat)
+            assert r.posterior >= f.posterior
 
 
 async def test_area_without_pool_sizes_is_the_flat_prior(sessionmaker, tmp_path):
@@ -81,7 +78,7 @@ async def test_area_without_pool_sizes_is_the_flat_prior(sessionmaker, tmp_path)
         run = await search.create_run(s, search.SearchParameters(prior_mode="area"))
     run = await search.execute_run(sessionmaker, run.id, world.source, cache_dir=tmp_path)
     assert run.notes["prior_area"]["remains_with_area_prior"] == 0
-    assert all(r.prior == pytest.approx(1 / n_missing)
+    assert all(r.prior == pytest.approx(0.9 / n_missing)
                for r in await _results(sessionmaker, run.id))
 
 
@@ -96,4 +93,5 @@ async def test_report_states_the_area_prior(sessionmaker, tmp_path, lang):
         assert items
         d = await report.candidate_detail(s, items[0].case.id, source=world.source)
     ctx = report.report_context(d, lang)
-    assert ctx["prior"].startswith("1/40: ") and d.item.cemetery.name in ctx["prior"]
+    assert ctx["prior"].startswith("0.0225 = (1 − 0.1)/40: ")
+    assert d.item.cemetery.name in ctx["prior"]

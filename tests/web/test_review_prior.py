@@ -31,11 +31,11 @@ async def test_candidate_page_shows_the_area_prior_sentence(sessionmaker, tmp_pa
     # Vietnamese by default: the same sentence as the identification report
     page = await rev.get(f"/review/{cases[0]['case_id']}")
     assert page.status_code == 200
-    assert f"1/40: những liệt sĩ có thể được an táng tại {cemetery}" in page.text
+    assert f"= (1 − 0.1)/40: những liệt sĩ có thể được an táng tại {cemetery}" in page.text
     report = await rev.get(f"/review/{cases[0]['case_id']}/report?lang=vi")
-    assert "1/40: những liệt sĩ có thể được an táng tại" in report.text
+    assert "= (1 − 0.1)/40: những liệt sĩ có thể được an táng tại" in report.text
     resp = await rev.post("/lang", data={"locale": "en", "next": "/"}, headers=await csrf(rev))
     assert resp.status_code == 200
     page = await rev.get(f"/review/{cases[0]['case_id']}")
-    assert f"1/40: the missing persons who could be buried in {cemetery}" in page.text
+    assert f"= (1 − 0.1)/40: the missing persons who could be buried in {cemetery}" in page.text
     assert "(area)" not in page.text

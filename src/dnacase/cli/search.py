@@ -98,9 +98,12 @@ def command() -> None:
 @click.option("--prior-mode", type=click.Choice(["flat", "area", "fixed"]), default=None,
               help="flat: 1 / missing persons; area: 1 / the cemetery's candidate pool size "
               "(flat where not set); fixed: --prior. Default: fixed with --prior, else flat.")
-@click.option("--lineage-filter", is_flag=True,
+@click.option("--prior-none", type=float, default=None,
+              help="pi_0: the prior that remains are of nobody in the registry (pool-wide "
+              "posteriors, docs/posteriors.md; default 0.1).")
+@click.option("--lineage-filter/--no-lineage-filter", default=True, show_default=True,
               help="Skip the autosomal comparison of pairs whose mtDNA/Y haplotypes exclude a "
-              "common lineage.")
+              "common lineage (only where lineage data exist).")
 @click.option("--block", "block_families", type=int, default=None,
               help="Families per block (default 512).")
 @click.option("--incremental", is_flag=True,
@@ -109,7 +112,8 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
             frequencies: str | None, mutation_model: str | None, mutation_rate: float | None,
             mutation_rate2: float | None, theta: float, lr_threshold: float | None,
             posterior_threshold: float | None, prior_value: float | None,
-            prior_mode: str | None, lineage_filter: bool, block_families: int | None,
+            prior_mode: str | None, prior_none: float | None, lineage_filter: bool,
+            block_families: int | None,
             incremental: bool) -> None:
     """Start a search run and wait for it (progress on stderr)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
@@ -128,6 +132,7 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
                              else posterior_threshold),
         prior_mode=prior_mode or ("fixed" if prior_value is not None else "flat"),
         prior_value=prior_value, lineage_filter=lineage_filter,
+        prior_none=d.prior_none if prior_none is None else prior_none,
         block_families=d.block_families if block_families is None else block_families)
 
     async def create() -> int:

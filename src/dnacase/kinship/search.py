@@ -63,6 +63,7 @@ __all__ = [
     "ScreenResult",
     "SearchPanel",
     "build_family_tables",
+    "pair_scores",
     "score_matrix",
     "screen",
     "screen_pairs",
@@ -530,6 +531,47 @@ def screen(
     return ScreenResult(best_v, best_f, hits, threshold, nf * nr * idx.shape[1])
 
 
+def _check_pairs(tables, remains_idx, indptr, remains):
+    t = np.ascontiguousarray(tables, dtype=np.float64)
+    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
+    ptr = np.ascontiguousarray(indptr, dtype=np.int64)
+    rem = np.ascontiguousarray(remains, dtype=np.int64)
+    if ptr.size != t.shape[0] + 1 or ptr[-1] != rem.size:
+        raise ValueError("indptr does not match the tables and the pair list")
+    if rem.size and (rem.min() < 0 or rem.max() >= idx.shape[0]):
+        raise ValueError("remains indices out of range")
+    return t, idx, ptr, rem
+
+
+def pair_scores(
+    tables: np.ndarray, remains_idx: np.ndarray, indptr: np.ndarray, remains: np.ndarray,
+    peaks: PeakEntries | None = None,
+) -> np.ndarray:
+    """log10 LR of every listed pair (float64 ``(Q,)``, CSR order: the pairs of family ``f``
+    are ``remains[indptr[f]:indptr[f + 1]]``), scored exactly as :func:`screen` scores them
+    (``peaks``: the remains' one-allele loci)."""
+    t, idx, ptr, rem = _check_pairs(tables, remains_idx, indptr, remains)
+    if peaks is not None:
+        peaks.check(idx.shape[0], t.shape[1])
+    out = np.empty(rem.size)
+    if HAVE_NUMBA:
+        _pairs_kernel(t, idx, ptr, rem, out)
+    else:  # pragma: no cover - numpy fallback
+        fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
+        out[:] = t[fam[:, None], idx[rem]].sum(axis=1) if rem.size else 0.0
+    if peaks is not None:
+        add_peak_pairs(t, peaks, ptr, rem, out)
+    return out
+
+
+def _pair_hits(out, ptr, rem, threshold):
+    keep = np.flatnonzero(out >= threshold)
+    fam = np.repeat(np.arange(ptr.size - 1, dtype=np.int64), np.diff(ptr))[keep]
+    r, v = rem[keep], out[keep]
+    o = np.lexsort((fam, r))
+    return r[o], fam[o], v[o]
+
+
 def screen_pairs(
     tables: np.ndarray,
     remains_idx: np.ndarray,
@@ -545,29 +587,9 @@ def screen_pairs(
     ``remains[indptr[f]:indptr[f + 1]]`` (CSR, int64); peaks: the remains' one-allele loci.
     Returns ``(remains, family, log10
     LR)`` sorted by remains then family, like ``ScreenResult.hits``."""
-    t = np.ascontiguousarray(tables, dtype=np.float64)
-    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
-    ptr = np.ascontiguousarray(indptr, dtype=np.int64)
-    rem = np.ascontiguousarray(remains, dtype=np.int64)
-    if ptr.size != t.shape[0] + 1 or ptr[-1] != rem.size:
-        raise ValueError("indptr does not match the tables and the pair list")
-    if rem.size and (rem.min() < 0 or rem.max() >= idx.shape[0]):
-        raise ValueError("remains indices out of range")
-    if peaks is not None:
-        peaks.check(idx.shape[0], t.shape[1])
-    out = np.empty(rem.size)
-    if HAVE_NUMBA:
-        _pairs_kernel(t, idx, ptr, rem, out)
-    else:  # pragma: no cover - numpy fallback
-        fam = np.repeat(np.arange(t.shape[0]), np.diff(ptr))
-        out[:] = t[fam[:, None], idx[rem]].sum(axis=1) if rem.size else 0.0
-    if peaks is not None:
-        add_peak_pairs(t, peaks, ptr, rem, out)
-    keep = np.flatnonzero(out >= threshold)
-    fam = np.repeat(np.arange(t.shape[0], dtype=np.int64), np.diff(ptr))[keep]
-    r, v = rem[keep], out[keep]
-    o = np.lexsort((fam, r))
-    return r[o], fam[o], v[o]
+    out = pair_scores(tables, remains_idx, indptr, remains, peaks)
+    return _pair_hits(out, np.asarray(indptr, np.int64), np.asarray(remains, np.int64),
+                      threshold)
 
 
 def log10_to_lr(x: float) -> float | None:

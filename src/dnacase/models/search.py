@@ -12,13 +12,20 @@ No ``from __future__ import annotations`` here: SQLModel needs real annotations.
 * :class:`SearchResult`: one remains x one family (missing person) pair; LRs are log10
   (``log10_lr`` combined, ``per_locus`` JSON ``{locus: log10 LR}``); the posterior is stored as a
   probability and as log10 posterior odds. Unique ``(run_id, remains_id, missing_person_id)``.
+* Pool sums (the denominators of the posteriors, see :mod:`dnacase.services.posteriors`): a
+  run over the whole grid (scope ``all`` or ``incremental``) sums the LRs of *every* pair it
+  scored, stored or not. Each block's partial sums (``SearchBlock.family_sums`` /
+  ``remains_sums``: float64 ``(3, n)`` bytes = log10 largest term, index of its other side,
+  log10 sum of the other terms) are written in the block's transaction; when the run finishes
+  they are folded into :class:`SearchPoolSum` rows (one per remains and per family) and the
+  block copies are cleared.
 * :class:`FamilyTableDigest`: the digest of the data a family's LR table was last built from;
   the table itself is cached on disk under the var directory keyed by that digest.
 """
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint
 
 from dnacase.models.base import Field, SQLModel, json_field, utc_field
 
@@ -95,6 +102,9 @@ class SearchBlock(SQLModel, table=True):
     results: int = Field(default=0)
     seconds: float | None = Field(default=None)
     done_at: dt.datetime | None = utc_field(nullable=True)
+    family_sums: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    remains_sums: bytes | None = Field(default=None,
+                                       sa_column=Column(LargeBinary, nullable=True))
 
 
 class SearchResult(SQLModel, table=True):
@@ -122,6 +132,32 @@ class SearchResult(SQLModel, table=True):
     one_allele: dict | None = json_field()
     dropout: float | None = Field(default=None)
     created_at: dt.datetime = utc_field()
+
+
+POOL_SIDES: tuple[str, ...] = ("remains", "family")
+
+
+class SearchPoolSum(SQLModel, table=True):
+    """The sum of the LRs of every pair a run scored for one remains (``side="remains"``,
+    ``subject_id`` = remains id; sum over the families) or one family (``side="family"``,
+    ``subject_id`` = missing person id; sum over the remains), kept as its largest term
+    (``log10_max``; ``best_id`` = the other side of that pair) and the log10 sum of the other
+    terms (``log10_rest``); ``None`` is log10 of 0 (no pair, or every LR 0)."""
+
+    __tablename__ = "search_pool_sums"
+    __table_args__ = (
+        UniqueConstraint("run_id", "side", "subject_id"),
+        CheckConstraint("side IN ('remains', 'family')", name="side_known"),
+        Index("ix_search_pool_sums_side_subject", "side", "subject_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="search_runs.id", index=True)
+    side: str = Field(max_length=8)
+    subject_id: int
+    log10_max: float | None = Field(default=None)
+    best_id: int | None = Field(default=None)
+    log10_rest: float | None = Field(default=None)
 
 
 class FamilyTableDigest(SQLModel, table=True):

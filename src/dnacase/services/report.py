@@ -3,13 +3,18 @@
 :func:`candidate_detail` gathers what a reviewer needs on one screen: the family pedigree drawn
 with the remains placed as the missing person, the per-locus table (genotypes of the remains
 and of each typed relative, log10 LR per locus, inconsistent loci explained as possible
-mutations), combined LR, prior and posterior, competing candidates, the grave/cemetery/unit/
-place of death, and the kits' custody and QC flags.
+mutations), combined LR, the priors and both pool-wide posteriors
+(:mod:`dnacase.services.posteriors`: the remains' side over every registered missing person,
+the family's side over every recovered remains) with the formula and its assumptions, the
+rivals considered (other missing persons for these remains, other remains for this person)
+with their posteriors, the queue rules the candidate meets, the grave/cemetery/unit/place of
+death, and the kits' custody and QC flags. Numbers are written by :mod:`dnacase.domain.numbers`.
 
 :func:`report_pdf` writes the identification report with fpdf2 and the DejaVu Sans font shipped
 in ``dnacase/data/fonts`` (covers Vietnamese; Bitstream Vera licence, see the LICENSE file
 there). Statistics are stated the way forensic reports state them: the two hypotheses, the
-likelihood ratio (and its log10), the prior and how it was chosen, the posterior probability,
+likelihood ratio (and its log10), the prior and how it was chosen, pi_0, both posterior
+probabilities with the formula and the rivals named,
 the loci and kits, the frequency database, the mutation model and the software versions.
 Report texts exist in Vietnamese (``vi``) and English (``en``) whatever the user's locale: they
 are message-catalogue ids (:data:`TEXTS`), translated in the report's language.
@@ -24,17 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dnacase import i18n
+from dnacase.domain import numbers
 from dnacase.domain.family import FamilyPedigree
 from dnacase.domain.pedigree_svg import draw_pedigree_svg
 from dnacase.i18n import N_
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.search import SearchRun
 from dnacase.models.users import User
-from dnacase.services import custody, evidence_model, review
+from dnacase.services import custody, evidence_model, posteriors, review
 from dnacase.services.search_inputs import (
     LineageInput,
     ProfileSource,
@@ -43,7 +50,7 @@ from dnacase.services.search_inputs import (
 )
 from dnacase.settings import package_dir
 
-__all__ = ["TEXTS", "CandidateDetail", "LocusRow", "candidate_detail", "lr_words",
+__all__ = ["TEXTS", "CandidateDetail", "LocusRow", "Rival", "candidate_detail",
            "prior_sentence", "report_pdf"]
 
 #: The report's texts as English catalogue message ids (``{name}`` placeholders are filled with
@@ -67,11 +74,43 @@ _TEXT_IDS: dict[str, str] = {
     "lr": N_("Likelihood ratio (LR)"),
     "lr_sentence": N_("The DNA results are {lr} times more probable under H1 than under H2."),
     "prior": N_("Prior probability"),
-    "prior_flat": N_("1/{n}: every missing person of the registry equally likely (flat prior)"),
-    "prior_fixed": N_("{p} (set by the laboratory)"),
-    "prior_area": N_("1/{n}: the missing persons who could be buried in {cemetery}, equally "
-                        "likely (prior by area)"),
-    "posterior": N_("Posterior probability of H1"),
+    "prior_flat": N_("{prior} = (1 − {pi0})/{n}: every missing person of the registry equally "
+                     "likely (flat prior)"),
+    "prior_fixed": N_("{prior} = (1 − {pi0})/{n}: the prior {p} set by the laboratory"),
+    "prior_area": N_("{prior} = (1 − {pi0})/{n}: the missing persons who could be buried in "
+                     "{cemetery}, equally likely (prior by area)"),
+    "prior_none": N_("Prior that the remains are of nobody in the registry (π₀)"),
+    "rho": N_("Prior that this person is one given remains (ρ); not among the remains "
+              "recovered (ρ₀)"),
+    "posterior_remains": N_("Posterior over every registered missing person"),
+    "posterior_family": N_("Posterior over every recovered remains"),
+    "log10_odds": N_("log10 posterior odds"),
+    "formula": N_("How the posterior is computed"),
+    "formula_remains": N_("For the remains V: P(V = M_i | data) = π_i·LR_i / (Σ_j π_j·LR_j + "
+                          "π₀), the sum over every registered missing person ({n} in the "
+                          "pool): the families searched at their LR (0 where the mtDNA or "
+                          "Y-STR excludes the pair), the persons without a typed relative at "
+                          "LR 1; π₀ = {pi0} is the prior that the remains are of nobody in "
+                          "the registry."),
+    "formula_family": N_("For the missing person M: P(M = V_i | data) = ρ·LR_i / (Σ_k ρ·LR_k + "
+                         "ρ₀), the sum over every recovered remains ({k}); ρ = {rho}, ρ₀ = "
+                         "{rho0} (the person is not among the remains recovered)."),
+    "assumptions": N_("Assumptions: the LR is the autosomal LR (loci independent: the product "
+                      "of the per-locus LRs); the families are taken as unrelated to each "
+                      "other; the sums hold every pair the search scored, stored or not "
+                      "(search run {run}). The smaller of the two posteriors decides."),
+    "rivals": N_("Rivals considered"),
+    "rival_person": N_("these remains as {name}: LR {lr}, posterior {post}"),
+    "rival_remains": N_("remains #{remains} as this person: LR {lr}, posterior {post}"),
+    "rival_rest_remains": N_("these remains as anyone else (another registered person, or "
+                             "nobody in the registry): {post}"),
+    "rival_rest_family": N_("this person as other remains, or not among the remains "
+                            "recovered: {post}"),
+    "rules": N_("Queue rules met"),
+    "rule_posterior": N_("posterior ≥ {p}"),
+    "rule_none": N_("neither rule (kept under review)"),
+    "rule_needed": N_("here a posterior of {p} needs an LR above {lr}"),
+    "posterior": N_("Posterior probability of H1 (the smaller of the two)"),
     "loci": N_("Loci compared"),
     "inconsistent": N_("Loci inconsistent without a mutation"),
     "dropout": N_("Loci read with allele dropout"),
@@ -98,7 +137,7 @@ _TEXT_IDS: dict[str, str] = {
                 "Synthetic demo data: not a real case."),
     "withdrawn": N_("WITHDRAWN"),
 }
-_SAME_TEXTS = {"log10": "log10 LR"}  # not translated
+_SAME_TEXTS = {"log10": "log10 LR", "rule_lr": "LR ≥ {lr}"}  # not translated
 
 
 class _Texts(Mapping[str, dict[str, str]]):
@@ -125,23 +164,6 @@ class _Texts(Mapping[str, dict[str, str]]):
 
 
 TEXTS: Mapping[str, dict[str, str]] = _Texts()
-
-
-def lr_words(log10_lr: float) -> str:
-    """An LR for people: ``1.3 × 10^12`` (or the plain number below a million)."""
-    if math.isinf(log10_lr):
-        return "0" if log10_lr < 0 else "∞"
-    if log10_lr < 6:
-        return f"{10 ** log10_lr:,.0f}"
-    e = math.floor(log10_lr)
-    return f"{10 ** (log10_lr - e):.2f} × 10^{e}"
-
-
-def posterior_words(posterior: float, log10_odds: float) -> str:
-    """A posterior as a percentage with enough nines to be honest."""
-    if posterior >= 1.0 or log10_odds > 12:
-        return f"> 99.9999999999 % (log10 odds {log10_odds:.1f})"
-    return f"{100 * posterior:.6f} %"
 
 
 @dataclass(slots=True)
@@ -273,6 +295,18 @@ async def lineage_lrs(
 
 
 @dataclass(slots=True)
+class Rival:
+    """Another stored pair of the same remains (``missing_person_id`` differs) or of the same
+    person (``remains_id`` differs), with both its posteriors."""
+
+    remains_id: int
+    missing_person_id: int
+    name: str
+    log10_lr: float
+    posterior: posteriors.PairPosterior
+
+
+@dataclass(slots=True)
 class CandidateDetail:
     item: review.QueueItem
     run: SearchRun
@@ -289,6 +323,30 @@ class CandidateDetail:
     lineage: list[LineageRow] = field(default_factory=list)
     lineage_lrs: list[LineageLR] = field(default_factory=list)
     combined_log10_lr: float | None = None
+    posterior: posteriors.PairPosterior | None = None
+    rivals_person: list[Rival] = field(default_factory=list)
+    rivals_remains: list[Rival] = field(default_factory=list)
+    rules: tuple[str, ...] = ()
+
+    @property
+    def pool(self) -> posteriors.PoolContext:
+        return posteriors.PoolContext.of(self.run)
+
+    @property
+    def rest_remains(self) -> float | None:
+        """Posterior that the remains are anyone but this person and the listed rivals."""
+        if self.posterior is None:
+            return None
+        return max(0.0, 1.0 - self.posterior.remains_side.posterior
+                   - sum(r.posterior.remains_side.posterior for r in self.rivals_person))
+
+    @property
+    def rest_family(self) -> float | None:
+        """Posterior that the person is none of these remains and the listed rivals."""
+        if self.posterior is None:
+            return None
+        return max(0.0, 1.0 - self.posterior.family_side.posterior
+                   - sum(r.posterior.family_side.posterior for r in self.rivals_remains))
 
     @property
     def _model(self) -> dict[str, str] | None:
@@ -456,9 +514,22 @@ async def candidate_detail(
         combined = combine_pair(f"#{item.remains.id}", item.missing.full_name,
                                 autosomal={"STR": item.result.log10_lr},
                                 mtdna=evidence.get("mtDNA"), y=evidence.get("Y-STR"))
+    pairs = [(item.case.remains_id, item.case.missing_person_id, item.result.log10_lr)]
+    pairs += [(c.remains_id, c.missing_person_id, c.log10_lr)
+              for c in (*item.other_families, *item.other_remains)]
+    post = await posteriors.pair_posteriors(session, pairs, run)
+
+    def rivals(comps: list[review.Competitor]) -> list[Rival]:
+        return [Rival(c.remains_id, c.missing_person_id, c.name, c.log10_lr,
+                      post[(c.remains_id, c.missing_person_id, c.log10_lr)]) for c in comps]
+
+    mine = post[pairs[0]]
     return CandidateDetail(item, run, svg, relatives, rows, kits, qc, suggestions, decisions,
                            confirmed_by, source is not None, sorted(set(typing)), lineage,
-                           lrs, combined.combined_log10_lr if combined else None)
+                           lrs, combined.combined_log10_lr if combined else None, mine,
+                           rivals(item.other_families), rivals(item.other_remains),
+                           posteriors.rules_met(item.result.log10_lr, mine.decisive.posterior,
+                                                run.lr_threshold, run.posterior_threshold))
 
 
 def _in(lang: str, message: str) -> str:
@@ -466,27 +537,112 @@ def _in(lang: str, message: str) -> str:
         return i18n.gettext(message)
 
 
-def prior_sentence(detail: CandidateDetail, lang: str) -> str:
-    """How the pair's prior was chosen, in ``lang`` (``vi`` or ``en``), as the report says it.
+def _g(x: float) -> str:
+    return f"{x:.3g}"
 
-    Area prior with a pool size for the remains' cemetery: ``1/N: the missing persons who could
-    be buried in <cemetery> ...``; flat (or area without a pool): ``1/N: every missing person of
-    the registry ...``; fixed: the value set by the laboratory. ``N = round(1 / prior)``.
+
+def prior_sentence(detail: CandidateDetail, lang: str) -> str:
+    """How each missing person's prior was chosen for these remains, in ``lang`` (``vi`` or
+    ``en``), as the report says it: ``π = (1 − π₀)/n`` with ``n`` the pool (the cemetery's
+    candidate pool with the area prior, the registry's missing persons with the flat prior,
+    ``(1 − π₀)/p`` with a fixed prior ``p``; at least the families searched).
     """
     t = TEXTS["vi" if lang == "vi" else "en"]
     it = detail.item
     run = detail.run
+    pool = detail.pool
+    side = detail.posterior.remains_side if detail.posterior else None
+    n = side.pool if side else round((1 - pool.prior_none) / it.result.prior)
+    prior = _g(side.prior if side else it.result.prior)
+    pi0 = _g(pool.prior_none)
     area = ((run.notes or {}).get("prior_area") or {}).get("cemeteries") or {}
     if (run.prior_mode == "area" and it.cemetery is not None
             and str(it.cemetery.id) in area):
-        return t["prior_area"].format(n=round(1 / it.result.prior), cemetery=it.cemetery.name)
+        return t["prior_area"].format(prior=prior, pi0=pi0, n=n, cemetery=it.cemetery.name)
     if run.prior_mode in ("flat", "area"):
-        return t["prior_flat"].format(n=round(1 / it.result.prior))
-    return t["prior_fixed"].format(p=f"{it.result.prior:.6g}")
+        return t["prior_flat"].format(prior=prior, pi0=pi0, n=n)
+    return t["prior_fixed"].format(prior=prior, pi0=pi0, n=n, p=_g(run.prior_value or 0))
 
 
-def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
-    """Values of the report in ``lang`` (``vi`` or ``en``) for the HTML and the PDF."""
+def rule_labels(detail: CandidateDetail, lang: str, *, html: bool = False) -> list[str]:
+    """The queue rules the candidate meets, in ``lang`` (``html``: safe HTML)."""
+    t0 = TEXTS["vi" if lang == "vi" else "en"]
+    t: Mapping[str, Any] = {k: Markup.escape(v) for k, v in t0.items()} if html else t0
+    run = detail.run
+    out = []
+    if "lr" in detail.rules:
+        lr = math.log10(run.lr_threshold)
+        out.append(t["rule_lr"].format(lr=numbers.lr_html(lr) if html else numbers.lr_text(lr)))
+    if "posterior" in detail.rules:
+        out.append(t["rule_posterior"].format(p=f"{run.posterior_threshold:g}"))
+    return out or [t["rule_none"]]
+
+
+def posterior_lines(detail: CandidateDetail, lang: str, *, html: bool = False
+                    ) -> dict[str, Any]:
+    """The posterior texts of the page and the report in ``lang``: both sides (percentage and
+    log10 odds), the formula with this run's numbers, the assumptions, the rivals. ``html``:
+    safe HTML with LRs as ``8.1 × 10<sup>15</sup>`` (else plain text, ``8.1 × 10¹⁵``)."""
+    t0 = TEXTS["vi" if lang == "vi" else "en"]
+    t: Mapping[str, Any] = {k: Markup.escape(v) for k, v in t0.items()} if html else t0
+    lr_fmt = numbers.lr_html if html else numbers.lr_text
+    p = detail.posterior
+    pool = detail.pool
+    if p is None:
+        return {}
+
+    def post(x: posteriors.SidePosterior) -> str:
+        pct, odds = numbers.posterior_parts(x.posterior, x.log10_odds)
+        return f"{pct} ({t['log10_odds']} {odds})"
+
+    rivals = [t["rival_person"].format(name=r.name, lr=lr_fmt(r.log10_lr),
+                                       post=post(r.posterior.remains_side))
+              for r in detail.rivals_person]
+    rivals += [t["rival_remains"].format(remains=r.remains_id, lr=lr_fmt(r.log10_lr),
+                                         post=post(r.posterior.family_side))
+               for r in detail.rivals_remains]
+    rest_r, rest_f = detail.rest_remains, detail.rest_family
+    if rest_r is not None:
+        rivals.append(t["rival_rest_remains"].format(post=numbers.percent_text(rest_r)))
+    if rest_f is not None:
+        rivals.append(t["rival_rest_family"].format(post=numbers.percent_text(rest_f)))
+    return {
+        "posterior_remains": post(p.remains_side),
+        "posterior_family": post(p.family_side),
+        "posterior": post(p.decisive),
+        "prior_none": _g(pool.prior_none),
+        "rho": f"{_g(p.family_side.prior)}; {_g(p.family_side.prior_none)}",
+        "formula_remains": t["formula_remains"].format(n=p.remains_side.pool,
+                                                       pi0=_g(pool.prior_none)),
+        "formula_family": t["formula_family"].format(k=p.family_side.pool,
+                                                     rho=_g(p.family_side.prior),
+                                                     rho0=_g(p.family_side.prior_none)),
+        "assumptions": t["assumptions"].format(run=detail.run.id),
+        "rivals": rivals,
+        "rules": rule_labels(detail, lang, html=html),
+        "needed_log10": needed_log10_lr(detail),
+        "needed": t["rule_needed"].format(p=f"{detail.run.posterior_threshold:g}",
+                                          lr=lr_fmt(needed_log10_lr(detail))),
+    }
+
+
+def needed_log10_lr(detail: CandidateDetail) -> float:
+    """log10 of the LR this pair would need for its (smaller) posterior to reach the run's
+    posterior threshold, the rest of the pool unchanged: on each side ``log10 odds = log10
+    LR - D`` with ``D`` fixed by the priors and the other pairs, so the LR needed is
+    ``threshold odds + D``; the larger of the two sides."""
+    p = detail.posterior
+    t = min(detail.run.posterior_threshold, 1 - 1e-15)
+    want = math.log10(t / (1 - t))
+    if p is None:
+        return math.inf
+    return max(want + detail.item.result.log10_lr - s.log10_odds
+               for s in (p.remains_side, p.family_side))
+
+
+def report_context(detail: CandidateDetail, lang: str, *, html: bool = False) -> dict[str, Any]:
+    """Values of the report in ``lang`` (``vi`` or ``en``) for the PDF (plain text) or, with
+    ``html``, the printable HTML page."""
     t = TEXTS["vi" if lang == "vi" else "en"]
     it = detail.item
     run = detail.run
@@ -509,11 +665,14 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
         "cemetery": it.cemetery.name if it.cemetery else it.remains.recovery_site,
         "h1": t["h1"].format(name=it.missing.full_name),
         "h2": t["h2"],
-        "lr": lr_words(it.result.log10_lr),
+        "lr": numbers.lr_text(it.result.log10_lr),
+        "lr_html": numbers.lr_html(it.result.log10_lr),
         "log10_lr": f"{it.result.log10_lr:.2f}",
-        "lr_sentence": t["lr_sentence"].format(lr=lr_words(it.result.log10_lr)),
+        "lr_sentence": Markup.escape(t["lr_sentence"]).format(
+            lr=numbers.lr_html(it.result.log10_lr)) if html
+        else t["lr_sentence"].format(lr=numbers.lr_text(it.result.log10_lr)),
         "prior": prior,
-        "posterior": posterior_words(it.result.posterior, it.result.log10_posterior_odds),
+        **posterior_lines(detail, lang, html=html),
         "loci_compared": it.result.loci_compared,
         "inconsistent": ", ".join(it.result.inconsistent or []) or t["none"],
         "dropout": dropout_lines(it.result, t)[0],
@@ -594,7 +753,14 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
     line(t["lr"], f"{c['lr']}  (log10 LR = {c['log10_lr']})")
     pdf.multi_cell(0, 6, c["lr_sentence"], **_NL)
     line(t["prior"], c["prior"])
-    line(t["posterior"], c["posterior"])
+    if c.get("posterior_remains"):
+        line(t["prior_none"], c["prior_none"])
+        line(t["rho"], c["rho"])
+        line(t["posterior_remains"], c["posterior_remains"])
+        line(t["posterior_family"], c["posterior_family"])
+        line(t["posterior"], c["posterior"])
+        line(t["rules"], "; ".join(c["rules"]))
+        line(t["rivals"], "\n".join(c["rivals"]))
     line(t["loci"], c["loci_compared"])
     line(t["inconsistent"], c["inconsistent"])
     line(t["dropout"], c["dropout"])
@@ -634,5 +800,11 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
         pdf.ln()
     pdf.ln(3)
     pdf.set_font("DejaVu", "", 8)
+    if c.get("formula_remains"):
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.cell(0, 6, t["formula"], **_NL)
+        pdf.set_font("DejaVu", "", 8)
+        for key in ("formula_remains", "formula_family", "assumptions"):
+            pdf.multi_cell(0, 5, c[key], **_NL)
     pdf.multi_cell(0, 5, t["note"], **_NL)
     return bytes(pdf.output())

@@ -2,11 +2,12 @@
 
 Rules:
 
-* A stored search result enters the queue (a :class:`ReviewCase`) when it passed the run's
-  thresholds (``LR >= lr_threshold`` and ``posterior >= posterior_threshold``; defaults 10,000
-  and 0.999). A new run updates open cases, reopens a case waiting for more references (next
-  round) when its LR changed (new references), and never touches confirmed, rejected or
-  withdrawn ones.
+* A stored search result enters the queue (a :class:`ReviewCase`) when it meets either of the
+  run's rules (``LR >= lr_threshold`` or pool-wide ``posterior >= posterior_threshold``;
+  defaults 10,000 and 0.999; :mod:`dnacase.services.posteriors`); the queue is ranked by that
+  posterior, refreshed for open cases after every search. A new run updates open cases,
+  reopens a case waiting for more references (next round) when its LR changed (new
+  references), and never touches confirmed, rejected or withdrawn ones.
 * Ambiguity is shown: for each case, the other families the remains matched and the other
   remains the family matched (in the same run, pairs stored), and the ratio of the case's LR to
   the best competitor (log10 difference).
@@ -25,7 +26,6 @@ Rules:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,11 +239,13 @@ async def _items(session: AsyncSession, cases: list[ReviewCase]) -> list[QueueIt
 async def list_queue(
     session: AsyncSession, *, status: str | None = "open", limit: int = 1000
 ) -> list[QueueItem]:
-    """Cases (default: open ones), strongest first, with their competitors."""
+    """Cases (default: open ones), highest pool-wide posterior first (then LR), with their
+    competitors."""
     q = select(ReviewCase)
     if status:
         q = q.where(ReviewCase.status == status)
-    q = q.order_by(ReviewCase.log10_lr.desc(), ReviewCase.id).limit(limit)
+    q = q.order_by(ReviewCase.posterior.desc(), ReviewCase.log10_lr.desc(),
+                   ReviewCase.id).limit(limit)
     return await _items(session, list((await session.execute(q)).scalars()))
 
 
@@ -430,9 +432,3 @@ async def suggest_references(
                 break
     return out
 
-
-def log10_text(x: float) -> str:
-    """A log10 LR as people read it: ``10^6.3 (about 2.0 million)``."""
-    if math.isinf(x):
-        return "0" if x < 0 else "inf"
-    return f"10^{x:.2f}"

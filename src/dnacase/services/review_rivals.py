@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dnacase.db import utcnow
+from dnacase.domain.numbers import lr_text, posterior_parts
 from dnacase.i18n import gettext as _
 from dnacase.models.registry import Cemetery, Grave, MissingPerson, Remains
 from dnacase.models.review import ACTIVE_STATUSES, ReviewCase, ReviewDecision
@@ -150,12 +151,17 @@ async def rivals_of(session: AsyncSession, case: ReviewCase,
     return out
 
 
+def posterior_words(posterior: float, log10_odds: float) -> str:
+    """A posterior in a sentence: ``> 99.99 % (log10 odds 12.30)``
+    (:mod:`dnacase.domain.numbers`)."""
+    pct, odds = posterior_parts(posterior, log10_odds)
+    return _("%(percent)s (log10 odds %(odds)s)", percent=pct, odds=odds)
+
+
 def rival_text(r: Rival) -> str:
     """One rival for a refusal message: case, person, remains, LR and posterior as displayed."""
-    from dnacase.services.report import lr_words, posterior_words  # report imports review
-
     return _("case #%(case)s (%(name)s, remains %(remains)s): LR %(lr)s, posterior %(post)s",
-             case=r.case.id, name=r.name, remains=r.remains, lr=lr_words(r.log10_lr),
+             case=r.case.id, name=r.name, remains=r.remains, lr=lr_text(r.log10_lr),
              post=posterior_words(r.posterior, r.log10_posterior_odds))
 
 
@@ -165,8 +171,6 @@ async def require_acknowledgement(session: AsyncSession, case: ReviewCase,
     confirmation; raises :class:`ValidationFailed` naming them when ``acknowledged`` is false."""
     active = [c for c in rivals if c.status in ACTIVE_STATUSES]
     if active and not acknowledged:
-        from dnacase.services.report import lr_words, posterior_words  # report imports review
-
         listed = "; ".join(rival_text(r) for r in await rivals_of(session, case, active))
         res = await session.get(SearchResult, case.result_id)
         assert res is not None
@@ -174,7 +178,7 @@ async def require_acknowledgement(session: AsyncSession, case: ReviewCase,
             _("Other candidates for these remains or this missing person are still open: "
               "%(rivals)s. This case: LR %(lr)s, posterior %(post)s. Confirm only after "
               "weighing them, and tick the acknowledgement.", rivals=listed,
-              lr=lr_words(res.log10_lr), post=posterior_words(res.posterior,
+              lr=lr_text(res.log10_lr), post=posterior_words(res.posterior,
                                                               res.log10_posterior_odds)),
             field_errors={"acknowledge_rivals": _(
                 "Acknowledge the rival candidates to confirm this one.")},

@@ -5,15 +5,18 @@ H2 = the remains are of a person unrelated to the family. The combined log10 LR 
 the per-locus log10 LRs (markers unlinked), read from the kinship engine's per-family LR tables
 (:func:`dnacase.kinship.build_family_tables`), which equal :func:`missing_person_lr` exactly.
 
-Prior and posterior (per pair): ``prior = 1 / N`` with ``N`` the number of missing persons who
-could be in the remains' cemetery or area. ``prior_mode="flat"`` (the default) takes every
-missing person of the registry (status ``missing``); ``prior_mode="area"`` takes, for remains
-from a grave of a cemetery whose ``candidate_pool_size`` is set (staff configure it per
-cemetery), ``N = candidate_pool_size``, and the flat default for every other remains (no grave,
-or no pool size set); the pool sizes used are recorded in ``run.notes["prior_area"]``;
-``prior_mode="fixed"`` uses a given value. Each stored pair keeps its own prior. Posterior, in log
-space: ``log10 odds = log10 LR + log10 prior - log10(1 - prior)``, ``posterior = 1 / (1 +
-10^-odds)`` (equal to ``LR p / (LR p + 1 - p)``).
+Priors (per pair): each missing person of the remains' pool gets ``prior = (1 - pi_0) / n``
+(``pi_0`` = ``prior_none``, the prior that the remains are of nobody in the registry). The pool
+``n``: ``prior_mode="flat"`` (the default) takes every missing person of the registry (status
+``missing``); ``prior_mode="area"`` takes, for remains from a grave of a cemetery whose
+``candidate_pool_size`` is set (staff configure it per cemetery), that pool size, and the flat
+pool for every other remains (no grave, or no pool size set); the pool sizes used are recorded
+in ``run.notes["prior_area"]``; ``prior_mode="fixed"`` uses a given value ``p`` (a pool of
+``(1 - pi_0) / p``). ``run.prior_value`` keeps the mode's value (1 / N flat, or ``p``).
+Posterior: over the whole pool (every registered missing person, every recovered remains),
+from the sums of the LRs of every pair the run scored (:mod:`dnacase.services.posteriors`,
+docs/posteriors.md); stored pairs get it when the run finishes. :func:`posterior_from_log10`
+is the per-pair formula ``LR p / (LR p + 1 - p)`` (the no-information case).
 
 Running: :func:`create_run` records a run with all its parameters; :func:`execute_run` does the
 work off the event loop (a worker thread, or a Dask distributed cluster when a scheduler address
@@ -23,8 +26,10 @@ run (process killed) is resumed by calling :func:`execute_run` again; if its inp
 meantime it restarts from scratch. Progress (pairs done, rate, seconds left) is written to the
 run after every block.
 
-Lineage filter (``lineage_filter=True``, off by default): before the results of a block are
-stored, pairs whose lineage haplotypes exclude a common lineage are dropped. A family's lineage
+Lineage filter (``lineage_filter=True``, the default; it acts only where lineage data exist):
+before the results of a block are stored, pairs whose lineage haplotypes exclude a common
+lineage are dropped (in simulation it cuts false candidates 25-250 times and loses at most
+0.5 % of true pairs); the pool sums count them as LR 0. A family's lineage
 references are its typed relatives in the missing person's maternal line (mtDNA,
 :func:`~dnacase.kinship.lineage.mtdna_references`) and, for a male missing person, his paternal
 line (Y-STR); references outside the line are not used. For one marker a pair is *comparable*
@@ -52,7 +57,10 @@ unknown allele" in the family tables too (summed over, never a homozygote); a re
 single peak is a homozygote (``d = 0`` for reference samples).
 
 Stored pairs: every pair with ``log10 LR >= store_min_log10`` (default 2); pairs below are
-counted, not stored. Family tables are cached on disk by the digest of the data they were built
+counted, not stored, but a run over the whole grid (``all``, ``incremental``) adds every pair it
+scores to the pool sums (per remains and per family), written with each block's results and
+folded when the run finishes; an incremental run scores the whole grid for them and stores
+only the changed pairs. Family tables are cached on disk by the digest of the data they were built
 from (pedigree, reference genotypes, loci, frequencies, mutation model) and rebuilt only when
 that digest changes; ``search_family_tables`` records the digest per family.
 """
@@ -89,10 +97,11 @@ from dnacase.kinship import (
     screen,
 )
 from dnacase.kinship.peaks import OFF_LADDER_WEIGHTS, dropout_weights, no_peaks
-from dnacase.kinship.search import PeakEntries, screen_pairs
+from dnacase.kinship.pool_sums import PoolSums, pair_sums, screen_sums
+from dnacase.kinship.search import PeakEntries, pair_scores, screen_pairs
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
-from dnacase.services import audit, evidence_model
+from dnacase.services import audit, evidence_model, posteriors
 from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.search_inputs import (
     FamilyInput,
@@ -122,6 +131,7 @@ __all__ = [
     "recover_interrupted",
     "run_progress",
     "score_block",
+    "score_block_sums",
 ]
 
 PRIOR_MODES = ("flat", "fixed", "area")
@@ -137,7 +147,9 @@ class SearchParameters:
     """Parameters of a run. LR threshold as a plain ratio; ``store_min_log10`` in log10. The
     evidence-model fields (table, mutation, theta) take their defaults from
     :data:`dnacase.services.evidence_model.DEFAULTS` (see :meth:`evidence`);
-    ``mutation_rate=None`` means the per-locus rates of the shipped rate table."""
+    ``mutation_rate=None`` means the per-locus rates of the shipped rate table.
+    ``prior_none``: pi_0, the prior that a remains is of nobody in the registry
+    (:mod:`dnacase.services.posteriors`)."""
 
     frequency_table: str = evidence_model.DEFAULTS.frequency_table
     mutation_model: str = evidence_model.DEFAULTS.mutation_model
@@ -152,7 +164,8 @@ class SearchParameters:
     prior_mode: str = "flat"
     prior_value: float | None = None
     block_families: int = 512
-    lineage_filter: bool = False
+    lineage_filter: bool = True
+    prior_none: float = 0.1
 
     def evidence(self) -> evidence_model.EvidenceSettings:
         """The evidence model of the run (one place: :mod:`dnacase.services.evidence_model`)."""
@@ -175,6 +188,9 @@ class SearchParameters:
             errors["lr_threshold"] = "the LR threshold must be positive"
         if not (0.0 < self.posterior_threshold <= 1.0):
             errors["posterior_threshold"] = "the posterior threshold must be in (0, 1]"
+        if not (0.0 < self.prior_none < 1.0):
+            errors["prior_none"] = ("the prior that remains are of nobody in the registry "
+                                    "must be between 0 and 1 (exclusive)")
         if self.block_families < 1:
             errors["block_families"] = "blocks must hold at least one family"
         if errors:
@@ -358,6 +374,76 @@ def score_block(
     v = np.concatenate([p[2] for p in parts])
     o = np.lexsort((f, r))
     return r[o], f[o], v[o]
+
+
+def _keep_stored(hits: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 store: BlockPairs | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hits among the pairs ``store`` lists (:data:`BlockPairs`; None: every pair)."""
+    if store is None or hits[0].size == 0:
+        return hits
+    listed, indptr, rem = store
+    r, f, v = hits
+    keep = ~listed[f]
+    lst = np.flatnonzero(listed)
+    pos = np.full(listed.size, -1, np.int64)
+    pos[lst] = np.arange(lst.size)
+    for i in np.flatnonzero(listed[f]):
+        k = pos[f[i]]
+        keep[i] = bool(np.isin(r[i], rem[indptr[k]:indptr[k + 1]]))
+    return r[keep], f[keep], v[keep]
+
+
+def score_block_sums(
+    tables: np.ndarray,
+    remains_idx: np.ndarray,
+    store_min_log10: float,
+    pairs: BlockPairs | None = None,
+    store: BlockPairs | None = None,
+    peaks: PeakEntries | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], PoolSums, PoolSums]:
+    """:func:`score_block` with the pool sums of every pair scored (``pairs``: the pairs
+    scored, None = all; ``store``: the scored pairs whose hits are kept, None = all;
+    ``peaks``: the remains' one-allele loci): ``(hits, per-family sums (block families,),
+    per-remains sums (R,))`` (:class:`PoolSums`, log10)."""
+    nr = remains_idx.shape[0]
+    if pairs is None:
+        ss = screen_sums(tables, remains_idx, store_min_log10, peaks=peaks)
+        return _keep_stored(ss.hits, store), ss.families, ss.remains
+    listed, indptr, rem = pairs
+    fam = PoolSums.empty(tables.shape[0])
+    rems = PoolSums.empty(nr)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    dense = np.flatnonzero(~listed)
+    if dense.size:
+        ss = screen_sums(tables[dense], remains_idx, store_min_log10, peaks=peaks)
+        r, f, v = ss.hits
+        parts.append((r, dense[f], v))
+        fam.log10_max[dense], fam.log10_rest[dense] = ss.families.log10_max, \
+            ss.families.log10_rest
+        fam.best[dense] = ss.families.best
+        rems = rems.merge(PoolSums(ss.remains.log10_max, np.where(
+            ss.remains.best >= 0, dense[np.maximum(ss.remains.best, 0)], -1),
+            ss.remains.log10_rest))
+    lst = np.flatnonzero(listed)
+    if lst.size and rem.size:
+        vals = pair_scores(tables[lst], remains_idx, indptr, rem, peaks)
+        fs, rs = pair_sums(vals, indptr, rem, nr)
+        fam.log10_max[lst], fam.best[lst], fam.log10_rest[lst] = (
+            fs.log10_max, fs.best, fs.log10_rest)
+        rems = rems.merge(PoolSums(rs.log10_max, np.where(
+            rs.best >= 0, lst[np.maximum(rs.best, 0)], -1), rs.log10_rest))
+        keep = np.flatnonzero(vals >= store_min_log10)
+        fl = np.repeat(np.arange(lst.size, dtype=np.int64), np.diff(indptr))[keep]
+        parts.append((rem[keep], lst[fl], vals[keep]))
+    if parts:
+        r = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        f = np.concatenate([p[1] for p in parts]).astype(np.int64)
+        v = np.concatenate([p[2] for p in parts])
+        o = np.lexsort((f, r))
+        hits = (r[o], f[o], v[o])
+    else:
+        hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return _keep_stored(hits, store), fam, rems
 
 
 # --------------------------------------------------------------------------- lineage filter
@@ -942,6 +1028,8 @@ async def execute_run(
     fam_full: np.ndarray | None = None
     rem_sub: np.ndarray | None = None
 
+    sums_on = run_scope_sums(run.scope)
+
     def n_pairs(f0: int, f1: int) -> int:
         if fam_full is None and lfilter is None:
             return (f1 - f0) * nr
@@ -1002,6 +1090,10 @@ async def execute_run(
                 "families_Y": int(lfilter.fam_y.sum()),
                 "versions": {"remains": {str(k): v.version for k, v in rem_lin.items()},
                              "relatives": {str(k): v.version for k, v in rel_lin.items()}}}}
+        ctx = await posteriors.pool_context(
+            session, params, n_families_scored=(nf - len(prep.bad)) if sums_on else 0,
+            n_remains_scored=nr if sums_on else 0)
+        run.notes = {**run.notes, "pool": {**ctx.as_json(), "sums": sums_on}}
         if params.prior_mode == "area":
             run.notes = {**run.notes, "prior_area": {
                 "default": prior, "cemeteries": {str(k): v for k, v in area_pools.items()},
@@ -1017,8 +1109,9 @@ async def execute_run(
     done_pairs = 0
     blocks_this_call = 0
 
-    async def persist(block_no: int, f0: int, f1: int, hits: Any, seconds: float) -> None:
+    async def persist(block_no: int, f0: int, f1: int, scored: Any, seconds: float) -> None:
         nonlocal done_pairs
+        hits, fam_sums, rem_sums = scored
         async with sessionmaker() as session, session.begin():
             run = await get_run(session, run_id)
             blk = (await session.execute(select(SearchBlock).where(
@@ -1032,6 +1125,11 @@ async def execute_run(
             if rows:
                 await session.execute(insert(SearchResult), rows)
             blk.done, blk.results, blk.seconds = True, len(rows), seconds
+            if fam_sums is not None:  # the block's share of the posterior denominators
+                rem_sums = PoolSums(rem_sums.log10_max, np.where(
+                    rem_sums.best >= 0, rem_sums.best + f0, -1), rem_sums.log10_rest)
+                blk.family_sums = posteriors.block_bytes(fam_sums)
+                blk.remains_sums = posteriors.block_bytes(rem_sums)
             blk.done_at = dt.datetime.now(dt.UTC)
             done_pairs += n_pairs(f0, f1)
             run.blocks_done = (run.blocks_done or 0) + 1
@@ -1048,11 +1146,23 @@ async def execute_run(
     def _pairs(f0: int, f1: int) -> BlockPairs | None:
         return block_pairs(f0, f1, lfilter, fam_full, rem_sub)
 
+    def _job(f0: int, f1: int) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        """The scoring function of block [f0, f1) and its arguments after the tables and
+        the remains: a whole-grid run scores every pair the lineage filter leaves (for the
+        pool sums) and keeps the hits of the pairs it stores (an incremental run: the
+        changed ones)."""
+        if not sums_on:
+            return _plain_block, (params.store_min_log10, _pairs(f0, f1), prep.peaks)
+        store = (block_pairs(f0, f1, None, fam_full, rem_sub) if fam_full is not None
+                 else None)
+        return score_block_sums, (params.store_min_log10,
+                                  block_pairs(f0, f1, lfilter, None, None), store, prep.peaks)
+
     def local(f0: int, f1: int) -> tuple[Any, float]:
         s = time.perf_counter()
-        hits = score_block(prep.tables[f0:f1], prep.remains_idx, params.store_min_log10,
-                           _pairs(f0, f1), prep.peaks)
-        return hits, time.perf_counter() - s
+        fn, args = _job(f0, f1)
+        scored = fn(prep.tables[f0:f1], prep.remains_idx, *args)
+        return scored, time.perf_counter() - s
 
     if dask_scheduler and pending_spec:
         from distributed import Client, as_completed
@@ -1063,9 +1173,8 @@ async def execute_run(
             futures = {}
             submitted = []
             for bno, f0, f1 in pending_spec:
-                fut = client.submit(score_block, prep.tables[f0:f1], idx_future,
-                                    params.store_min_log10, _pairs(f0, f1), prep.peaks,
-                                    pure=False)
+                fn, args = _job(f0, f1)
+                fut = client.submit(fn, prep.tables[f0:f1], idx_future, *args, pure=False)
                 futures[fut.key] = (bno, f0, f1, time.perf_counter())
                 submitted.append(fut)
             ac = as_completed(submitted)
@@ -1093,9 +1202,15 @@ async def execute_run(
         run.status = "done"
         run.seconds_left = 0.0
         run.finished_at = dt.datetime.now(dt.UTC)
+        # the pool sums of every pair scored, then the posteriors of the stored pairs and of
+        # the open review cases (services.posteriors), in the run's finishing transaction
+        n_sums = (await posteriors.fold_run_sums(session, run, prep.fam_ids, prep.remains_ids)
+                  if sums_on else 0)
+        n_post = await posteriors.refresh_posteriors(session, run)
         await audit.record(session, audit.SYSTEM, "search.run.finish", run,
                            after={"pairs": run.pairs_total, "results": run.results_count,
-                                  "tables_built": run.tables_built})
+                                  "tables_built": run.tables_built, "pool_sums": n_sums,
+                                  "posteriors_refreshed": n_post})
         versions = [v for part in (run.profile_versions or {}).values() for v in part.values()]
         ids = [int(v.split(":", 1)[1]) for v in versions if str(v).startswith("profile:")]
         if ids:  # every profile shows when it was last searched
@@ -1108,3 +1223,15 @@ async def execute_run(
 
         await review.enqueue_candidates(session, run)
     return run
+
+
+def run_scope_sums(scope: str) -> bool:
+    """Whether a run of ``scope`` scores the whole grid and keeps the pool sums."""
+    return scope in ("all", "incremental")
+
+
+def _plain_block(tables: np.ndarray, remains_idx: np.ndarray, store_min_log10: float,
+                 pairs: BlockPairs | None, peaks: PeakEntries | None = None
+                 ) -> tuple[Any, None, None]:
+    """:func:`score_block` without pool sums (runs over part of the grid)."""
+    return score_block(tables, remains_idx, store_min_log10, pairs, peaks), None, None

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from dnacase import i18n
 from dnacase.db import as_utc
+from dnacase.domain import numbers
 
 DISPLAY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -116,6 +117,12 @@ def create_environment(templates_dir: Path) -> Environment:
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.filters["datetime"] = format_datetime
     env.filters["date"] = format_date
+    # the numbers that decide an identification (dnacase.domain.numbers): LRs as 8.1 × 10^15
+    # with a superscript exponent, posteriors never as "100.000000 %"
+    env.filters["lr"] = numbers.lr_html
+    env.filters["ratio"] = numbers.ratio_html
+    env.filters["percent"] = numbers.percent_text
+    env.filters["log10_odds"] = numbers.odds_text
     return env
 
 

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Response, Template
 
 from dnacase.i18n import N_, get_locale
 from dnacase.i18n import gettext as _
+from dnacase.services import posteriors
 from dnacase.services import report as report_service
 from dnacase.services import review as service
 from dnacase.services.errors import DomainError
@@ -31,13 +32,14 @@ ADMIN = requires_roles("admin")
 STATUSES = ("open", "confirmed", "rejected", "more_references", "withdrawn", "closed_rival")
 
 
-def item_json(it: service.QueueItem) -> dict[str, Any]:
+def item_json(it: service.QueueItem, rules: tuple[str, ...] | None = None) -> dict[str, Any]:
     return {
         "case_id": it.case.id, "status": it.case.status, "round": it.case.round,
         "remains_id": it.case.remains_id, "missing_person_id": it.case.missing_person_id,
         "missing_person": it.missing.full_name, "registry_number": it.missing.registry_number,
         "log10_lr": it.result.log10_lr, "prior": it.result.prior,
-        "posterior": it.result.posterior, "loci_compared": it.result.loci_compared,
+        "posterior": it.case.posterior, "loci_compared": it.result.loci_compared,
+        "rules_met": list(rules) if rules is not None else None,
         "inconsistent": it.result.inconsistent, "run_id": it.result.run_id,
         "grave": it.grave.label if it.grave else None,
         "cemetery": it.cemetery.name if it.cemetery else None,
@@ -80,13 +82,13 @@ async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict |
     mine = any(d.reviewer_id == user.id and d.round == detail.item.case.round
                for d in detail.decisions)
     rivals = await service.rivals_of(db_session, detail.item.case)
+    lang = get_locale()
     return form_page("review/candidate.html", d=detail, it=detail.item, form=form or {},
                      error=error, already_decided=mine, rivals=rivals,
                      active_rivals=[r for r in rivals if r.active],
                      rival_ids=", ".join(f"#{r.case.id}" for r in rivals if r.active),
-                     lr_words=report_service.lr_words,
-                     posterior_words=report_service.posterior_words,
-                     prior_sentence=report_service.prior_sentence(detail, get_locale()))
+                     pl=report_service.posterior_lines(detail, lang, html=True),
+                     prior_sentence=report_service.prior_sentence(detail, lang))
 
 
 class ReviewPages(Controller):
@@ -97,8 +99,9 @@ class ReviewPages(Controller):
     async def queue(self, db_session: DbSession, status: FromQuery[str] = "open") -> Template:
         st = status if status in STATUSES else "open"
         items = await service.list_queue(db_session, status=st)
+        rules = await posteriors.rules_of_cases(db_session, [(i.case, i.result) for i in items])
         return page("review/queue.html", items=items, status=st, statuses=STATUSES,
-                    lr_words=report_service.lr_words)
+                    rules=rules)
 
     @get("/{case_id:int}", name="review_case", guards=[REVIEW])
     async def case(self, db_session: DbSession, user: AuthUser,
@@ -139,7 +142,7 @@ class ReviewPages(Controller):
     async def report_html(self, db_session: DbSession, case_id: FromPath[int],
                           lang: FromQuery[str] = "vi") -> Template:
         detail = await report_service.candidate_detail(db_session, case_id)
-        ctx = report_service.report_context(detail, lang)
+        ctx = report_service.report_context(detail, lang, html=True)
         return page("report/identification.html", c=ctx, d=detail)
 
     @get("/{case_id:int}/report.pdf", name="review_report_pdf", guards=[REVIEW])
@@ -161,15 +164,30 @@ class ReviewApi(Controller):
     @get("/cases", guards=[REVIEW], summary="The review queue (default: open cases)")
     async def cases(self, db_session: DbSession,
                     status: FromQuery[str] = "open") -> list[dict[str, Any]]:
-        return [item_json(i) for i in await service.list_queue(
-            db_session, status=status if status in STATUSES else "open")]
+        items = await service.list_queue(db_session,
+                                         status=status if status in STATUSES else "open")
+        rules = await posteriors.rules_of_cases(db_session, [(i.case, i.result) for i in items])
+        return [item_json(i, rules[i.case.id]) for i in items]
 
     @get("/cases/{case_id:int}", guards=[REVIEW], summary="One candidate with its per-locus LRs")
     async def case(self, db_session: DbSession, user: AuthUser,
                    case_id: FromPath[int]) -> dict[str, Any]:
         d = await report_service.candidate_detail(db_session, case_id, viewer=user)
         rivals = await service.rivals_of(db_session, d.item.case)
-        return {**item_json(d.item), "per_locus": d.item.result.per_locus,
+        p = d.posterior
+        sides = {} if p is None else {
+            "posterior_remains": p.remains_side.posterior,
+            "log10_posterior_odds_remains": p.remains_side.log10_odds,
+            "posterior_family": p.family_side.posterior,
+            "log10_posterior_odds_family": p.family_side.log10_odds,
+            "posterior": p.decisive.posterior, "log10_posterior_odds": p.decisive.log10_odds,
+            "prior": p.remains_side.prior, "prior_none": p.remains_side.prior_none,
+            "competitors": [{"remains_id": r.remains_id, "missing_person_id": r.missing_person_id,
+                        "log10_lr": r.log10_lr,
+                        "posterior_remains": r.posterior.remains_side.posterior,
+                        "posterior_family": r.posterior.family_side.posterior}
+                       for r in (*d.rivals_person, *d.rivals_remains)]}
+        return {**item_json(d.item, d.rules), **sides, "per_locus": d.item.result.per_locus,
                 "rivals": [rival_json(r) for r in rivals],
                 "decisions": [{"reviewer_id": x.reviewer_id, "decision": x.decision,
                                "reason": x.reason, "round": x.round} for x in d.decisions]}

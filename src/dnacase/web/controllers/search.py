@@ -70,6 +70,7 @@ def _params(values: dict[str, Any]) -> service.SearchParameters:
         prior_value=num("prior_value", 0.0) if (prior not in (None, "")
                                                 and mode == "fixed") else None,
         lineage_filter=_flag(values.get("lineage_filter")),
+        prior_none=num("prior_none", d.prior_none),
     )
 
 
@@ -128,7 +129,8 @@ class RunWrite:
     prior_value: float | None = None
     prior_mode: str | None = None
     incremental: bool = False
-    lineage_filter: bool = False
+    lineage_filter: bool = _DEFAULTS.lineage_filter
+    prior_none: float = _DEFAULTS.prior_none
 
 
 class SearchPages(Controller):
@@ -138,7 +140,7 @@ class SearchPages(Controller):
     @get("/", name="search_index", guards=[RUN])
     async def index(self, db_session: DbSession) -> Template:
         runs = await service.list_runs(db_session, limit=30)
-        return form_page("search/index.html", runs=runs, form={},
+        return form_page("search/index.html", runs=runs, form={"lineage_filter": ["on"]},
                          tables=await _tables(db_session), defaults=_DEFAULTS)
 
     @post("/runs", name="search_start", guards=[RUN])
