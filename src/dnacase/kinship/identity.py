@@ -144,16 +144,18 @@ def _kind(g1: tuple[int, int], g2: tuple[int, int]) -> str:
 
 
 def identity_lr(loci: Sequence[Locus], a: np.ndarray, b: np.ndarray, *,
-                dropout: float = DEFAULT_DROPOUT, error: float = DEFAULT_ERROR) -> IdentityResult:
+                dropout: float = DEFAULT_DROPOUT, error: float = DEFAULT_ERROR,
+                tables: Sequence[np.ndarray] | None = None) -> IdentityResult:
     """Identity LR (log10, see module doc) of profiles ``a`` and ``b``: int ``(L, 2)`` allele
-    indices into ``loci[i].alleles``, ``-1`` untyped."""
+    indices into ``loci[i].alleles``, ``-1`` untyped. ``tables``: the loci's
+    :func:`identity_table` for the same ``dropout`` and ``error`` (built when not given)."""
     a, b = np.asarray(a), np.asarray(b)
     out = np.zeros(len(loci))
     compared, drop, bad = [], [], []
     for i, loc in enumerate(loci):
         if (a[i] < 0).any() or (b[i] < 0).any():
             continue
-        table = identity_table(loc, dropout, error)
+        table = tables[i] if tables is not None else identity_table(loc, dropout, error)
         ca = int(genotype_code(a[i, 0], a[i, 1]))
         cb = int(genotype_code(b[i, 0], b[i, 1]))
         out[i] = table[ca, cb]
