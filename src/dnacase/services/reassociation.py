@@ -243,8 +243,15 @@ class ScanReport:
     notes: list[str] = field(default_factory=list)
 
 
-def _details(res: Any) -> dict[str, Any]:
-    return {"compared": list(res.compared), "dropout_loci": list(res.dropout_loci),
+def _details(res: Any, a: ProfileInput, b: ProfileInput) -> dict[str, Any]:
+    """What the pair page shows: loci compared, dropout / mismatch loci, per-locus log10 LR,
+    both samples' genotypes (``"15/16"``, one peak ``"15"``) and the model parameters."""
+
+    def gt(p: ProfileInput) -> dict[str, str]:
+        return {k: v[0] if v[0] == v[1] else f"{v[0]}/{v[1]}" for k, v in p.alleles.items()}
+
+    return {"genotypes": [gt(a), gt(b)], "compared": list(res.compared),
+            "dropout_loci": list(res.dropout_loci),
             "mismatch_loci": list(res.mismatch_loci), "dropout": res.dropout, "error": res.error,
             "per_locus": {loc: float(v) for loc, v, c in zip(
                 res.loci, res.log10_per_locus.tolist(), [x in res.compared for x in res.loci],
@@ -295,7 +302,7 @@ async def scan_remains_pairs(
         if pair is None:
             pair = RemainsPair(remains_a_id=a, remains_b_id=b, log10_lr=res.log10_lr,
                                loci_compared=len(res.compared), versions=versions,
-                               details=_details(res))
+                               details=_details(res, profiles[a], profiles[b]))
             session.add(pair)
             await session.flush()
             await audit.record(session, actor, "reassociation.pair.enqueue", pair,
@@ -304,7 +311,8 @@ async def scan_remains_pairs(
         elif pair.status == "open" and pair.versions != versions:
             before = audit.snapshot(pair)
             pair.log10_lr, pair.loci_compared = res.log10_lr, len(res.compared)
-            pair.versions, pair.details, pair.updated_at = versions, _details(res), utcnow()
+            pair.versions, pair.updated_at = versions, utcnow()
+            pair.details = _details(res, profiles[a], profiles[b])
             await audit.record(session, actor, "reassociation.pair.update", pair, before=before,
                                after=audit.snapshot(pair), request_meta=request_meta)
             report.updated += 1

@@ -88,6 +88,7 @@ _TEXT_IDS: dict[str, str] = {
     "note": N_("Markers treated as unlinked: the LR is the product of the per-locus LRs. "
                 "Synthetic demo data: not a real case."),
     "withdrawn": N_("WITHDRAWN"),
+    "reassociated": N_("Re-associated remains (one individual)"),
 }
 _SAME_TEXTS = {"log10": "log10 LR"}  # not translated
 
@@ -274,6 +275,9 @@ class CandidateDetail:
     lineage: list[LineageRow] = field(default_factory=list)
     lineage_lrs: list[LineageLR] = field(default_factory=list)
     combined_log10_lr: float | None = None
+    #: graves / sites of every remains re-associated with these (empty: none); see
+    #: :func:`dnacase.services.reassociation.group_places`
+    group_places: list[Any] = field(default_factory=list)
 
     @property
     def frequency_table(self) -> str:
@@ -386,9 +390,12 @@ async def candidate_detail(
         combined = combine_pair(f"#{item.remains.id}", item.missing.full_name,
                                 autosomal={"STR": item.result.log10_lr},
                                 mtdna=evidence.get("mtDNA"), y=evidence.get("Y-STR"))
+    from dnacase.services.reassociation import group_places
+
     return CandidateDetail(item, run, svg, relatives, rows, kits, qc, suggestions, decisions,
                            confirmed_by, source is not None, sorted(set(typing)), lineage,
-                           lrs, combined.combined_log10_lr if combined else None)
+                           lrs, combined.combined_log10_lr if combined else None,
+                           await group_places(session, item.case.remains_id))
 
 
 def _in(lang: str, message: str) -> str:
@@ -464,6 +471,7 @@ def report_context(detail: CandidateDetail, lang: str) -> dict[str, Any]:
              if x.log10_lr is not None],
         "combined": "" if detail.combined_log10_lr is None
         else f"{detail.combined_log10_lr:.2f}",
+        "reassociated": [p.text for p in detail.group_places],
     }
 
 
@@ -508,6 +516,8 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
     line(t["remains"], f"#{c['remains_id']}")
     line(t["grave"], c["grave"])
     line(t["cemetery"], c["cemetery"])
+    if c["reassociated"]:
+        line(t["reassociated"], "\n".join(c["reassociated"]))
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(0, 7, t["hypotheses"], **_NL)
