@@ -318,6 +318,8 @@ async def scan_remains_pairs(
             report.updated += 1
         else:
             report.unchanged += 1
+    if not (report.queued or report.updated):
+        return report  # nothing changed: nothing to audit (a second scan writes nothing)
     await audit.record(session, actor, "reassociation.scan", "remains_pairs", after={
         "profiles": report.profiles, "hits": report.hits, "queued": report.queued,
         "updated": report.updated, "min_log10": min_log10, "dropout": dropout, "error": error,
