@@ -356,7 +356,7 @@ async def _places(session: AsyncSession, ids: list[int]) -> dict[int, Place]:
     for rid, barcode, element in await session.execute(select(
             Sample.remains_id, Kit.barcode, Sample.element).join(Kit, Kit.id == Sample.kit_id)
             .where(Sample.remains_id.in_(ids)).order_by(Kit.barcode)):
-        out[rid].samples.append(f"{barcode} {element}".strip())
+        out[rid].samples.append(f"{barcode} {_(element) if element else ''}".strip())
     return out
 
 
