@@ -59,3 +59,16 @@ async def test_demo_queues_the_two_bones_and_the_group_is_searched_once(sessionm
     rep = min(bones.values())
     assert set(after) == {rep}  # one individual, one candidate
     assert after[rep] > max(before.values())  # the consensus types more loci than either bone
+    # the candidate page and the report: both bones' kits and graves
+    from dnacase.models.review import ReviewCase
+    from dnacase.services import report
+
+    async with sessionmaker() as s:
+        case_id = (await s.execute(select(ReviewCase.id).where(
+            ReviewCase.remains_id == rep, ReviewCase.missing_person_id == man))).scalar_one()
+        d = await report.candidate_detail(s, case_id)
+    assert set(spec["truth"]) <= {k["barcode"] for k in d.kits}
+    assert [p.grave for p in d.group_places] == ["C-4-3", "C-4-4"]
+    ctx = report.report_context(d, "en")
+    assert len(ctx["reassociated"]) == 2 and "C-4-4" in ctx["reassociated"][1]
+    assert set(spec["truth"]) <= set(ctx["kits"].split(", "))

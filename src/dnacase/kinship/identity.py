@@ -184,16 +184,17 @@ def pairwise_identity(tables: Sequence[np.ndarray], codes: np.ndarray, min_log10
         idx[:, j] = np.where(codes[:, j] < 0, g, codes[:, j])
     typed = codes >= 0
     hits: list[tuple[int, int, float, int]] = []
+    typed32 = typed.astype(np.int32)
     for s in range(0, n_r, block):
-        e = min(n_r, s + block)
-        total = np.zeros((e - s, n_r))
+        e = min(n_r, s + block)  # rows s..e-1 against columns s..R-1 (pairs i < j only)
+        total = np.zeros((e - s, n_r - s))
         for j in range(n_l):
-            total += tables[j][idx[s:e, j][:, None], idx[None, :, j]]
-        n_cmp = typed[s:e].astype(np.int32) @ typed.T.astype(np.int32)
+            total += tables[j][idx[s:e, j][:, None], idx[None, s:, j]]
         ii, jj = np.nonzero(total >= min_log10)
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            if s + i < j:
-                hits.append((s + i, j, float(total[i, j]), int(n_cmp[i, j])))
+            if i < j:
+                n_cmp = int(typed32[s + i] @ typed32[s + j])
+                hits.append((s + i, s + j, float(total[i, j]), n_cmp))
     return hits
 
 

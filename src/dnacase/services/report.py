@@ -348,8 +348,11 @@ async def candidate_detail(
             per.get(locus), locus in inconsistent))
     # kits: the remains' and the typed relatives' samples, custody and QC
     rel_ids = list(fam.relative_ids.values()) if fam else []
+    from dnacase.services.reassociation import group_members  # every re-associated sample
+
     q = select(Kit, Sample).join(Sample, Sample.kit_id == Kit.id).where(
-        (Sample.remains_id == item.case.remains_id) | (Sample.relative_id.in_(rel_ids)))
+        Sample.remains_id.in_(await group_members(session, item.case.remains_id))
+        | (Sample.relative_id.in_(rel_ids)))
     kits = []
     for kit, sample in (await session.execute(q)).all():
         chain = await custody.chain_for_kit(session, kit.id)  # type: ignore[arg-type]
