@@ -314,3 +314,29 @@ def test_unrelated_profiles_stay_far_below_the_threshold():
     assert pairwise_identity(tables, codes, 0.0) == []
     self_lr = identity_lr(loci, profs[0], profs[0]).log10_lr
     assert self_lr > 10
+
+
+async def test_remains_identified_as_two_persons_cannot_be_reassociated(sessionmaker, tmp_path):
+    world, first, bone, _het = await _world_with_second_bone(sessionmaker)
+    who = await _users(sessionmaker)
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, search.SearchParameters())
+    await search.execute_run(sessionmaker, run.id, world.source, cache_dir=tmp_path)
+    async with sessionmaker() as s, s.begin():
+        res_id = (await s.execute(select(SearchResult.id))).scalars().first()
+        for rid, mid in ((first, world.mp_ids[0]), (bone, world.mp_ids[1])):
+            await s.execute(ReviewCase.__table__.delete().where(ReviewCase.remains_id == rid))
+            s.add(ReviewCase(remains_id=rid, missing_person_id=mid, result_id=res_id,
+                             status="confirmed", log10_lr=9.0, posterior=0.9999))
+        await reassociation.scan_remains_pairs(s, world.source)
+        pid = (await s.execute(select(RemainsPair.id))).scalar_one()
+    async with sessionmaker() as s, s.begin():
+        with pytest.raises(Conflict) as err:  # "same" contradicts the two identifications
+            await reassociation.decide_pair(s, pid, who["rev1"], "same", "profiles agree")
+        assert "T-0000" in err.value.message and "T-0001" in err.value.message
+    async with sessionmaker() as s:
+        assert (await s.get(RemainsPair, pid)).status == "open"
+        assert await reassociation.group_members(s, first) == [first]
+    async with sessionmaker() as s, s.begin():  # "different" stays possible
+        p = await reassociation.decide_pair(s, pid, who["rev2"], "different", "two persons")
+        assert p.status == "rejected"

@@ -136,6 +136,8 @@ async def _merge(session: AsyncSession, pair: RemainsPair, actor: Any,
                  meta: audit.RequestMeta | None) -> list[int]:
     """Put the pair's two remains in one group (new, extended or merged); returns members."""
     a, b = pair.remains_a_id, pair.remains_b_id
+    # lock both remains: two pairs sharing a remains confirmed at once merge one after the other
+    await session.execute(select(Remains.id).where(Remains.id.in_((a, b))).with_for_update())
     rows = {m.remains_id: m for m in (await session.execute(select(RemainsGroupMember).where(
         RemainsGroupMember.remains_id.in_((a, b))))).scalars()}
     gids = sorted({m.group_id for m in rows.values()})
@@ -225,6 +227,24 @@ async def _group_identification(session: AsyncSession, members: list[int]
     mid = (await session.execute(select(ReviewCase.missing_person_id).where(
         ReviewCase.remains_id.in_(members), ReviewCase.status == "confirmed"))).scalars().first()
     return await session.get(MissingPerson, mid) if mid is not None else None
+
+
+async def _refuse_two_identities(session: AsyncSession, pair: RemainsPair) -> None:
+    """:class:`Conflict` when the two sides are already identified as different persons (an
+    identification must be withdrawn first); the message names them."""
+    from dnacase.models.review import ReviewCase
+
+    members = set(await group_members(session, pair.remains_a_id)) | set(
+        await group_members(session, pair.remains_b_id))
+    rows = (await session.execute(
+        select(MissingPerson.full_name, MissingPerson.registry_number)
+        .join(ReviewCase, ReviewCase.missing_person_id == MissingPerson.id)
+        .where(ReviewCase.remains_id.in_(members), ReviewCase.status == "confirmed")
+        .distinct())).all()
+    if len(rows) > 1:
+        raise Conflict(_("These remains are identified as different persons (%(names)s): "
+                         "withdraw one identification before re-associating them.",
+                         names="; ".join(f"{n} ({r})" for n, r in rows)))
 
 
 # --------------------------------------------------------------------------- scan
@@ -439,6 +459,8 @@ async def decide_pair(
     if any(d.reviewer_id == reviewer.id for d in prior):
         raise Conflict(_("You have already decided on this case; a second, different reviewer "
                          "must decide."))
+    if decision == "same":
+        await _refuse_two_identities(session, pair)
     d = RemainsPairDecision(pair_id=pair_id, reviewer_id=reviewer.id, decision=decision,
                             reason=reason.strip())
     session.add(d)
