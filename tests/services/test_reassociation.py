@@ -340,3 +340,26 @@ async def test_remains_identified_as_two_persons_cannot_be_reassociated(sessionm
     async with sessionmaker() as s, s.begin():  # "different" stays possible
         p = await reassociation.decide_pair(s, pid, who["rev2"], "different", "two persons")
         assert p.status == "rejected"
+
+
+async def test_concurrent_same_decisions_confirm_once_on_postgresql(sessionmaker, backend):
+    """Two reviewers saying "same" at the same moment: the row lock on the pair serializes them,
+    so the second sees the first and the pair is confirmed with one group."""
+    if backend != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite serializes writers anyway)")
+    import asyncio
+
+    world, first, bone, _het = await _world_with_second_bone(sessionmaker)
+    who = await _users(sessionmaker)
+    async with sessionmaker() as s, s.begin():
+        await reassociation.scan_remains_pairs(s, world.source)
+        pid = (await s.execute(select(RemainsPair.id))).scalar_one()
+
+    async def say(name: str) -> None:
+        async with sessionmaker() as s, s.begin():
+            await reassociation.decide_pair(s, pid, who[name], "same", f"{name} agrees")
+
+    await asyncio.gather(say("rev1"), say("rev2"))
+    async with sessionmaker() as s:
+        assert (await s.get(RemainsPair, pid)).status == "confirmed"
+        assert await reassociation.group_members(s, bone) == [first, bone]
