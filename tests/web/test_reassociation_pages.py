@@ -37,6 +37,7 @@ async def test_pair_pages_guards_and_two_reviewer_rule(sessionmaker, client_as, 
     assert "C-2-7" in listing.text and "A-1-1" in listing.text
     page = await rev.get(f"/reassociation/{pid}")
     assert page.status_code == 200 and 'id="pair-decision-form"' in page.text
+    assert 'id="model"' in page.text
     assert 'checked' not in page.text.split('id="pair-decision-form"')[1].split("</form>")[0]
     api = (await rev.get("/api/reassociation/pairs")).json()
     assert [p["pair_id"] for p in api] == [pid] and api[0]["log10_lr"] >= 6
