@@ -363,3 +363,32 @@ async def test_concurrent_same_decisions_confirm_once_on_postgresql(sessionmaker
     async with sessionmaker() as s:
         assert (await s.get(RemainsPair, pid)).status == "confirmed"
         assert await reassociation.group_members(s, bone) == [first, bone]
+
+
+async def test_a_group_cannot_be_identified_as_two_persons(sessionmaker, tmp_path):
+    world, first, bone, _het = await _world_with_second_bone(sessionmaker)
+    who = await _users(sessionmaker)
+    async with sessionmaker() as s, s.begin():
+        await reassociation.scan_remains_pairs(s, world.source)
+        pid = (await s.execute(select(RemainsPair.id))).scalar_one()
+    await _confirm_pair(sessionmaker, who, pid)
+    src_bone = type(world.source)(world.source.relatives, dict(world.source.remains))
+    async with sessionmaker() as s, s.begin():
+        run = await search.create_run(s, search.SearchParameters())
+    await search.execute_run(sessionmaker, run.id, src_bone, cache_dir=tmp_path)
+    async with sessionmaker() as s, s.begin():
+        case = (await s.execute(select(ReviewCase).where(
+            ReviewCase.remains_id == first))).scalar_one()
+        # the other bone was identified as someone else (recorded before the re-association)
+        s.add(ReviewCase(remains_id=bone, missing_person_id=world.mp_ids[1],
+                         result_id=case.result_id, status="confirmed", log10_lr=9.0,
+                         posterior=0.9999))
+    async with sessionmaker() as s, s.begin():
+        await review.decide(s, case.id, who["rev1"], "confirm", "fits")
+    with pytest.raises(Conflict) as err:  # the transaction rolls back
+        async with sessionmaker() as s, s.begin():
+            await review.decide(s, case.id, who["rev2"], "confirm", "fits")
+    assert f"#{bone}" in err.value.message and "T-0001" in err.value.message
+    async with sessionmaker() as s:
+        assert (await s.get(ReviewCase, case.id)).status == "open"
+        assert (await s.get(Grave, world.grave_of[first])).status != "identified"

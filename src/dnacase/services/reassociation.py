@@ -202,11 +202,26 @@ async def _set_graves(session: AsyncSession, remains_ids: list[int], mp: Missing
 async def on_identified(session: AsyncSession, remains_id: int, mp: MissingPerson, actor: Any,
                         meta: audit.RequestMeta | None = None) -> None:
     """A confirmed identification of ``remains_id``: the graves of every remains re-associated
-    with it are marked identified as ``mp`` (audited). Called by the review's confirmation."""
+    with it are marked identified as ``mp`` (audited). Called by the review's confirmation.
+
+    Raises :class:`Conflict` (the caller's transaction is rolled back) when another remains of
+    the group is already identified as someone else: one individual, one identification."""
+    from dnacase.models.review import ReviewCase
+
     members = await group_members(session, remains_id)
     others = [m for m in members if m != remains_id]
-    if others:
-        await _set_graves(session, others, mp, actor, meta)
+    if not others:
+        return
+    rival = (await session.execute(
+        select(MissingPerson.full_name, MissingPerson.registry_number, ReviewCase.remains_id)
+        .join(ReviewCase, ReviewCase.missing_person_id == MissingPerson.id)
+        .where(ReviewCase.remains_id.in_(others), ReviewCase.status == "confirmed",
+               ReviewCase.missing_person_id != mp.id))).first()
+    if rival is not None:
+        raise Conflict(_("Remains #%(rid)s, re-associated with these remains as one individual, "
+                         "is already identified as %(name)s (%(reg)s).",
+                         rid=rival[2], name=rival[0], reg=rival[1]))
+    await _set_graves(session, others, mp, actor, meta)
 
 
 async def on_withdrawn(session: AsyncSession, remains_id: int, missing_person_id: int,
