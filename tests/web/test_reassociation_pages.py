@@ -104,3 +104,21 @@ async def test_candidate_page_and_report_list_every_grave(sessionmaker, tmp_path
     assert "Hài cốt đã ghép" in vi.text
     pdf = await rev.get(f"/review/{case_id}/report.pdf?lang=vi")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+async def test_admin_runs_the_comparison_from_the_page(sessionmaker, client_as, csrf):
+    """The page's "compare now" (admin only) reads the current profile versions in the database:
+    with none imported it compares nothing and queues nothing, and says so."""
+    rev = await client_as("reviewer")
+    adm = await client_as("admin")
+    assert 'id="scan-form"' not in (await rev.get("/reassociation/")).text
+    assert 'id="scan-form"' in (await adm.get("/reassociation/")).text
+    r = await rev.post("/reassociation/scan", data={
+        "_csrf_token": (await csrf(rev))["x-csrftoken"]})
+    assert r.status_code == 403
+    r = await adm.post("/reassociation/scan", data={
+        "_csrf_token": (await csrf(adm))["x-csrftoken"]})
+    assert r.status_code in (200, 302, 303)
+    page = r if r.status_code == 200 else await adm.get("/reassociation/")  # redirect followed
+    assert ("Đã so sánh 0 hồ sơ hài cốt; 0 ứng viên mới" in page.text
+            or "0 remains profiles compared; 0 new candidates" in page.text), page.text[-2000:]

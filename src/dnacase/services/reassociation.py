@@ -26,6 +26,7 @@ Every step writes an audit entry in the caller's transaction.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -317,11 +318,15 @@ async def scan_remains_pairs(
                         SearchInputs([], [RemainsInput(i, profiles[i]) for i in ids]))
     loci = [loc.without_mutation() for loc in panel.loci]
     report.notes = list(panel.notes)
-    geno = encode_profiles(loci, [str(i) for i in ids],
-                           {str(i): profiles[i].alleles for i in ids})
-    codes = genotype_code(geno[..., 0], geno[..., 1])
-    tables = [identity_table(loc, dropout, error) for loc in loci]
-    hits = pairwise_identity(tables, codes, min_log10)
+
+    def score() -> tuple[Any, list[Any], list[tuple[int, int, float, int]]]:
+        geno = encode_profiles(loci, [str(i) for i in ids],
+                               {str(i): profiles[i].alleles for i in ids})
+        codes = genotype_code(geno[..., 0], geno[..., 1])
+        tables = [identity_table(loc, dropout, error) for loc in loci]
+        return geno, tables, pairwise_identity(tables, codes, min_log10)
+
+    geno, tables, hits = await asyncio.to_thread(score)  # CPU work off the event loop
     report.hits = len(hits)
     gmap = await _group_map(session)
     existing = {(p.remains_a_id, p.remains_b_id): p for p in (await session.execute(

@@ -1,6 +1,7 @@
 """Re-association of remains: the list of candidate pairs (two remains samples that may be one
 individual), one pair with its per-locus identity LRs and the "same individual" decision form,
-and the JSON API. Reviewers and admins only; two different reviewers must say "same".
+and the JSON API. Reviewers and admins only; two different reviewers must say "same". An admin
+can run the remains x remains comparison now (it also runs after ``dnacase search run|resume``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dnacase.i18n import gettext as _
 from dnacase.models.reassociation import PAIR_STATUSES
 from dnacase.services import reassociation as service
 from dnacase.services.errors import DomainError
+from dnacase.services.search_inputs import DatabaseProfileSource
+from dnacase.settings import Settings
 from dnacase.web.auth import request_meta
 from dnacase.web.controllers import NavItem
 from dnacase.web.deps import AuthUser, DbSession, FromPath, FromQuery
@@ -24,6 +27,7 @@ from dnacase.web.guards import requires_roles
 from dnacase.web.responses import flash, form_data, form_page, page, redirect
 
 REVIEW = requires_roles("reviewer", "admin")
+ADMIN = requires_roles("admin")
 
 
 def pair_json(it: service.PairItem) -> dict[str, Any]:
@@ -59,6 +63,18 @@ class ReassociationPages(Controller):
         st = status if status in PAIR_STATUSES else "open"
         return page("reassociation/index.html", items=await service.list_pairs(
             db_session, status=st), status=st, statuses=PAIR_STATUSES)
+
+    @post("/scan", name="reassociation_scan", guards=[ADMIN])
+    async def scan(self, request: Request[Any, Any, Any], db_session: DbSession,
+                   user: AuthUser) -> Redirect:
+        settings: Settings = request.app.state["settings"]
+        rep = await service.scan_remains_pairs(
+            db_session, DatabaseProfileSource(), min_log10=settings.reassociation_min_log10,
+            actor=user, request_meta=request_meta(request))
+        flash(request, _("%(n)d remains profiles compared; %(queued)d new candidates, "
+                         "%(updated)d updated.", n=rep.profiles, queued=rep.queued,
+                         updated=rep.updated))
+        return redirect("/reassociation/")
 
     @get("/{pair_id:int}", name="reassociation_pair", guards=[REVIEW])
     async def pair(self, db_session: DbSession, user: AuthUser,
