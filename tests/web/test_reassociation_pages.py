@@ -14,13 +14,13 @@ from test_reassociation import _world_with_second_bone
 
 from dnacase.models.reassociation import RemainsPair
 from dnacase.models.review import ReviewCase
-from dnacase.services import reassociation, search
+from dnacase.services import reassociation_scan, search
 
 
 async def _queued(sessionmaker):
     world, first, bone, _het = await _world_with_second_bone(sessionmaker)
     async with sessionmaker() as s, s.begin():
-        await reassociation.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     return world, first, bone, pid
 

@@ -201,7 +201,7 @@ def _scan(settings: Settings, source: Any, min_log10: float | None = None,
           frequencies: str = "nist1036_asian") -> None:
     """Compare remains with remains and queue re-association candidates (one transaction)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
-    from dnacase.services import reassociation
+    from dnacase.services import reassociation_scan
     from dnacase.services.audit import CLI_META
 
     threshold = settings.reassociation_min_log10 if min_log10 is None else min_log10
@@ -210,7 +210,7 @@ def _scan(settings: Settings, source: Any, min_log10: float | None = None,
         engine = create_engine(settings.database_url)
         try:
             async with unit_of_work(create_sessionmaker(engine)) as s:
-                return await reassociation.scan_remains_pairs(
+                return await reassociation_scan.scan_remains_pairs(
                     s, source, min_log10=threshold, frequency_table=frequencies,
                     request_meta=CLI_META)
         finally:

@@ -4,8 +4,8 @@ A femur and a tooth from two adjacent unnamed graves carry overlapping partial p
 missing person (written by ``scripts/demo_reassociation_fixture.py``). They go through the same
 services as the rest of the demo (a kit batch, remains collection, shipment, check-in, the lab
 import of their genotype table), then the remains x remains scan
-(:func:`dnacase.services.reassociation.scan_remains_pairs`) queues the pair for the reviewers'
-"same individual" decision. Idempotent: a second run writes nothing.
+(:func:`dnacase.services.reassociation_scan.scan_remains_pairs`) queues the pair for the
+reviewers' "same individual" decision. Idempotent: a second run writes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dnacase.domain import kit_states as ks
 from dnacase.models.kits import Kit, ShipmentItem
-from dnacase.services import kits, reassociation
+from dnacase.services import kits, reassociation_scan
 from dnacase.services.audit import CLI_META
 from dnacase.services.search_inputs import DatabaseProfileSource
 
@@ -77,7 +77,7 @@ async def load(session: AsyncSession, demo: Path, report: Any, *, collector: Any
                              lab)
     if done is not None:
         report.profiles += done.counts()["new"]
-    scan = await reassociation.scan_remains_pairs(session, DatabaseProfileSource(),
-                                                  request_meta=CLI_META)
+    scan = await reassociation_scan.scan_remains_pairs(session, DatabaseProfileSource(),
+                                                       request_meta=CLI_META)
     if scan.queued:
         report.notes.append(f"re-association candidates queued: {scan.queued}")

@@ -17,6 +17,7 @@ from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.models.reassociation import PAIR_STATUSES
 from dnacase.services import reassociation as service
+from dnacase.services import reassociation_scan
 from dnacase.services.errors import DomainError
 from dnacase.services.search_inputs import DatabaseProfileSource
 from dnacase.settings import Settings
@@ -68,7 +69,7 @@ class ReassociationPages(Controller):
     async def scan(self, request: Request[Any, Any, Any], db_session: DbSession,
                    user: AuthUser) -> Redirect:
         settings: Settings = request.app.state["settings"]
-        rep = await service.scan_remains_pairs(
+        rep = await reassociation_scan.scan_remains_pairs(
             db_session, DatabaseProfileSource(), min_log10=settings.reassociation_min_log10,
             actor=user, request_meta=request_meta(request))
         flash(request, _("%(n)d remains profiles compared; %(queued)d new candidates, "
