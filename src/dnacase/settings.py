@@ -16,6 +16,8 @@ receive a :class:`Settings` instance explicitly. Environment variables (all opti
 ``DNACASE_TEMPLATES_DIR``   override the location of the top-level ``templates/`` directory.
 ``DNACASE_DASK_SCHEDULER``  address of a Dask scheduler (``tcp://host:8786``): search blocks run
                             there; unset = in-process.
+``DNACASE_REASSOCIATION_MIN_LOG10``  identity log10 LR from which two remains profiles are queued
+                            as a re-association candidate (default 6).
 ``DNACASE_LOGIN_MAX_FAILURES`` / ``DNACASE_LOGIN_LOCKOUT_SECONDS``  throttling (5 failures,
                             900 s lockout per username + client IP).
 ``DNACASE_KINSHIP_MAX_CLIQUE`` complexity limit of the exact kinship likelihood: the largest
@@ -128,6 +130,7 @@ class Settings:
     echo_sql: bool = False
     dask_scheduler: str | None = None  # DNACASE_DASK_SCHEDULER: search blocks on a Dask cluster
     kinship_max_clique: int = DEFAULT_KINSHIP_MAX_CLIQUE  # DNACASE_KINSHIP_MAX_CLIQUE
+    reassociation_min_log10: float = 6.0  # DNACASE_REASSOCIATION_MIN_LOG10
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -185,6 +188,7 @@ class Settings:
             "echo_sql": _flag(env.get("DNACASE_ECHO_SQL"), False),
             "dask_scheduler": env.get("DNACASE_DASK_SCHEDULER") or None,
             "kinship_max_clique": kinship_max_clique(env),
+            "reassociation_min_log10": float(env.get("DNACASE_REASSOCIATION_MIN_LOG10", 6.0)),
         }
         values.update(overrides)
         return cls(**values)

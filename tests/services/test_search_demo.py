@@ -25,6 +25,7 @@ async def test_demo_search_finds_the_truth(sessionmaker, tmp_path, backend) -> N
     run = await search.execute_run(sessionmaker, run.id, source, cache_dir=tmp_path / "cache")
     assert run.status == "done" and run.n_remains > 0 and run.n_families > 0
     truth = json.loads((FIXTURES / "demo" / "truth.json").read_text())["remains"]
+    truth.update(json.loads((FIXTURES / "demo" / "reassociation.json").read_text())["truth"])
     async with sessionmaker() as s:
         kit_remains = {b: rid for b, rid in await s.execute(
             select(Kit.barcode, Sample.remains_id).join(Sample, Sample.kit_id == Kit.id).where(
@@ -67,6 +68,7 @@ async def test_demo_blind_search_from_the_database(sessionmaker, tmp_path, backe
     assert run.status == "done"
     assert all(v.startswith("profile:") for v in run.profile_versions["remains"].values())
     truth = json.loads((FIXTURES / "demo" / "truth.json").read_text())["remains"]
+    truth.update(json.loads((FIXTURES / "demo" / "reassociation.json").read_text())["truth"])
     async with sessionmaker() as s:
         kit_remains = {b: rid for b, rid in await s.execute(
             select(Kit.barcode, Sample.remains_id).join(Sample, Sample.kit_id == Kit.id).where(
@@ -79,6 +81,7 @@ async def test_demo_blind_search_from_the_database(sessionmaker, tmp_path, backe
     searched = {int(k) for k in run.profile_versions["remains"]}
     # every remains kit of the lab file was searched, nothing else
     table = (FIXTURES / "demo" / "genotypes_globalfiler.csv").read_text().splitlines()[1:]
+    table += (FIXTURES / "demo" / "reassociation_globalfiler.csv").read_text().splitlines()[1:]
     in_file = {line.split(",", 1)[0] for line in table}
     assert searched == {kit_remains[k] for k in truth if k in in_file}
     assert run.n_remains == len(searched) >= 10
@@ -124,7 +127,10 @@ async def test_demo_profiles_imported_give_the_same_search(sessionmaker, tmp_pat
         assert again.already is not None  # ``dnacase demo`` imported it already
         a = await search.create_run(s, search.SearchParameters())
         b = await search.create_run(s, search.SearchParameters())
-    ra = await search.execute_run(sessionmaker, a.id, WideTableProfileSource(table),
+    both = tmp_path / "both.csv"  # the demo's two lab tables (the second: two bones)
+    both.write_text(table.read_text() + "".join(
+        (FIXTURES / "demo" / "reassociation_globalfiler.csv").read_text().splitlines(True)[1:]))
+    ra = await search.execute_run(sessionmaker, a.id, WideTableProfileSource(both),
                                   cache_dir=tmp_path / "c")
     rb = await search.execute_run(sessionmaker, b.id, DatabaseProfileSource(),
                                   cache_dir=tmp_path / "c")

@@ -155,6 +155,7 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
         click.echo(f"error: {exc.message}{' (' + fields + ')' if fields else ''}", err=True)
         sys.exit(2)
     _summary(run)
+    _scan(settings, source, frequencies=frequencies)  # remains x remains: re-association
 
 
 @command.command("resume")
@@ -191,6 +192,8 @@ def resume_cmd(genotypes: Path | None, stale: float) -> None:
         click.echo("no interrupted search run")
     for run_id in ids:
         _summary(asyncio.run(_execute(settings, run_id, source)))
+    if ids:
+        _scan(settings, source)  # remains x remains: re-association candidates
 
 
 @command.command("status")
@@ -216,3 +219,50 @@ def status_cmd(run_id: int | None) -> None:
         click.echo(f"run {p['id']} {p['status']}: {p['pairs_done']:,}/{p['pairs_total']:,} "
                    f"pairs, {p['results']} results"
                    + (f", {p['seconds_left']:.0f} s left" if p["seconds_left"] else ""))
+
+
+def _scan(settings: Settings, source: Any, min_log10: float | None = None,
+          frequencies: str = "nist1036_asian") -> None:
+    """Compare remains with remains and queue re-association candidates (one transaction)."""
+    from dnacase.db import create_engine, create_sessionmaker, unit_of_work
+    from dnacase.services import reassociation_scan
+    from dnacase.services.audit import CLI_META
+
+    threshold = settings.reassociation_min_log10 if min_log10 is None else min_log10
+
+    async def go() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as s:
+                return await reassociation_scan.scan_remains_pairs(
+                    s, source, min_log10=threshold, frequency_table=frequencies,
+                    request_meta=CLI_META)
+        finally:
+            await engine.dispose()
+
+    rep = asyncio.run(go())
+    click.echo(f"remains pairs: {rep.profiles} remains profiles, {rep.pairs_compared:,} pairs "
+               f"compared; {rep.hits} with identity log10 LR >= {rep.min_log10:g}: "
+               f"{rep.queued} queued for review, {rep.updated} updated, {rep.unchanged} "
+               "unchanged")
+
+
+@command.command("remains-pairs")
+@click.option("--genotypes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Read genotypes from a wide lab table keyed by kit barcode.")
+@click.option("--min-log10", type=float, default=None,
+              help="Queue pairs with identity log10 LR at or above this (default: the "
+              "DNACASE_REASSOCIATION_MIN_LOG10 setting, 6).")
+@click.option("--frequencies", default="nist1036_asian", show_default=True,
+              help="Frequency table id.")
+def remains_pairs_cmd(genotypes: Path | None, min_log10: float | None, frequencies: str) -> None:
+    """Compare every remains profile with every other one (identity LR: one individual vs two
+    unrelated) and queue the pairs above the threshold for a "same individual" review."""
+    from dnacase.services.errors import DomainError
+
+    settings = Settings.from_env()
+    try:
+        _scan(settings, _source(genotypes, settings), min_log10, frequencies)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)

@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "dnacase.models.review",
     "dnacase.models.profiles",
     "dnacase.models.lineage",
+    "dnacase.models.reassociation",
 )
 
 

@@ -246,6 +246,10 @@ async def load_demo(session: AsyncSession, fixtures: Path, *, upload_dir: Path) 
                                       at=dt.datetime.fromisoformat(res["at"]), actor=lab,
                                       meta=CLI_META)
             report.outcomes += 1
+    from dnacase.services import demo_reassociation  # two bones of one man
+
+    await demo_reassociation.load(session, demo, report, collector=collector, lab=lab,
+                                  cemetery_ids=cemetery_ids)
     return report
 
 

@@ -136,6 +136,7 @@ _TEXT_IDS: dict[str, str] = {
     "note": N_("Markers treated as unlinked: the LR is the product of the per-locus LRs. "
                 "Synthetic demo data: not a real case."),
     "withdrawn": N_("WITHDRAWN"),
+    "reassociated": N_("Re-associated remains (one individual)"),
 }
 _SAME_TEXTS = {"log10": "log10 LR", "rule_lr": "LR ≥ {lr}"}  # not translated
 
@@ -327,6 +328,9 @@ class CandidateDetail:
     rivals_person: list[Rival] = field(default_factory=list)
     rivals_remains: list[Rival] = field(default_factory=list)
     rules: tuple[str, ...] = ()
+    #: graves / sites of every remains re-associated with these (empty: none); see
+    #: :func:`dnacase.services.reassociation.group_places`
+    group_places: list[Any] = field(default_factory=list)
 
     @property
     def pool(self) -> posteriors.PoolContext:
@@ -472,8 +476,11 @@ async def candidate_detail(
             per.get(locus), locus in inconsistent, one.get(locus, "")))
     # kits: the remains' and the typed relatives' samples, custody and QC
     rel_ids = list(fam.relative_ids.values()) if fam else []
+    from dnacase.services.reassociation import group_members  # every re-associated sample
+
     q = select(Kit, Sample).join(Sample, Sample.kit_id == Kit.id).where(
-        (Sample.remains_id == item.case.remains_id) | (Sample.relative_id.in_(rel_ids)))
+        Sample.remains_id.in_(await group_members(session, item.case.remains_id))
+        | (Sample.relative_id.in_(rel_ids)))
     kits = []
     for kit, sample in (await session.execute(q)).all():
         chain = await custody.chain_for_kit(session, kit.id)  # type: ignore[arg-type]
@@ -524,12 +531,15 @@ async def candidate_detail(
                       post[(c.remains_id, c.missing_person_id, c.log10_lr)]) for c in comps]
 
     mine = post[pairs[0]]
+    from dnacase.services.reassociation import group_places
+
     return CandidateDetail(item, run, svg, relatives, rows, kits, qc, suggestions, decisions,
                            confirmed_by, source is not None, sorted(set(typing)), lineage,
                            lrs, combined.combined_log10_lr if combined else None, mine,
                            rivals(item.other_families), rivals(item.other_remains),
                            posteriors.rules_met(item.result.log10_lr, mine.decisive.posterior,
-                                                run.lr_threshold, run.posterior_threshold))
+                                                run.lr_threshold, run.posterior_threshold),
+                           group_places=await group_places(session, item.case.remains_id))
 
 
 def _in(lang: str, message: str) -> str:
@@ -699,6 +709,7 @@ def report_context(detail: CandidateDetail, lang: str, *, html: bool = False) ->
              if x.log10_lr is not None],
         "combined": "" if detail.combined_log10_lr is None
         else f"{detail.combined_log10_lr:.2f}",
+        "reassociated": [p.text for p in detail.group_places],
     }
 
 
@@ -743,6 +754,8 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
     line(t["remains"], f"#{c['remains_id']}")
     line(t["grave"], c["grave"])
     line(t["cemetery"], c["cemetery"])
+    if c["reassociated"]:
+        line(t["reassociated"], "\n".join(c["reassociated"]))
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(0, 7, t["hypotheses"], **_NL)

@@ -360,6 +360,9 @@ async def _confirm(session: AsyncSession, case: ReviewCase, related: list[Review
         grave.updated_at = utcnow()
         await audit.record(session, actor, "registry.grave.identified", grave, before=gb,
                            after=audit.snapshot(grave), request_meta=meta)
+    from dnacase.services import reassociation  # re-associated remains: one identification
+
+    await reassociation.on_identified(session, case.remains_id, mp, actor, meta)
 
 
 async def withdraw(
@@ -397,6 +400,10 @@ async def withdraw(
             grave.registry_number = ""
             await audit.record(session, admin, "registry.grave.identification_withdrawn", grave,
                                before=gb, after=audit.snapshot(grave), request_meta=request_meta)
+    from dnacase.services import reassociation
+
+    await reassociation.on_withdrawn(session, case.remains_id, mp.id, admin,  # type: ignore[arg-type]
+                                     request_meta)
     await audit.record(session, admin, "review.case.withdraw", case, before=before,
                        after=audit.snapshot(case), request_meta=request_meta)
     await rivals.reopen_rivals(session, case, related, admin, request_meta)

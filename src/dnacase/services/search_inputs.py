@@ -424,6 +424,9 @@ async def gather_inputs(
     rids = [int(i) for i in (await session.execute(rq)).scalars()]
     rprof = await source.remains_profiles(session, rids)
     remains = [RemainsInput(i, rprof[i]) for i in rids if i in rprof]
+    from dnacase.services.reassociation import apply_groups  # re-associated remains: one
+
+    remains = await apply_groups(session, source, remains)  # consensus profile per group
     return SearchInputs(families, remains, skipped)
 
 

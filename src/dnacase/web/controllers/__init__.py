@@ -30,6 +30,7 @@ AREA_MODULES: tuple[str, ...] = (
     "dnacase.web.controllers.profiles",
     "dnacase.web.controllers.search",
     "dnacase.web.controllers.review",
+    "dnacase.web.controllers.reassociation",
 )
 
 
