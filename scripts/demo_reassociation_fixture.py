@@ -40,7 +40,8 @@ def _child(kid: tuple[str, str], father: tuple[str, str], p: dict[str, float]) -
     return out
 
 
-def main() -> None:
+def main(out_dir: Path = DEMO) -> Path:
+    """Write the bones' table into ``out_dir`` (default: the demo fixtures); returns its path."""
     rng = random.Random(20261206)
     rows = {r["SampleName"]: r for r in csv.DictReader(
         (DEMO / "genotypes_globalfiler.csv").open(encoding="utf-8"))}
@@ -59,7 +60,7 @@ def main() -> None:
         weights = [(2.0 if a != b else 1.0) * p[a] * p[b]
                    * math.prod(_child(kid, (a, b), p) for kid in kids) for a, b in pairs]
         man[locus] = rng.choices(pairs, weights)[0]
-    out = DEMO / "reassociation_globalfiler.csv"
+    out = out_dir / "reassociation_globalfiler.csv"
     with out.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
@@ -75,6 +76,7 @@ def main() -> None:
                     cells.append(f"{a},{b}")
             w.writerow([barcode, "GlobalFiler", "X,Y", *cells])
     print(f"wrote {out}")
+    return out
 
 
 if __name__ == "__main__":

@@ -222,7 +222,7 @@ def status_cmd(run_id: int | None) -> None:
 
 
 def _scan(settings: Settings, source: Any, min_log10: float | None = None,
-          frequencies: str = "nist1036_asian") -> None:
+          frequencies: str | None = None) -> None:
     """Compare remains with remains and queue re-association candidates (one transaction)."""
     from dnacase.db import create_engine, create_sessionmaker, unit_of_work
     from dnacase.services import reassociation_scan
@@ -253,9 +253,10 @@ def _scan(settings: Settings, source: Any, min_log10: float | None = None,
 @click.option("--min-log10", type=float, default=None,
               help="Queue pairs with identity log10 LR at or above this (default: the "
               "DNACASE_REASSOCIATION_MIN_LOG10 setting, 6).")
-@click.option("--frequencies", default="nist1036_asian", show_default=True,
-              help="Frequency table id.")
-def remains_pairs_cmd(genotypes: Path | None, min_log10: float | None, frequencies: str) -> None:
+@click.option("--frequencies", default=None,
+              help="Frequency table id, shipped or imported (default: the default table).")
+def remains_pairs_cmd(genotypes: Path | None, min_log10: float | None,
+                      frequencies: str | None) -> None:
     """Compare every remains profile with every other one (identity LR: one individual vs two
     unrelated) and queue the pairs above the threshold for a "same individual" review."""
     from dnacase.services.errors import DomainError

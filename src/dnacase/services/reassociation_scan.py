@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from dnacase.kinship.identity import (
 )
 from dnacase.kinship.markers import encode_profiles, genotype_code
 from dnacase.models.reassociation import RemainsPair
-from dnacase.services import audit
+from dnacase.services import audit, evidence_model
 from dnacase.services.errors import ValidationFailed
 from dnacase.services.reassociation import DEFAULT_MIN_LOG10, group_map
 from dnacase.services.search_inputs import ProfileInput, ProfileSource, RemainsInput
@@ -72,26 +72,31 @@ def _details(res: Any, a: ProfileInput, b: ProfileInput) -> dict[str, Any]:
 
 async def scan_remains_pairs(
     session: AsyncSession, source: ProfileSource, *, min_log10: float = DEFAULT_MIN_LOG10,
-    frequency_table: str = "nist1036_asian", dropout: float = DEFAULT_DROPOUT,
+    frequency_table: str | None = None, dropout: float = DEFAULT_DROPOUT,
     error: float = DEFAULT_ERROR, actor: Any = audit.SYSTEM,
     request_meta: audit.RequestMeta | None = None,
 ) -> ScanReport:
     """Compare every current remains profile with every other one and queue the pairs whose
     identity log10 LR is ``>= min_log10`` (see module doc). Frequencies: the search's panel
-    (the table's loci typed in a profile, unseen alleles at the minimum frequency)."""
+    (the table's loci typed in a profile, unseen alleles at the minimum frequency) of the table
+    ``frequency_table``, shipped or imported (default: the evidence model's default table)."""
     from dnacase.services.search import SearchParameters, build_panel
     from dnacase.services.search_inputs import SearchInputs
 
     if not math.isfinite(min_log10):
         raise ValidationFailed(_("The threshold must be a number."))
+    params = SearchParameters(mutation_model="none")
+    if frequency_table:
+        params = replace(params, frequency_table=frequency_table)
+    table = await evidence_model.frequency_table(session, params.frequency_table)
     profiles = await source.remains_profiles(session)
     ids = sorted(profiles)
     report = ScanReport(profiles=len(ids), min_log10=min_log10)
     report.pairs_compared = len(ids) * (len(ids) - 1) // 2
     if len(ids) < 2:
         return report
-    panel = build_panel(SearchParameters(frequency_table=frequency_table, mutation_model="none"),
-                        SearchInputs([], [RemainsInput(i, profiles[i]) for i in ids]))
+    panel = build_panel(params, SearchInputs([], [RemainsInput(i, profiles[i]) for i in ids]),
+                        table)
     loci = [loc.without_mutation() for loc in panel.loci]
     report.notes = list(panel.notes)
 
