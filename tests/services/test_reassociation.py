@@ -23,6 +23,9 @@ from dnacase.services import users as users_service
 from dnacase.services.errors import Conflict, PermissionDenied, ValidationFailed
 from dnacase.services.search_inputs import ProfileInput, gather_inputs
 
+#: The test world's frequency table (tests/services/test_search_support.py panel_loci).
+TABLE = "nist1036_asian"
+
 
 @dataclass(frozen=True)
 class Who:
@@ -73,7 +76,8 @@ async def _world_with_second_bone(sessionmaker):
 async def test_scan_queues_the_two_bones_only(sessionmaker):
     world, first, bone, het = await _world_with_second_bone(sessionmaker)
     async with sessionmaker() as s, s.begin():
-        rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6)
+        rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6,
+                                                          frequency_table=TABLE)
     assert rep.profiles == 7 and rep.pairs_compared == 21
     assert (rep.hits, rep.queued) == (1, 1)
     async with sessionmaker() as s:
@@ -95,7 +99,8 @@ async def test_scan_queues_the_two_bones_only(sessionmaker):
         assert actions.count("reassociation.pair.enqueue") == 1
     # a second scan changes nothing
     async with sessionmaker() as s, s.begin():
-        rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6)
+        rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6,
+                                                          frequency_table=TABLE)
     assert (rep.queued, rep.updated, rep.unchanged) == (0, 0, 1)
 
 
@@ -111,7 +116,7 @@ async def test_two_different_reviewers_confirm_the_same_individual(sessionmaker)
     world, first, bone, _het = await _world_with_second_bone(sessionmaker)
     who = await _users(sessionmaker)
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     async with sessionmaker() as s, s.begin():
         with pytest.raises(PermissionDenied):
@@ -150,7 +155,7 @@ async def test_two_different_reviewers_confirm_the_same_individual(sessionmaker)
             assert a in actions
     # a new scan does not queue pairs already in one group
     async with sessionmaker() as s, s.begin():
-        rep = await reassociation_scan.scan_remains_pairs(s, world.source)
+        rep = await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
     assert rep.queued == 0
 
 
@@ -158,7 +163,7 @@ async def test_one_different_closes_the_pair(sessionmaker):
     world, first, _bone, _het = await _world_with_second_bone(sessionmaker)
     who = await _users(sessionmaker)
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     async with sessionmaker() as s, s.begin():
         p = await reassociation.decide_pair(s, pid, who["rev1"], "different", "anthropology: "
@@ -180,7 +185,7 @@ async def test_groups_merge(sessionmaker):
         await s.flush()
     world.source.remains[third.id] = world.source.remains[first]
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pairs = list((await s.execute(select(RemainsPair).order_by(RemainsPair.id))).scalars())
     assert {(p.remains_a_id, p.remains_b_id) for p in pairs} == {
         (first, bone), (first, third.id), (bone, third.id)}
@@ -214,7 +219,7 @@ async def test_search_reads_one_consensus_profile_per_group(sessionmaker, tmp_pa
     prof[conflict] = (a0, other)  # two peaks, one allele the first bone does not have
     world.source.remains[bone] = ProfileInput(f"rem{bone}v2", prof, ("Identifiler",))
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     await _confirm_pair(sessionmaker, who, pid)
     async with sessionmaker() as s:
@@ -245,7 +250,7 @@ async def test_one_identification_for_the_group(sessionmaker, tmp_path):
     world, first, bone, _het = await _world_with_second_bone(sessionmaker)
     who = await _users(sessionmaker)
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     await _confirm_pair(sessionmaker, who, pid)
     async with sessionmaker() as s, s.begin():
@@ -288,7 +293,7 @@ async def test_reassociating_with_an_identified_group_marks_the_newcomer(session
     async with sessionmaker() as s, s.begin():
         await review.decide(s, case.id, who["rev2"], "confirm", "fits")
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     async with sessionmaker() as s:
         assert (await s.get(Grave, world.grave_of[bone])).status != "identified"
@@ -328,7 +333,7 @@ async def test_remains_identified_as_two_persons_cannot_be_reassociated(sessionm
             await s.execute(ReviewCase.__table__.delete().where(ReviewCase.remains_id == rid))
             s.add(ReviewCase(remains_id=rid, missing_person_id=mid, result_id=res_id,
                              status="confirmed", log10_lr=9.0, posterior=0.9999))
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     async with sessionmaker() as s, s.begin():
         with pytest.raises(Conflict) as err:  # "same" contradicts the two identifications
@@ -352,7 +357,7 @@ async def test_concurrent_same_decisions_confirm_once_on_postgresql(sessionmaker
     world, first, bone, _het = await _world_with_second_bone(sessionmaker)
     who = await _users(sessionmaker)
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
 
     async def say(name: str) -> None:
@@ -369,7 +374,7 @@ async def test_a_group_cannot_be_identified_as_two_persons(sessionmaker, tmp_pat
     world, first, bone, _het = await _world_with_second_bone(sessionmaker)
     who = await _users(sessionmaker)
     async with sessionmaker() as s, s.begin():
-        await reassociation_scan.scan_remains_pairs(s, world.source)
+        await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
     await _confirm_pair(sessionmaker, who, pid)
     src_bone = type(world.source)(world.source.relatives, dict(world.source.remains))
