@@ -359,6 +359,7 @@ class CandidateDetail:
         model = (self.run.notes or {}).get("evidence_model")
         return evidence_model.summary(model) if model else None
 
+    @property
     def one_allele_lines(self) -> tuple[str, str] | None:
         """The remains loci read as one allele (:func:`dropout_lines`) in the current
         language, or None when every locus was read as written."""
