@@ -109,3 +109,68 @@ async def test_without_a_database_the_run_falls_back_to_autosomal(sessionmaker, 
             SearchResult.run_id == run.id))).scalars().all()
     assert rows and all(r.lineage_lr is None and r.log10_lr_autosomal == r.log10_lr
                         for r in rows)
+
+
+async def test_candidate_page_and_report_state_the_evidence_and_the_versions_used(
+        sessionmaker, tmp_path, monkeypatch):
+    """The candidate's LR is the stored combined LR (not the combined LR plus the lineage LRs
+    again); the page and the report name the evidence; a profile re-issued after the search is
+    named with 'run the search again'."""
+    from dataclasses import replace
+
+    from dnacase.services import report, review
+
+    world, _inputs = await _setup(sessionmaker)
+    dbs = _databases(world)
+
+    async def fake_databases(_session):
+        return dbs
+
+    monkeypatch.setattr(search_lineage, "databases", fake_databases)
+    run, _stored = await _pairs(sessionmaker, world, tmp_path)
+    async with sessionmaker() as s:
+        items = [i for i in await review.list_queue(s)
+                 if isinstance((i.result.lineage_lr or {}).get("mtDNA"), float)]
+    assert items
+    case = items[0].case
+    async with sessionmaker() as s:
+        d = await report.candidate_detail(s, case.id, source=world.source)
+    res = d.item.result
+    assert d.combined_log10_lr == res.log10_lr  # stored combined, lineage not added twice
+    assert sum(r.log10_lr for r in d.loci if r.log10_lr is not None) == pytest.approx(
+        res.log10_lr_autosomal)
+    ctx = report.report_context(d, "en")
+    assert f"mtDNA (log10 LR {res.lineage_lr['mtDNA']:.2f})" in ctx["evidence"]
+    assert f"autosomal STR (log10 LR {res.log10_lr_autosomal:.2f})" in ctx["evidence"]
+    assert "independent" in ctx["evidence"] and ctx["newer"] == []
+    used = run.profile_versions["remains"][str(case.remains_id)]
+    assert ctx["versions"][0] == f"#{case.remains_id}: {used}"
+    # the remains' profile is re-issued after the search
+    src = world.source
+    src.remains[case.remains_id] = replace(src.remains[case.remains_id], version="v2")
+    async with sessionmaker() as s:
+        d = await report.candidate_detail(s, case.id, source=src)
+    ctx = report.report_context(d, "en")
+    assert ctx["newer"] == [f"a newer profile of #{case.remains_id} was imported after this "
+                            "search: run the search again"]
+    assert report.report_context(d, "vi")["newer"][0].startswith("một hồ sơ mới hơn")
+    assert report.report_pdf(d, "en").startswith(b"%PDF-")
+
+
+async def test_without_a_database_the_page_says_why_the_lineage_lr_is_missing(sessionmaker,
+                                                                             tmp_path):
+    from dnacase.services import report, review
+
+    world, _inputs = await _setup(sessionmaker)
+    await _pairs(sessionmaker, world, tmp_path)
+    async with sessionmaker() as s:
+        for item in await review.list_queue(s):
+            d = await report.candidate_detail(s, item.case.id, source=world.source)
+            if any(r.in_line and r.marker == "mtDNA" for r in d.lineage):
+                break
+        else:
+            pytest.fail("no candidate with an mtDNA comparison")
+    ctx = report.report_context(d, "en")
+    assert ctx["evidence"].startswith("the autosomal STR LR alone")
+    assert any("no population haplotype database for mtDNA" in n
+               for n in ctx["evidence_notes"])
