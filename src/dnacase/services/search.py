@@ -72,6 +72,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -1241,8 +1242,10 @@ async def execute_run(
                            after={"pairs": run.pairs_total, "results": run.results_count,
                                   "tables_built": run.tables_built, "pool_sums": n_sums,
                                   "posteriors_refreshed": n_post})
+        # "profile:<id>", or a re-associated group's "group:<id>[profile:<id>,...]": every
+        # member's profile was searched through the group's consensus
         versions = [v for part in (run.profile_versions or {}).values() for v in part.values()]
-        ids = [int(v.split(":", 1)[1]) for v in versions if str(v).startswith("profile:")]
+        ids = sorted({int(x) for v in versions for x in _PROFILE_ID.findall(str(v))})
         if ids:  # every profile shows when it was last searched
             from dnacase.models.profiles import Profile
 
@@ -1253,6 +1256,9 @@ async def execute_run(
 
         await review.enqueue_candidates(session, run)
     return run
+
+
+_PROFILE_ID = re.compile(r"(?:^|[\[,])profile:(\d+)")
 
 
 def run_scope_sums(scope: str) -> bool:
