@@ -1,9 +1,14 @@
 """The search: every remains profile against every family with a typed relative.
 
 Model (per pair, log10): H1 = the remains are the missing person of the family pedigree,
-H2 = the remains are of a person unrelated to the family. The combined log10 LR is the sum of
+H2 = the remains are of a person unrelated to the family. The autosomal log10 LR is the sum of
 the per-locus log10 LRs (markers unlinked), read from the kinship engine's per-family LR tables
 (:func:`dnacase.kinship.build_family_tables`), which equal :func:`missing_person_lr` exactly.
+The stored ``log10_lr`` (and the pool sums) is the combined LR of all typed evidence: the
+autosomal log10 LR plus the mtDNA and Y-STR log10 LRs of the pairs the lineage filter finds
+comparable and not excluded, where a population haplotype database is imported
+(:mod:`dnacase.services.search_lineage`; ``log10_lr_autosomal`` and ``lineage_lr`` keep the
+parts; ``run.notes["lineage_lr"]`` which evidence the run used).
 
 Priors (per pair): each missing person of the remains' pool gets ``prior = (1 - pi_0) / n``
 (``pi_0`` = ``prior_none``, the prior that the remains are of nobody in the registry). The pool
