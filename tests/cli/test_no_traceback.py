@@ -55,6 +55,7 @@ def _bad_calls(tmp: Path) -> dict[tuple[str, ...], list[list[str]]]:
                             ["--genotypes", str(bad_csv)], ["--prior", "7"]],
         ("search", "resume"): [["--genotypes", str(bad_csv)], ["--genotypes", missing]],
         ("search", "status"): [["999"], ["x"]],
+        ("search", "remains-pairs"): [["--genotypes", str(bad_csv)], ["--min-log10", "x"]],
         ("import", "profiles"): [[str(bad_csv), "--lab", "X"], [missing, "--lab", "X"],
                                  [str(bad_csv), "--lab", "X", "--commit",
                                   "--frequency-table", "nope"]],
