@@ -69,3 +69,49 @@ async def test_fresh_demo_rival_posteriors_and_refused_rival_confirmation(
         assert (await s.execute(select(ReviewCase).where(
             ReviewCase.remains_id == a.remains_id, ReviewCase.status == "confirmed"))
             ).scalars().all() == [await s.get(ReviewCase, a.id)]
+
+
+async def test_a_profile_reissued_after_the_search_is_named_and_the_used_genotypes_shown(
+        sessionmaker, tmp_path, backend):
+    """The candidate page shows the genotypes the LR was computed from (the run's profile
+    version, not the newer one) and says that a newer profile was imported after the search."""
+    from dnacase.models.kits import Sample
+    from dnacase.models.profiles import Profile
+    from dnacase.services import report
+
+    if backend != "sqlite":
+        pytest.skip("the versions shown do not depend on the database")
+    async with unit_of_work(sessionmaker) as s:
+        await demo.load_demo(s, FIXTURES, upload_dir=tmp_path / "up")
+        run = await search.create_run(s, search.SearchParameters())
+    run = await search.execute_run(sessionmaker, run.id, DatabaseProfileSource(),
+                                   cache_dir=tmp_path / "c")
+    async with sessionmaker() as s:
+        case = (await review.list_queue(s))[0].case
+    used = run.profile_versions["remains"][str(case.remains_id)]
+    assert used.startswith("profile:")
+    async with unit_of_work(sessionmaker) as s:  # the lab re-issues the remains' profile
+        old = await s.get(Profile, int(used.split(":")[1]))
+        assert (await s.get(Sample, old.sample_id)).remains_id == case.remains_id
+        loci = {k: dict(v) for k, v in old.loci.items()}
+        locus = next((k for k, v in loci.items() if len(v.get("alleles") or []) == 2
+                      and v.get("type") == "autosomal_STR"), None)
+        assert locus is not None, loci
+        was = loci[locus]["alleles"]
+        loci[locus]["alleles"] = ["99", "99.1"]
+        new = Profile(**{k: getattr(old, k) for k in (
+            "sample_id", "kit_id", "marker_type", "typing_kit", "lab", "import_id",
+            "name_in_file", "n_loci", "n_autosomal", "sex", "digest")},
+            loci=loci, version=old.version + 1, supersedes_id=old.id)
+        old.status = "superseded"
+        s.add(new)
+        await s.flush()
+        old.superseded_by_id = new.id
+    async with sessionmaker() as s:
+        d = await report.candidate_detail(s, case.id)
+    row = next(r for r in d.loci if r.locus == locus)
+    assert row.remains == "/".join(was)  # the genotype the LR used, not the new 99/99.1
+    ctx = report.report_context(d, "en")
+    assert ctx["newer"] == [f"a newer profile of #{case.remains_id} was imported after this "
+                            "search: run the search again"]
+    assert ctx["versions"][0] == f"#{case.remains_id}: {used}"
