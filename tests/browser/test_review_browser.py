@@ -111,6 +111,9 @@ def test_rival_warning_and_refused_rival_confirmation(browser, demo_server, tmp_
     box_form = p1.locator("#decision-form").bounding_box()
     assert box_rivals["y"] < box_form["y"]
     assert p1.locator("#decision-form select[name=decision]").input_value() == ""
+    # the evidence the LR rests on and the profile versions it was computed from
+    assert "STR nhiễm sắc thể thường" in p1.locator("#evidence").inner_text()
+    assert "@" in p1.locator("#versions-used").inner_text()  # the lab table's row versions
     _shoot(p1, "candidate-with-rivals", tmp_path)
     # confirming without acknowledging the rivals is refused, naming them
     p1.select_option("#decision-form select[name=decision]", "confirm")

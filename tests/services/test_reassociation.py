@@ -15,7 +15,7 @@ from dnacase.kinship.identity import identity_lr
 from dnacase.kinship.markers import encode_profiles
 from dnacase.models.audit import AuditEntry
 from dnacase.models.reassociation import RemainsGroupMember, RemainsPair
-from dnacase.models.registry import Grave, Remains
+from dnacase.models.registry import Grave, MissingPerson, Remains
 from dnacase.models.review import ReviewCase
 from dnacase.models.search import SearchResult
 from dnacase.services import audit, reassociation, reassociation_scan, review, search
@@ -388,12 +388,14 @@ async def test_a_group_cannot_be_identified_as_two_persons(sessionmaker, tmp_pat
         s.add(ReviewCase(remains_id=bone, missing_person_id=world.mp_ids[1],
                          result_id=case.result_id, status="confirmed", log10_lr=9.0,
                          posterior=0.9999))
-    async with sessionmaker() as s, s.begin():
-        await review.decide(s, case.id, who["rev1"], "confirm", "fits")
+    # one individual: the bone's identification blocks even the first confirmation of the
+    # group's other remains as another person (services.review_rivals), naming it
     with pytest.raises(Conflict) as err:  # the transaction rolls back
         async with sessionmaker() as s, s.begin():
-            await review.decide(s, case.id, who["rev2"], "confirm", "fits")
-    assert f"#{bone}" in err.value.message and "T-0001" in err.value.message
+            await review.decide(s, case.id, who["rev1"], "confirm", "fits")
+    async with sessionmaker() as s:
+        name = (await s.get(MissingPerson, world.mp_ids[1])).full_name
+    assert f"#{bone}" in err.value.message and name in err.value.message
     async with sessionmaker() as s:
         assert (await s.get(ReviewCase, case.id)).status == "open"
         assert (await s.get(Grave, world.grave_of[first])).status != "identified"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dnacase.db import unit_of_work
 from dnacase.models.kits import Kit, Sample
@@ -44,6 +44,17 @@ async def test_demo_queues_the_two_bones_and_the_group_is_searched_once(sessionm
         before = {r.remains_id: r.log10_lr for r in (await s.execute(select(SearchResult).where(
             SearchResult.run_id == run1.id, SearchResult.missing_person_id == man))).scalars()}
     assert set(before) == set(bones.values())
+    from dnacase.models.profiles import Profile
+    from dnacase.models.review import ReviewCase
+
+    async with unit_of_work(sessionmaker) as s:  # forget run 1's marks
+        bone_profiles = [p.id for p in (await s.execute(select(Profile).join(
+            Sample, Sample.id == Profile.sample_id).where(
+            Sample.remains_id.in_(list(bones.values()))))).scalars()]
+        await s.execute(update(Profile).where(Profile.id.in_(bone_profiles)).values(
+            last_searched_at=None))
+        open_before = {c.remains_id: c.id for c in (await s.execute(select(ReviewCase).where(
+            ReviewCase.missing_person_id == man, ReviewCase.status == "open"))).scalars()}
     async with unit_of_work(sessionmaker) as s:
         rev = await users_service.get_by_username(s, "reviewer")
         adm = await users_service.get_by_username(s, "admin")
@@ -58,9 +69,20 @@ async def test_demo_queues_the_two_bones_and_the_group_is_searched_once(sessionm
         assert (await audit.verify(s)).ok
     rep = min(bones.values())
     assert set(after) == {rep}  # one individual, one candidate
+    other = max(bones.values())
+    async with sessionmaker() as s:
+        # the group's consensus was searched: both bones' profiles are marked searched
+        marks = (await s.execute(select(Profile.last_searched_at).where(
+            Profile.id.in_(bone_profiles)))).scalars().all()
+        assert len(marks) >= 2 and all(m is not None for m in marks)
+        # the non-representative bone's older open case closed, with the reason
+        if other in open_before:
+            closed = await s.get(ReviewCase, open_before[other])
+            assert closed.status == "closed_rival"
+            assert closed.closed_reason == f"group_member:{rep}"
+    assert other in open_before, "run 1 queued the second bone for the man"
     assert after[rep] > max(before.values())  # the consensus types more loci than either bone
     # the candidate page and the report: both bones' kits and graves
-    from dnacase.models.review import ReviewCase
     from dnacase.services import report
 
     async with sessionmaker() as s:

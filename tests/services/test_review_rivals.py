@@ -324,3 +324,86 @@ async def test_a_new_candidate_of_identified_remains_arrives_closed(sessionmaker
     async with sessionmaker() as s, s.begin():
         await review.withdraw(s, a, who["boss"], "re-examined")
     assert await _status(sessionmaker, new.id) == ["open"]
+
+
+# --------------------------------------------------------------------------- one individual
+async def _reassociate(sessionmaker, w: Rivals, who: dict[str, Who]) -> list[int]:
+    """Two reviewers decide that R0 and R0b are one individual; returns the members."""
+    from dnacase.models.reassociation import RemainsPair
+    from dnacase.services import reassociation
+
+    async with sessionmaker() as s, s.begin():
+        a, b = sorted((w.r0, w.r0b))
+        pair = RemainsPair(remains_a_id=a, remains_b_id=b, log10_lr=20.0)
+        s.add(pair)
+        await s.flush()
+        pid = pair.id
+    for rev in ("rev1", "rev2"):
+        async with sessionmaker() as s, s.begin():
+            await reassociation.decide_pair(s, pid, who[rev], "same", "one individual")
+    async with sessionmaker() as s:
+        return await reassociation.group_members(s, w.r0)
+
+
+async def test_reassociated_remains_are_one_individual_for_the_rules(sessionmaker, tmp_path):
+    w = await _rival_world(sessionmaker, tmp_path)
+    who = await _users(sessionmaker)
+    members = await _reassociate(sessionmaker, w, who)
+    assert members == sorted((w.r0, w.r0b)) and members[0] == w.r0
+    a, a_b = w.case(w.r0, w.m0), w.case(w.r0, w.m0b)
+    b, b_b = w.case(w.r0b, w.m0), w.case(w.r0b, w.m0b)
+    # the group forms: the non-representative member's open cases close, with the reason
+    assert await _status(sessionmaker, a, a_b, b, b_b) == [
+        "open", "open", "closed_rival", "closed_rival"]
+    async with sessionmaker() as s:
+        closed = await s.get(ReviewCase, b)
+        assert closed.closed_reason == f"group_member:{w.r0}"
+        with use_locale("en"):
+            assert f"re-associated with remains #{w.r0}" in review_rivals.closed_reason_text(
+                closed.closed_reason)
+        assert (await s.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "review.case.close_group_member"))).scalar() == 2
+    # an older case of member B for M0 is still open (e.g. made before the group formed):
+    # it is not a rival of A = M0 (no acknowledgement asks for it) ...
+    async with sessionmaker() as s, s.begin():
+        await s.execute(update(ReviewCase).where(ReviewCase.id.in_((b, b_b))).values(
+            status="open", closed_reason=None))
+    with pytest.raises(ValidationFailed) as exc:
+        await _decide(sessionmaker, a, who["rev1"])
+    assert set(exc.value.details["rivals"]) == {a_b, b_b}  # B = M0 is not among them
+    await _confirm(sessionmaker, a, who)
+    # ... and is closed as part of the same identification
+    assert await _status(sessionmaker, b, a_b, b_b) == ["closed_rival"] * 3
+    async with sessionmaker() as s:
+        same = await s.get(ReviewCase, b)
+        assert same.closed_by_case_id == a and same.closed_reason == f"same_individual:{a}:{w.r0}"
+        assert (await s.execute(select(AuditEntry.entity_id).where(
+            AuditEntry.action == "review.case.close_same_individual"))).scalars().all() == [
+            str(b)]
+    # A = M0 confirmed blocks confirming member B as another person, naming the identification
+    async with sessionmaker() as s, s.begin():
+        await s.execute(update(ReviewCase).where(ReviewCase.id == b_b).values(
+            status="open", closed_by_case_id=None))
+    with pytest.raises(Conflict) as err:
+        await _decide(sessionmaker, b_b, who["boss"], acknowledge_rivals=True)
+    msg = err.value.message
+    assert f"#{w.r0}" in msg and w.names[w.m0] in msg and f"case #{a}" in msg
+    assert who["rev1"].username in msg  # display name = username here
+    # and B = M0 itself is part of A's identification, not a second one
+    async with sessionmaker() as s, s.begin():
+        await s.execute(update(ReviewCase).where(ReviewCase.id == b).values(
+            status="open", closed_by_case_id=None, closed_reason=None))
+    with pytest.raises(Conflict) as err:
+        await _decide(sessionmaker, b, who["boss"])
+    assert "part of that identification" in err.value.message
+    # withdrawal re-opens what the identification closed
+    async with sessionmaker() as s, s.begin():
+        await s.execute(update(ReviewCase).where(ReviewCase.id == b).values(
+            status="closed_rival", closed_by_case_id=a,
+            closed_reason=f"same_individual:{a}:{w.r0}"))
+    async with sessionmaker() as s, s.begin():
+        await review.withdraw(s, a, who["boss"], "sample mix-up")
+    assert await _status(sessionmaker, b, a_b) == ["open", "open"]
+    async with sessionmaker() as s:
+        assert (await s.get(ReviewCase, b)).closed_reason is None
+

@@ -155,7 +155,7 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
         click.echo(f"error: {exc.message}{' (' + fields + ')' if fields else ''}", err=True)
         sys.exit(2)
     _summary(run)
-    _scan(settings, source, frequencies=frequencies)  # remains x remains: re-association
+    _scan(settings, source, frequencies=params.frequency_table)  # remains x remains
 
 
 @command.command("resume")

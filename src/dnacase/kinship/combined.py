@@ -183,10 +183,20 @@ class LineageEvidence:
 FrequencySource = PopulationDatabase | HaplotypeFrequency | tuple[int, int]
 
 
-def _frequency(source: FrequencySource | None, count, bound: UpperBound
+#: A cache of haplotype frequencies shared by many pairs (see :func:`mtdna_evidence`).
+FrequencyCache = dict[tuple[object, ...], HaplotypeFrequency]
+
+
+def _frequency(source: FrequencySource | None, count, bound: UpperBound,
+               cache: FrequencyCache | None = None, key: tuple[object, ...] = ()
                ) -> HaplotypeFrequency | None:
     if source is None:
         return None
+    if cache is not None and isinstance(source, PopulationDatabase):
+        full = (id(source), bound, *key)
+        if full not in cache:
+            cache[full] = count(source)
+        return cache[full]
     if isinstance(source, HaplotypeFrequency):
         return source
     if isinstance(source, tuple):
@@ -213,12 +223,15 @@ def mtdna_evidence(
     options: MtCompareOptions = DEFAULT_MT_OPTIONS,
     allowance: MtAllowance = MtAllowance(),
     bound: UpperBound = DEFAULT_UPPER_BOUND,
+    frequencies: FrequencyCache | None = None,
 ) -> LineageEvidence:
     """mtDNA LR of ``remains`` being ``missing``, from the references in the maternal line.
 
     ``population``: a :class:`PopulationDatabase` of :class:`MtHaplotype` (counted over the
     range compared), a ready :class:`HaplotypeFrequency`, or a ``(count, n)`` pair;
-    ``bound``: the Clopper-Pearson upper limit used as the frequency.
+    ``bound``: the Clopper-Pearson upper limit used as the frequency. ``frequencies``: a
+    dict shared over many pairs, so that one remains haplotype is counted in the database
+    once (per range compared), not once per pair (the count does not depend on the family).
     """
     sorted_refs = mtdna_references(pedigree, missing, references)
     outside = tuple((r.id, r.reason) for r in sorted_refs.outside)
@@ -251,7 +264,7 @@ def mtdna_evidence(
     num = allowance.log10_numerator(cmp, best.meioses)
     freq = _frequency(population, lambda db: mtdna_frequency(remains, db, over=cmp.overlap,
                                                              options=options, bound=bound),
-                      bound)
+                      bound, frequencies, ("mt", remains, cmp.overlap, options))
     lr = None if freq is None else num - math.log10(freq.upper)
     notes.append(f"compared range {cmp.overlap} ({len(cmp.overlap)} bp)")
     notes.append(f"numerator: P(the differences observed | {best.meioses} meioses), "
@@ -275,8 +288,10 @@ def ystr_evidence(
     *,
     options: YCompareOptions = DEFAULT_Y_OPTIONS,
     bound: UpperBound = DEFAULT_UPPER_BOUND,
+    frequencies: FrequencyCache | None = None,
 ) -> LineageEvidence:
-    """Y-STR LR of ``remains`` being ``missing``, from the men in his paternal line."""
+    """Y-STR LR of ``remains`` being ``missing``, from the men in his paternal line
+    (``frequencies``: see :func:`mtdna_evidence`)."""
     sorted_refs = ystr_references(pedigree, missing, references)
     outside = tuple((r.id, r.reason) for r in sorted_refs.outside)
     typed = [r for r in sorted_refs.in_line if r.id in references]
@@ -306,7 +321,8 @@ def ystr_evidence(
         notes.append("loci typed in only one of the two: " + ", ".join(cmp.skipped_loci))
     freq = _frequency(population, lambda db: ystr_frequency(remains, db,
                                                             loci=cmp.compared_loci,
-                                                            bound=bound), bound)
+                                                            bound=bound), bound,
+                      frequencies, ("y", remains, cmp.compared_loci))
     lr = None if freq is None else cmp.log10_p - math.log10(freq.upper)
     return LineageEvidence(
         "Y-STR", hp, hd, best.id, best.meioses, cmp.classification,

@@ -61,6 +61,9 @@ class ReviewCase(SQLModel, table=True):
     withdraw_reason: str = Field(default="", sa_type=Text)
     #: the confirmed case whose confirmation closed this one (status ``closed_rival``)
     closed_by_case_id: int | None = Field(default=None, foreign_key="review_cases.id")
+    #: why a closed case was closed when it is not a plain rival (re-associated remains: the
+    #: same individual's identification, or a non-representative member of a new group)
+    closed_reason: str | None = Field(default=None, sa_type=Text)
     created_at: dt.datetime = utc_field()
     updated_at: dt.datetime = utc_field()
 

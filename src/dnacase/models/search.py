@@ -131,6 +131,11 @@ class SearchResult(SQLModel, table=True):
     #: probability ``dropout``) | "off_ladder" (a called allele beside an off-ladder peak)}
     one_allele: dict | None = json_field()
     dropout: float | None = Field(default=None)
+    #: ``log10_lr`` is the combined LR of all typed evidence; this is its autosomal part
+    #: (None: runs before combined LRs, where ``log10_lr`` is autosomal) and ``lineage_lr``
+    #: the lineage parts ``{"mtDNA": log10 LR | "excluded", "Y-STR": ...}`` (None: none)
+    log10_lr_autosomal: float | None = Field(default=None)
+    lineage_lr: dict | None = json_field()
     created_at: dt.datetime = utc_field()
 
 

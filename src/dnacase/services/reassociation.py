@@ -379,6 +379,9 @@ async def decide_pair(
     elif len({x.reviewer_id for x in prior if x.decision == "same"} | {reviewer.id}) >= 2:
         pair.status, pair.confirmed_at = "confirmed", utcnow()
         members = await _merge(session, pair, reviewer, request_meta)
+        from dnacase.services.review_rivals import close_group_members
+
+        await close_group_members(session, members, reviewer, request_meta)
         mp = await _group_identification(session, members)
         if mp is not None:  # the group is already identified: so are the newcomers' graves
             await _set_graves(session, members, mp, reviewer, request_meta)

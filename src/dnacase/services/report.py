@@ -41,7 +41,7 @@ from dnacase.i18n import N_
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.search import SearchRun
 from dnacase.models.users import User
-from dnacase.services import custody, evidence_model, posteriors, review
+from dnacase.services import custody, evidence_model, posteriors, report_evidence, review
 from dnacase.services.search_inputs import (
     LineageInput,
     ProfileSource,
@@ -95,10 +95,12 @@ _TEXT_IDS: dict[str, str] = {
     "formula_family": N_("For the missing person M: P(M = V_i | data) = ρ·LR_i / (Σ_k ρ·LR_k + "
                          "ρ₀), the sum over every recovered remains ({k}); ρ = {rho}, ρ₀ = "
                          "{rho0} (the person is not among the remains recovered)."),
-    "assumptions": N_("Assumptions: the LR is the autosomal LR (loci independent: the product "
-                      "of the per-locus LRs); the families are taken as unrelated to each "
-                      "other; the sums hold every pair the search scored, stored or not "
-                      "(search run {run}). The smaller of the two posteriors decides."),
+    "assumptions": N_("Assumptions: the LR is the combined LR of the evidence named above "
+                      "(autosomal loci independent: the product of the per-locus LRs; times "
+                      "the mtDNA and Y-STR LRs where they were computed, the kinds of marker "
+                      "independent); the families are taken as unrelated to each other; the "
+                      "sums hold every pair the search scored, stored or not (search run "
+                      "{run}). The smaller of the two posteriors decides."),
     "rivals": N_("Rivals considered"),
     "rival_person": N_("these remains as {name}: LR {lr}, posterior {post}"),
     "rival_remains": N_("remains #{remains} as this person: LR {lr}, posterior {post}"),
@@ -131,7 +133,7 @@ _TEXT_IDS: dict[str, str] = {
     "locus": N_("Locus"),
     "remains_gt": N_("Remains"),
     "reviewers": N_("Confirmed by"),
-    "lineage": N_("mtDNA / Y-STR comparisons (not part of the LR)"),
+    "lineage": N_("mtDNA / Y-STR comparisons"),
     "combined": N_("Combined log10 LR (autosomal and lineage markers)"),
     "note": N_("Markers treated as unlinked: the LR is the product of the per-locus LRs. "
                 "Synthetic demo data: not a real case."),
@@ -331,6 +333,9 @@ class CandidateDetail:
     #: graves / sites of every remains re-associated with these (empty: none); see
     #: :func:`dnacase.services.reassociation.group_places`
     group_places: list[Any] = field(default_factory=list)
+    #: the profile versions the LR was computed from (:mod:`dnacase.services.report_evidence`)
+    versions: report_evidence.VersionsUsed = field(
+        default_factory=report_evidence.VersionsUsed)
 
     @property
     def pool(self) -> posteriors.PoolContext:
@@ -462,6 +467,16 @@ async def candidate_detail(
         if ped is not None else ""
     relatives = [(n.id, n.name, n.relationship or "") for n in (ped.nodes if ped else [])
                  if n.relative_key and fam is not None and n.id in fam.profiles]
+    used = await report_evidence.versions_used(
+        session, run, item.case.remains_id, f"#{item.remains.id}",
+        remains_profile.version if remains_profile else None,
+        [(nid, fam.relative_ids[nid], name, fam.profiles[nid].version)
+         for nid, name, _r in relatives] if fam is not None else [])
+    rem_gt = used.genotypes.get(used.rows[0].used) or (
+        remains_profile.alleles if remains_profile else None)
+    rel_gt = {nid: used.genotypes.get(row.used) or fam.profiles[nid].alleles
+              for (nid, _n, _r), row in zip(relatives, used.rows[1:], strict=True)} \
+        if fam is not None else {}
     per = item.result.per_locus or {}
     inconsistent = set(item.result.inconsistent or [])
     panel = (run.notes or {}).get("panel") or sorted(per)
@@ -470,10 +485,8 @@ async def candidate_detail(
     for locus in panel:
         rows.append(LocusRow(
             locus,
-            _gt(remains_profile.alleles.get(locus), one.get(locus, "")) if remains_profile
-            else "",
-            {nid: _gt(fam.profiles[nid].alleles.get(locus)) for nid, _n, _r in relatives}
-            if fam else {},
+            _gt(rem_gt.get(locus), one.get(locus, "")) if rem_gt is not None else "",
+            {nid: _gt(rel_gt[nid].get(locus)) for nid, _n, _r in relatives},
             per.get(locus), locus in inconsistent, one.get(locus, "")))
     # kits: the remains' and the typed relatives' samples, custody and QC
     rel_ids = list(fam.relative_ids.values()) if fam else []
@@ -516,7 +529,10 @@ async def candidate_detail(
     else:
         lrs, evidence = [], {}
     combined = None
-    if any(x.log10_lr is not None for x in lrs):
+    stored_parts = any(isinstance(v, float) for v in (item.result.lineage_lr or {}).values())
+    if stored_parts:  # the stored LR is already the combined one (services.search_lineage)
+        combined = None
+    elif any(x.log10_lr is not None for x in lrs):
         from dnacase.kinship.combined import combine_pair
 
         combined = combine_pair(f"#{item.remains.id}", item.missing.full_name,
@@ -536,11 +552,13 @@ async def candidate_detail(
 
     return CandidateDetail(item, run, svg, relatives, rows, kits, qc, suggestions, decisions,
                            confirmed_by, source is not None, sorted(set(typing)), lineage,
-                           lrs, combined.combined_log10_lr if combined else None, mine,
+                           lrs, item.result.log10_lr if stored_parts
+                           else combined.combined_log10_lr if combined else None, mine,
                            rivals(item.other_families), rivals(item.other_remains),
                            posteriors.rules_met(item.result.log10_lr, mine.decisive.posterior,
                                                 run.lr_threshold, run.posterior_threshold),
-                           group_places=await group_places(session, item.case.remains_id))
+                           group_places=await group_places(session, item.case.remains_id),
+                           versions=used)
 
 
 def _in(lang: str, message: str) -> str:
@@ -711,7 +729,18 @@ def report_context(detail: CandidateDetail, lang: str, *, html: bool = False) ->
         "combined": "" if detail.combined_log10_lr is None
         else f"{detail.combined_log10_lr:.2f}",
         "reassociated": [p.text for p in detail.group_places],
+        **_evidence_context(detail, lang, html),
     }
+
+
+def _evidence_context(detail: CandidateDetail, lang: str, html: bool) -> dict[str, Any]:
+    """The evidence of the LR and the profile versions it used (:mod:`report_evidence`)."""
+    ev = report_evidence.evidence_lines(detail, lang, html=html)
+    return {"evidence_title": ev["title"], "evidence": ev["parts"],
+            "evidence_notes": ev["notes"],
+            "versions_title": report_evidence.title(lang, "genotypes"),
+            "versions": [f"{r.who}: {r.used or '—'}" for r in detail.versions.rows],
+            "newer": detail.versions.newer_lines(lang)}
 
 
 _NL: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
@@ -795,6 +824,8 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
         line(t["lineage"], "; ".join(c["lineage"]))
     if c["combined"]:
         line(t["combined"], c["combined"])
+    line(c["evidence_title"], "\n".join([c["evidence"], *c["evidence_notes"]]))
+    line(c["versions_title"], "\n".join([*c["versions"], *c["newer"]]))
     pdf.ln(3)
     # per-locus table
     rel_ids = c["relative_ids"]

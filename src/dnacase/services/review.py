@@ -105,7 +105,14 @@ async def enqueue_candidates(session: AsyncSession, run: SearchRun) -> int:
         for c in (await session.execute(select(ReviewCase))).scalars()}
     confirmed = list((await session.execute(select(ReviewCase).where(
         ReviewCase.status == "confirmed"))).scalars())
-    by_remains = {c.remains_id: c.id for c in confirmed}
+    from dnacase.services.reassociation import group_map
+
+    gmap = await group_map(session)  # re-associated remains: one individual
+    groups: dict[int, list[int]] = {}
+    for rid, gid in gmap.items():
+        groups.setdefault(gid, []).append(rid)
+    by_remains = {m: c.id for c in confirmed
+                  for m in groups.get(gmap.get(c.remains_id, -1), [c.remains_id])}
     by_person = {c.missing_person_id: c.id for c in confirmed}
     changed = 0
     for r in rows:

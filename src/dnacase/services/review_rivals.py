@@ -17,6 +17,12 @@ Rules (issue 10, "Decisions that stay consistent"):
   identification re-opens them in the next round, unless another confirmed identification still
   blocks them (they then point at that one). Every change writes an audit entry in the caller's
   transaction.
+* **Re-associated remains are one individual** (:mod:`dnacase.services.reassociation`): the
+  rules above treat a group's members as one remains. A case's rivals are the cases of every
+  member and of the same missing person; a confirmed identification of member A blocks
+  confirming member B as another person; confirming A as M is no contradiction with B's open
+  case for M: that case is closed as part of the same identification (``closed_rival`` with
+  ``closed_reason``), needs no acknowledgement, and cannot itself be confirmed once A is.
 * **Concurrency**: :func:`lock_related` locks the case and all its rivals in id order
   (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers), so two confirmations of
   rivals cannot both pass the service's check, and never deadlock on each other.
@@ -46,7 +52,9 @@ __all__ = [
     "Identification",
     "Rival",
     "blocking_identification",
+    "close_group_members",
     "close_rivals",
+    "closed_reason_text",
     "existing_identification",
     "flush_confirmation",
     "lock_related",
@@ -56,21 +64,57 @@ __all__ = [
 ]
 
 
-def _related(remains_id: int, missing_person_id: int) -> Any:
-    return or_(ReviewCase.remains_id == remains_id,
+#: stored ``closed_reason`` codes; :func:`closed_reason_text` writes them in the user's language
+SAME_IDENTIFICATION = "same_individual:{case}:{remains}"
+MEMBER_OF_GROUP = "group_member:{rep}"
+
+
+def closed_reason_text(reason: str | None) -> str:
+    """A stored ``closed_reason`` as a sentence in the current language ("" for none)."""
+    kind, _sep, rest = (reason or "").partition(":")
+    args = rest.split(":")
+    if kind == "same_individual" and len(args) == 2:
+        return _("Closed as part of the identification of case #%(case)s: remains #%(remains)s "
+                 "and these remains are re-associated as one individual.",
+                 case=args[0], remains=args[1])
+    if kind == "group_member" and args[0]:
+        return _("Closed when these remains were re-associated with remains #%(rep)s as one "
+                 "individual: the search compares the group's consensus profile under "
+                 "#%(rep)s.", rep=args[0])
+    return reason or ""
+
+
+def _related(members: list[int], missing_person_id: int) -> Any:
+    return or_(ReviewCase.remains_id.in_(members),
                ReviewCase.missing_person_id == missing_person_id)
 
 
+async def _members(session: AsyncSession, remains_id: int) -> list[int]:
+    """The remains re-associated with ``remains_id`` (itself included): one individual."""
+    from dnacase.services.reassociation import group_members
+
+    return await group_members(session, remains_id)
+
+
+def same_individual(case: ReviewCase, other: ReviewCase, members: list[int]) -> bool:
+    """``other`` names the same person for another sample of the same individual: not a
+    rival of ``case`` but part of the same identification."""
+    return (other.missing_person_id == case.missing_person_id
+            and other.remains_id != case.remains_id and other.remains_id in members)
+
+
 async def lock_related(session: AsyncSession, case_id: int) -> tuple[ReviewCase, list[ReviewCase]]:
-    """The case and its rivals (same remains or same missing person), locked in id order and
-    re-read; returns ``(case, rivals)``. Raises :class:`NotFound`."""
+    """The case and its rivals (same remains, or re-associated with it, or same missing
+    person), locked in id order and re-read; returns ``(case, rivals)``. Raises
+    :class:`NotFound`."""
     ids = (await session.execute(select(ReviewCase.remains_id, ReviewCase.missing_person_id)
                                  .where(ReviewCase.id == case_id))).first()
     if ids is None:
         raise NotFound(_("Review case %(id)s not found.", id=case_id))
+    members = await _members(session, ids[0])
     rows = list((await session.execute(
-        select(ReviewCase).where(_related(*ids)).order_by(ReviewCase.id).with_for_update()
-        .execution_options(populate_existing=True))).scalars())
+        select(ReviewCase).where(_related(members, ids[1])).order_by(ReviewCase.id)
+        .with_for_update().execution_options(populate_existing=True))).scalars())
     case = next(c for c in rows if c.id == case_id)
     return case, [c for c in rows if c.id != case_id]
 
@@ -132,8 +176,8 @@ async def rivals_of(session: AsyncSession, case: ReviewCase,
     """The case's rivals (all statuses), active ones first, then strongest first."""
     if rivals is None:
         rivals = list((await session.execute(select(ReviewCase).where(
-            _related(case.remains_id, case.missing_person_id), ReviewCase.id != case.id)
-        )).scalars())
+            _related(await _members(session, case.remains_id), case.missing_person_id),
+            ReviewCase.id != case.id))).scalars())
     if not rivals:
         return []
     results = {r.id: r for r in (await session.execute(select(SearchResult).where(
@@ -143,7 +187,8 @@ async def rivals_of(session: AsyncSession, case: ReviewCase,
     for c in rivals:
         res = results.get(c.result_id)
         out.append(Rival(
-            c, "remains" if c.remains_id == case.remains_id else "missing_person",
+            c, "missing_person" if c.missing_person_id == case.missing_person_id
+            else "remains",
             names.get(c.missing_person_id, ""), labels[c.remains_id],
             res.log10_lr if res else c.log10_lr, res.posterior if res else c.posterior,
             res.log10_posterior_odds if res else float("nan")))
@@ -169,7 +214,9 @@ async def require_acknowledgement(session: AsyncSession, case: ReviewCase,
                                   rivals: list[ReviewCase], acknowledged: bool) -> list[int]:
     """The ids of the case's active rivals, which the reviewer must have acknowledged before a
     confirmation; raises :class:`ValidationFailed` naming them when ``acknowledged`` is false."""
-    active = [c for c in rivals if c.status in ACTIVE_STATUSES]
+    members = await _members(session, case.remains_id)
+    active = [c for c in rivals if c.status in ACTIVE_STATUSES
+              and not same_individual(case, c, members)]
     if active and not acknowledged:
         listed = "; ".join(rival_text(r) for r in await rivals_of(session, case, active))
         res = await session.get(SearchResult, case.result_id)
@@ -198,7 +245,12 @@ class Identification:
 
     def conflict(self) -> Conflict:
         who = ", ".join(self.reviewers) or "?"
-        if self.same == "remains":
+        if self.same == "individual":
+            msg = _("These remains are re-associated with remains %(remains)s, already "
+                    "identified as %(name)s (case #%(case)s, confirmed by %(reviewers)s): this "
+                    "case is part of that identification.",
+                    remains=self.remains, name=self.name, case=self.case_id, reviewers=who)
+        elif self.same == "remains":
             msg = _("Remains %(remains)s are already identified as %(name)s (case #%(case)s, "
                     "confirmed by %(reviewers)s). An admin must withdraw that identification "
                     "before the remains can be confirmed as anyone else.",
@@ -214,22 +266,29 @@ class Identification:
 async def existing_identification(
     session: AsyncSession, case_id: int | None, remains_id: int, missing_person_id: int
 ) -> Identification | None:
-    """The confirmed case (other than ``case_id``) of the same remains, else of the same
-    missing person; ``None`` when there is none."""
+    """The confirmed case (other than ``case_id``) of the same remains (or remains re-associated
+    with it: one individual), else of the same missing person; ``None`` when there is none.
+    ``same``: ``"remains"`` (identified as someone else), ``"missing_person"`` (the person
+    identified by other remains) or ``"individual"`` (another sample of the same individual
+    identified as the same person: this case is part of that identification)."""
+    members = await _members(session, remains_id)
     rows = list((await session.execute(select(ReviewCase).where(
-        _related(remains_id, missing_person_id), ReviewCase.status == "confirmed",
+        _related(members, missing_person_id), ReviewCase.status == "confirmed",
         ReviewCase.id != (case_id or -1)))).scalars())
     if not rows:
         return None
-    rows.sort(key=lambda c: c.remains_id != remains_id)  # the same remains first
+    # the same remains first, then the same individual as someone else
+    rows.sort(key=lambda c: (c.remains_id != remains_id, c.remains_id not in members))
     hit = rows[0]
     names, labels = await _labels(session, [hit])
     reviewers = [n for (n,) in await session.execute(
         select(User.display_name).join(ReviewDecision, ReviewDecision.reviewer_id == User.id)
         .where(ReviewDecision.case_id == hit.id, ReviewDecision.round == hit.round,
                ReviewDecision.decision == "confirm").order_by(ReviewDecision.id))]
-    return Identification(hit.id or 0, "remains" if hit.remains_id == remains_id
-                          else "missing_person", names.get(hit.missing_person_id, ""),
+    same = ("missing_person" if hit.remains_id not in members else "individual"
+            if hit.missing_person_id == missing_person_id and hit.remains_id != remains_id
+            else "remains")
+    return Identification(hit.id or 0, same, names.get(hit.missing_person_id, ""),
                           labels[hit.remains_id], reviewers)
 
 
@@ -272,14 +331,21 @@ async def flush_confirmation(session: AsyncSession, case: ReviewCase) -> None:
 
 async def close_rivals(session: AsyncSession, case: ReviewCase, rivals: list[ReviewCase],
                        actor: Any, meta: audit.RequestMeta | None) -> list[ReviewCase]:
-    """Close the active rivals of a case being confirmed (``closed_rival``, audited)."""
+    """Close the active rivals of a case being confirmed (``closed_rival``, audited); a case
+    of another sample of the same individual for the same person is closed as part of this
+    identification (``closed_reason`` says so; audit ``review.case.close_same_individual``)."""
     closed = []
+    members = await _members(session, case.remains_id)
     for r in rivals:
         if r.status not in ACTIVE_STATUSES:
             continue
         before = audit.snapshot(r)
         r.status, r.closed_by_case_id, r.updated_at = "closed_rival", case.id, utcnow()
-        await audit.record(session, actor, "review.case.close_rival", r, before=before,
+        action = "review.case.close_rival"
+        if same_individual(case, r, members):
+            r.closed_reason = SAME_IDENTIFICATION.format(case=case.id, remains=case.remains_id)
+            action = "review.case.close_same_individual"
+        await audit.record(session, actor, action, r, before=before,
                            after=audit.snapshot(r), request_meta=meta)
         closed.append(r)
     return closed
@@ -299,9 +365,30 @@ async def reopen_rivals(session: AsyncSession, case: ReviewCase, rivals: list[Re
             r.closed_by_case_id = other.case_id
         else:
             r.status, r.round, r.closed_by_case_id = "open", r.round + 1, None
+            r.closed_reason = None
             reopened.append(r)
         r.updated_at = utcnow()
         await audit.record(session, actor, "review.case.reopen_rival" if other is None
                            else "review.case.close_rival", r, before=before,
                            after=audit.snapshot(r), request_meta=meta)
     return reopened
+
+
+async def close_group_members(session: AsyncSession, members: list[int], actor: Any,
+                              meta: audit.RequestMeta | None) -> list[ReviewCase]:
+    """When remains are re-associated: the active cases of every member but the group's
+    representative (the lowest id, under which the search reads the consensus profile) are
+    closed with the reason (``closed_rival``, ``closed_reason``; audited)."""
+    rep, others = members[0], members[1:]
+    if not others:
+        return []
+    rows = list((await session.execute(select(ReviewCase).where(
+        ReviewCase.remains_id.in_(others), ReviewCase.status.in_(ACTIVE_STATUSES))
+        .order_by(ReviewCase.id).with_for_update())).scalars())
+    for r in rows:
+        before = audit.snapshot(r)
+        r.status, r.closed_reason = "closed_rival", MEMBER_OF_GROUP.format(rep=rep)
+        r.updated_at = utcnow()
+        await audit.record(session, actor, "review.case.close_group_member", r, before=before,
+                           after=audit.snapshot(r), request_meta=meta)
+    return rows

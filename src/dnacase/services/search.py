@@ -1,9 +1,14 @@
 """The search: every remains profile against every family with a typed relative.
 
 Model (per pair, log10): H1 = the remains are the missing person of the family pedigree,
-H2 = the remains are of a person unrelated to the family. The combined log10 LR is the sum of
+H2 = the remains are of a person unrelated to the family. The autosomal log10 LR is the sum of
 the per-locus log10 LRs (markers unlinked), read from the kinship engine's per-family LR tables
 (:func:`dnacase.kinship.build_family_tables`), which equal :func:`missing_person_lr` exactly.
+The stored ``log10_lr`` (and the pool sums) is the combined LR of all typed evidence: the
+autosomal log10 LR plus the mtDNA and Y-STR log10 LRs of the pairs the lineage filter finds
+comparable and not excluded, where a population haplotype database is imported
+(:mod:`dnacase.services.search_lineage`; ``log10_lr_autosomal`` and ``lineage_lr`` keep the
+parts; ``run.notes["lineage_lr"]`` which evidence the run used).
 
 Priors (per pair): each missing person of the remains' pool gets ``prior = (1 - pi_0) / n``
 (``pi_0`` = ``prior_none``, the prior that the remains are of nobody in the registry). The pool
@@ -72,6 +77,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -101,7 +107,7 @@ from dnacase.kinship.pool_sums import PoolSums, pair_sums, screen_sums
 from dnacase.kinship.search import PeakEntries, pair_scores, screen_pairs
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
-from dnacase.services import audit, evidence_model, posteriors
+from dnacase.services import audit, evidence_model, posteriors, search_lineage
 from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.search_inputs import (
     FamilyInput,
@@ -346,12 +352,15 @@ def score_block(
     store_min_log10: float,
     pairs: BlockPairs | None = None,
     peaks: PeakEntries | None = None,
+    lineage: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One block: ``(remains index, family index within the block, log10 LR)`` of the pairs
     with log10 LR >= ``store_min_log10`` (pure function; runs in a thread or a Dask worker).
     ``pairs`` (see :data:`BlockPairs`) restricts some families to listed remains: those of
     an incremental run, or those left by the lineage filter; only listed pairs are scored.
-    ``peaks``: the remains' one-allele loci (:meth:`SearchPanel.encode_remains_peaks`).
+    ``peaks``: the remains' one-allele loci (:meth:`SearchPanel.encode_remains_peaks`);
+    ``lineage``: log10 lineage LRs added to the listed pairs (aligned with ``pairs``' remains
+    list; :mod:`dnacase.services.search_lineage`), so hits are on the combined LR.
     """
     if pairs is None:
         return screen(tables, remains_idx, threshold=store_min_log10, top_k=1,
@@ -364,7 +373,12 @@ def score_block(
                          peaks=peaks).hits
         parts.append((r, dense[f], v))
     lst = np.flatnonzero(listed)
-    if lst.size and rem.size:
+    if lst.size and rem.size and lineage is not None:
+        vals = pair_scores(tables[lst], remains_idx, indptr, rem, peaks) + lineage
+        keep = np.flatnonzero(vals >= store_min_log10)
+        fl = np.repeat(np.arange(lst.size, dtype=np.int64), np.diff(indptr))[keep]
+        parts.append((rem[keep], lst[fl], vals[keep]))
+    elif lst.size and rem.size:
         r, f, v = screen_pairs(tables[lst], remains_idx, indptr, rem, store_min_log10, peaks)
         parts.append((r, lst[f], v))
     if not parts:
@@ -400,11 +414,13 @@ def score_block_sums(
     pairs: BlockPairs | None = None,
     store: BlockPairs | None = None,
     peaks: PeakEntries | None = None,
+    lineage: np.ndarray | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], PoolSums, PoolSums]:
     """:func:`score_block` with the pool sums of every pair scored (``pairs``: the pairs
     scored, None = all; ``store``: the scored pairs whose hits are kept, None = all;
-    ``peaks``: the remains' one-allele loci): ``(hits, per-family sums (block families,),
-    per-remains sums (R,))`` (:class:`PoolSums`, log10)."""
+    ``peaks``: the remains' one-allele loci; ``lineage``: log10 lineage LRs of the listed
+    pairs, as in :func:`score_block`): ``(hits, per-family sums (block families,),
+    per-remains sums (R,))`` (:class:`PoolSums`, log10), hits and sums on the combined LR."""
     nr = remains_idx.shape[0]
     if pairs is None:
         ss = screen_sums(tables, remains_idx, store_min_log10, peaks=peaks)
@@ -427,6 +443,8 @@ def score_block_sums(
     lst = np.flatnonzero(listed)
     if lst.size and rem.size:
         vals = pair_scores(tables[lst], remains_idx, indptr, rem, peaks)
+        if lineage is not None:
+            vals = vals + lineage
         fs, rs = pair_sums(vals, indptr, rem, nr)
         fam.log10_max[lst], fam.best[lst], fam.log10_rest[lst] = (
             fs.log10_max, fs.best, fs.log10_rest)
@@ -853,9 +871,12 @@ def _pair_rows(
     prep: _Prepared, run: SearchRun, block_no: int, f0: int,
     hits: tuple[np.ndarray, np.ndarray, np.ndarray], prior: float, params: SearchParameters,
     prior_by_remains: dict[int, float] | None = None,
+    lineage: search_lineage.PairLineageLRs | None = None,
 ) -> list[dict[str, Any]]:
     """Result rows of a block's hits (per-locus LRs, loci compared, inconsistent loci);
-    ``prior_by_remains`` overrides the run's ``prior`` per remains id (area prior)."""
+    ``prior_by_remains`` overrides the run's ``prior`` per remains id (area prior);
+    ``lineage``: the run's lineage parts (the hits' LRs are combined: ``log10_lr`` =
+    ``log10_lr_autosomal`` + the parts in ``lineage_lr``)."""
     by_remains = prior_by_remains or {}
     r_idx, f_loc, vals = hits
     if r_idx.size == 0:
@@ -882,10 +903,13 @@ def _pair_rows(
             inconsistent = [names[j] for j in np.flatnonzero(np.isneginf(pt) & r_typed)]
         p = by_remains.get(prep.remains_ids[r], prior)
         odds, post = posterior_from_log10(v, p)
+        lin = lineage.record(r, fi) if lineage is not None else None
+        auto = float(v) - (math.fsum(x for x in lin.values() if isinstance(x, float))
+                           if lin else 0.0)
         rows.append({
             "run_id": run.id, "block_no": block_no,
             "remains_id": prep.remains_ids[r], "missing_person_id": prep.fam_ids[fi],
-            "log10_lr": float(v),
+            "log10_lr": float(v), "log10_lr_autosomal": auto, "lineage_lr": lin,
             "per_locus": {names[j]: float(per[j]) for j in np.flatnonzero(r_typed)},
             "loci_compared": int(compared.sum()), "inconsistent": inconsistent,
             "prior": p, "log10_posterior_odds": float(odds), "posterior": float(post),
@@ -1001,6 +1025,7 @@ async def execute_run(
             rem_lin = await lineage_fn(session, "remains", [r.remains_id for r in inputs.remains])
             rel_lin = await lineage_fn(session, "reference", sorted(
                 {rid for f in inputs.families for rid in f.relative_ids.values()}))
+        databases = await search_lineage.databases(session) if params.lineage_filter else {}
     if not inputs.families or not inputs.remains:
         async with sessionmaker() as session, session.begin():
             run = await get_run(session, run_id)
@@ -1022,6 +1047,11 @@ async def execute_run(
         raise
     lfilter = (await asyncio.to_thread(build_lineage_filter, inputs, rem_lin, rel_lin)
                if params.lineage_filter else None)
+    lineage_lrs = (await asyncio.to_thread(
+        search_lineage.pair_lineage_lrs, inputs, rem_lin, rel_lin, lfilter.kept, databases)
+        if lfilter is not None and any(databases.values()) else None)
+    inputs_digest = hashlib.sha256((prep.inputs_digest + json.dumps(
+        search_lineage.describe_databases(databases), sort_keys=True)).encode()).hexdigest()
     bsize = params.block_families
     nf, nr = len(prep.families), len(prep.remains_ids)
     n_blocks = (nf + bsize - 1) // bsize
@@ -1037,7 +1067,7 @@ async def execute_run(
 
     async with sessionmaker() as session, session.begin():
         run = await get_run(session, run_id)
-        if run.inputs_digest and run.inputs_digest != prep.inputs_digest:
+        if run.inputs_digest and run.inputs_digest != inputs_digest:
             # the data changed since the run started: restart cleanly
             await session.execute(delete(SearchResult).where(SearchResult.run_id == run_id))
             await session.execute(delete(SearchBlock).where(SearchBlock.run_id == run_id))
@@ -1065,7 +1095,7 @@ async def execute_run(
         for c in range(0, len(fresh), 5000):
             await session.execute(insert(FamilyTableDigest), fresh[c:c + 5000])
         run.status = "running"
-        run.inputs_digest = prep.inputs_digest
+        run.inputs_digest = inputs_digest
         run.profile_versions = prep.inputs.profile_versions()
         run.frequency_sha256 = prep.panel.frequency_sha256
         run.prior_value = prior
@@ -1090,6 +1120,8 @@ async def execute_run(
                 "families_Y": int(lfilter.fam_y.sum()),
                 "versions": {"remains": {str(k): v.version for k, v in rem_lin.items()},
                              "relatives": {str(k): v.version for k, v in rel_lin.items()}}}}
+        run.notes = {**run.notes, "lineage_lr": search_lineage.run_note(
+            params.lineage_filter, databases, lineage_lrs)}
         ctx = await posteriors.pool_context(
             session, params, n_families_scored=(nf - len(prep.bad)) if sums_on else 0,
             n_remains_scored=nr if sums_on else 0)
@@ -1119,7 +1151,8 @@ async def execute_run(
             ).with_for_update())).scalar_one()
             if blk.done:
                 return
-            rows = _pair_rows(prep, run, block_no, f0, hits, prior, params, prior_by_remains)
+            rows = _pair_rows(prep, run, block_no, f0, hits, prior, params, prior_by_remains,
+                              lineage_lrs)
             await session.execute(delete(SearchResult).where(
                 SearchResult.run_id == run_id, SearchResult.block_no == block_no))
             if rows:
@@ -1152,11 +1185,14 @@ async def execute_run(
         pool sums) and keeps the hits of the pairs it stores (an incremental run: the
         changed ones)."""
         if not sums_on:
-            return _plain_block, (params.store_min_log10, _pairs(f0, f1), prep.peaks)
+            pairs = _pairs(f0, f1)
+            return _plain_block, (params.store_min_log10, pairs, prep.peaks,
+                                  _lineage_offsets(lineage_lrs, pairs, f0))
         store = (block_pairs(f0, f1, None, fam_full, rem_sub) if fam_full is not None
                  else None)
-        return score_block_sums, (params.store_min_log10,
-                                  block_pairs(f0, f1, lfilter, None, None), store, prep.peaks)
+        pairs = block_pairs(f0, f1, lfilter, None, None)
+        return score_block_sums, (params.store_min_log10, pairs, store, prep.peaks,
+                                  _lineage_offsets(lineage_lrs, pairs, f0))
 
     def local(f0: int, f1: int) -> tuple[Any, float]:
         s = time.perf_counter()
@@ -1211,8 +1247,10 @@ async def execute_run(
                            after={"pairs": run.pairs_total, "results": run.results_count,
                                   "tables_built": run.tables_built, "pool_sums": n_sums,
                                   "posteriors_refreshed": n_post})
+        # "profile:<id>", or a re-associated group's "group:<id>[profile:<id>,...]": every
+        # member's profile was searched through the group's consensus
         versions = [v for part in (run.profile_versions or {}).values() for v in part.values()]
-        ids = [int(v.split(":", 1)[1]) for v in versions if str(v).startswith("profile:")]
+        ids = sorted({int(x) for v in versions for x in _PROFILE_ID.findall(str(v))})
         if ids:  # every profile shows when it was last searched
             from dnacase.models.profiles import Profile
 
@@ -1225,13 +1263,27 @@ async def execute_run(
     return run
 
 
+_PROFILE_ID = re.compile(r"(?:^|[\[,])profile:(\d+)")
+
+
 def run_scope_sums(scope: str) -> bool:
     """Whether a run of ``scope`` scores the whole grid and keeps the pool sums."""
     return scope in ("all", "incremental")
 
 
 def _plain_block(tables: np.ndarray, remains_idx: np.ndarray, store_min_log10: float,
-                 pairs: BlockPairs | None, peaks: PeakEntries | None = None
-                 ) -> tuple[Any, None, None]:
+                 pairs: BlockPairs | None, peaks: PeakEntries | None = None,
+                 lineage: np.ndarray | None = None) -> tuple[Any, None, None]:
     """:func:`score_block` without pool sums (runs over part of the grid)."""
-    return score_block(tables, remains_idx, store_min_log10, pairs, peaks), None, None
+    return score_block(tables, remains_idx, store_min_log10, pairs, peaks, lineage), None, None
+
+
+def _lineage_offsets(lrs: search_lineage.PairLineageLRs | None, pairs: BlockPairs | None,
+                     f0: int) -> np.ndarray | None:
+    """The log10 lineage LRs of the listed pairs of block ``f0 + ...`` (aligned with the
+    pairs' remains list; None when the run has no lineage LRs or lists no pair)."""
+    if lrs is None or pairs is None or lrs.keys.size == 0:
+        return None
+    listed, indptr, rem = pairs
+    fam = f0 + np.repeat(np.flatnonzero(listed), np.diff(indptr))
+    return lrs.lookup(rem, fam)

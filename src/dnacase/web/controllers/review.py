@@ -16,11 +16,11 @@ from litestar.response import Redirect, Response, Template
 
 from dnacase.i18n import N_, get_locale
 from dnacase.i18n import gettext as _
-from dnacase.services import posteriors
+from dnacase.services import posteriors, report_evidence
 from dnacase.services import report as report_service
 from dnacase.services import review as service
 from dnacase.services.errors import DomainError
-from dnacase.services.review_rivals import Rival
+from dnacase.services.review_rivals import Rival, closed_reason_text
 from dnacase.web.auth import request_meta
 from dnacase.web.controllers import NavItem
 from dnacase.web.deps import AuthUser, DbSession, FromPath, FromQuery
@@ -88,7 +88,10 @@ async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict |
                      active_rivals=[r for r in rivals if r.active],
                      rival_ids=", ".join(f"#{r.case.id}" for r in rivals if r.active),
                      pl=report_service.posterior_lines(detail, lang, html=True),
-                     prior_sentence=report_service.prior_sentence(detail, lang))
+                     prior_sentence=report_service.prior_sentence(detail, lang),
+                     ev=report_evidence.evidence_lines(detail, lang, html=True),
+                     versions_title=report_evidence.title(lang, "genotypes"), lang=lang,
+                     closed_reason=closed_reason_text(detail.item.case.closed_reason))
 
 
 class ReviewPages(Controller):
