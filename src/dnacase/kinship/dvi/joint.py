@@ -1,0 +1,290 @@
+"""Joint assignments of a DVI problem: enumeration, pruning, posteriors.
+
+An assignment maps every victim to one missing person or ``*``, no missing person twice,
+within the allowed pairings. With natural logs (see :mod:`.pairwise`)::
+
+    ln L(a) = ln L_null + sum_f lnLR_f(c_f(a))
+
+where ``c_f(a)`` is the configuration (missing person -> victim) that ``a`` gives family f:
+each family's factor depends only on the victims it receives, so it is computed once per
+configuration (:class:`.pairwise.FamilyLikelihoods`) and shared by every assignment.
+Posterior under a flat prior over the enumerated assignments:
+``exp(ln L(a)) / sum_a' exp(ln L(a'))``.
+
+Families and victims split into independent components (no victim is a candidate in two
+components); the assignment space is their product, so each component is enumerated alone
+(family by family, vectorised over partial assignments) and the best assignments, totals and
+counts are combined exactly.
+
+Pruning (``exhaustive: false``): when the allowed space exceeds ``max_assignments``, the
+pairings are restricted, in this order, until it fits: (1) exclusions (pairwise LR 0) removed;
+(2) only pairings with pairwise LR >= 1, then >= 10, 100, ... kept (``*`` always kept), as
+dvir's ``pairwiseLR(limit = )``. The rule applied is reported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .pairwise import Config, FamilyLikelihoods
+from .problem import NOT_MISSING, DVIError, DVIProblem
+
+__all__ = ["JointOptions", "JointResult", "Row", "solve_joint"]
+
+#: Two log-likelihoods closer than this (natural log) are an exact tie (symmetric missing
+#: persons give equal values up to rounding).
+TIE_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class JointOptions:
+    """``max_assignments``: largest space enumerated (per component); ``top``: rows kept
+    (at least; rows tied with the last are added); ``lr_limit``: force the pairwise-LR
+    restriction (natural scale, e.g. 1.0) whatever the size."""
+
+    max_assignments: int = 2_000_000
+    top: int = 10
+    lr_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One assignment: ``targets[v]`` missing person or ``*`` per victim; ``score``: natural-log
+    LR against all-``*`` (``-inf``: likelihood 0)."""
+
+    targets: tuple[str, ...]
+    score: float
+
+
+@dataclass
+class JointResult:
+    """``n_assignments``: size of the enumerated space; ``log_total``: ln sum_a exp(score(a));
+    ``rows``: best assignments, decreasing score; ``glr``: (victim, missing person) ->
+    natural-log generalised LR; ``rule``: the pruning rule (None when exhaustive)."""
+
+    loglik_null: float
+    n_assignments: int
+    exhaustive: bool
+    rule: str | None
+    log_total: float
+    rows: list[Row]
+    glr: dict[tuple[int, str], float] = field(default_factory=dict)
+
+
+@dataclass
+class _Component:
+    families: list[int]
+    victims: list[int]
+
+
+def _candidates(pr: DVIProblem, pw: np.ndarray, keep) -> list[dict[str, list[int]]]:
+    """Per family: missing person -> candidate victims (pairings kept by ``keep(v, j)``)."""
+    out: list[dict[str, list[int]]] = [{m: [] for m in f.missing} for f in pr.families]
+    for j, m in enumerate(pr.missing):
+        for v in range(len(pr.victims)):
+            if pr.considered(v, m) and keep(v, j):
+                out[pr.family_of[m]][m].append(v)
+    return out
+
+
+def _components(cands: list[dict[str, list[int]]], n_victims: int) -> list[_Component]:
+    parent = list(range(len(cands) + n_victims))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for f, mp in enumerate(cands):
+        for vs in mp.values():
+            for v in vs:
+                parent[find(len(cands) + v)] = find(f)
+    groups: dict[int, _Component] = {}
+    for f, mp in enumerate(cands):
+        if any(mp.values()):
+            groups.setdefault(find(f), _Component([], [])).families.append(f)
+    for v in range(n_victims):
+        r = find(len(cands) + v)
+        if r in groups:
+            groups[r].victims.append(v)
+    return list(groups.values())
+
+
+def _configs(mp: dict[str, list[int]]) -> list[Config]:
+    """Every partial injection missing person -> victim of one family (empty one first)."""
+    out: list[Config] = [()]
+    for m, vs in mp.items():
+        nxt = []
+        for c in out:
+            used = {v for _, v in c}
+            nxt.append(c)
+            nxt += [(*c, (m, v)) for v in vs if v not in used]
+        out = nxt
+    return [tuple(sorted(c)) for c in out]
+
+
+@dataclass
+class _Enum:
+    comp: _Component
+    configs: list[list[Config]]
+    scores: np.ndarray  # (R,)
+    choice: np.ndarray  # (R, n_families) config index per family
+
+
+def _enumerate(comp: _Component, cands, lik: FamilyLikelihoods, pw_excl, cap: int) -> _Enum | None:
+    """All assignments of one component (None when more than ``cap``)."""
+    local = {v: i for i, v in enumerate(comp.victims)}
+    words = (len(comp.victims) + 63) // 64
+    masks = np.zeros((1, words), dtype=np.uint64)
+    scores = np.zeros(1)
+    choice = np.zeros((1, 0), dtype=np.int32)
+    all_cfg = []
+    fams = sorted(comp.families, key=lambda f: len(_configs(cands[f])))
+    comp.families = fams
+    for f in fams:
+        cfgs = _configs(cands[f])
+        all_cfg.append(cfgs)
+        parts_m, parts_s, parts_c = [], [], []
+        total = 0
+        for ci, c in enumerate(cfgs):
+            cm = np.zeros(words, dtype=np.uint64)
+            for _, v in c:
+                i = local[v]
+                cm[i // 64] |= np.uint64(1 << (i % 64))
+            ok = ~((masks & cm) != 0).any(axis=1)
+            n = int(ok.sum())
+            if not n:
+                continue
+            total += n
+            if total > cap:
+                return None
+            s = -math.inf if any(pw_excl(v, m) for m, v in c) else lik.config_log_lr(f, c)
+            parts_m.append(masks[ok] | cm)
+            parts_s.append(scores[ok] + s)
+            parts_c.append(np.column_stack([choice[ok], np.full(n, ci, dtype=np.int32)]))
+        masks, scores, choice = (np.concatenate(parts_m), np.concatenate(parts_s),
+                                 np.concatenate(parts_c))
+    return _Enum(comp, all_cfg, scores, choice)
+
+
+def _logsumexp(x: np.ndarray) -> float:
+    mx = float(np.max(x)) if x.size else -math.inf
+    if mx == -math.inf:
+        return -math.inf
+    return mx + math.log(float(np.exp(x - mx).sum()))
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best scores (decreasing), plus rows tied with the last."""
+    order = np.argsort(-scores, kind="stable")
+    if order.size <= k:
+        return order
+    last = scores[order[k - 1]]
+    n = k
+    while last > -math.inf and n < order.size and abs(scores[order[n]] - last) <= TIE_TOL:
+        n += 1
+    return order[:n]
+
+
+def _glr(e: _Enum, out: dict[tuple[int, str], float]) -> None:
+    """Natural-log GLR of each pairing of the component: best score with it minus best
+    without it (``-inf``: no possible assignment has it)."""
+    for fi, cfgs in enumerate(e.configs):
+        gmax = np.full(len(cfgs), -math.inf)
+        np.maximum.at(gmax, e.choice[:, fi], e.scores)
+        pairs = {p for c in cfgs for p in c}
+        for m, v in pairs:
+            has = np.array([(m, v) in c for c in cfgs])
+            w, wo = gmax[has].max(), gmax[~has].max() if (~has).any() else -math.inf
+            out[(v, m)] = -math.inf if w == -math.inf else (math.inf if wo == -math.inf
+                                                           else float(w - wo))
+
+
+def _combine(parts: Sequence[list[tuple[float, dict[int, str]]]], k: int):
+    acc: list[tuple[float, dict[int, str]]] = [(0.0, {})]
+    for part in parts:
+        merged = [(a + b, {**da, **db}) for a, da in acc for b, db in part]
+        sc = np.array([s for s, _ in merged])
+        acc = [merged[i] for i in _best(sc, k)]
+    return acc
+
+
+def _try(pr, lik, cands, pw_excl, cap, k):
+    comps = _components(cands, len(pr.victims))
+    enums = []
+    for comp in comps:
+        e = _enumerate(comp, cands, lik, pw_excl, cap)
+        if e is None:
+            return None
+        enums.append(e)
+    return enums
+
+
+def solve_joint(lik: FamilyLikelihoods, pw: np.ndarray, opts: JointOptions = JointOptions()
+                ) -> JointResult:
+    """Enumerate (or prune, see module docstring) and summarise the joint assignments.
+    ``pw``: the pairwise natural-log LR matrix of :func:`.pairwise.pairwise_log_lr`."""
+    pr = lik.problem
+    for v, allowed in enumerate(pr.allowed):
+        if not allowed:
+            raise DVIError(f"problem {pr.id!r}, victim {pr.victims[v]!r}: no allowed pairing")
+    col = {m: j for j, m in enumerate(pr.missing)}
+
+    def excl(v: int, m: str) -> bool:
+        return pw[v, col[m]] == -math.inf
+
+    rules: list[tuple[str | None, object]] = []
+    if opts.lr_limit is None:
+        rules.append((None, lambda v, j: True))
+        rules.append(("exclusions removed (pairwise LR 0)", lambda v, j: pw[v, j] > -math.inf))
+        limits = [10.0**e for e in range(0, 31)]
+    else:
+        limits = [opts.lr_limit]
+    for lim in limits:
+        lg = math.log(lim)
+        rules.append((f"pairings restricted to pairwise LR >= {lim:g} (and '*')",
+                      lambda v, j, lg=lg: pw[v, j] >= lg - 1e-12))
+    cap = opts.max_assignments if opts.lr_limit is None else 10**18
+    for rule, keep in rules:
+        cands = _candidates(pr, pw, keep)
+        enums = _try(pr, lik, cands, excl, cap, opts.top)
+        if enums is not None:
+            break
+    else:
+        raise DVIError(f"problem {pr.id!r}: more than {opts.max_assignments:,} assignments "
+                       "even with the strictest pruning")
+    return _summarise(pr, lik, enums, rule, opts.top)
+
+
+def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule, k: int
+               ) -> JointResult:
+    forced = [v for v, a in enumerate(pr.allowed) if NOT_MISSING not in a
+              and not any(v in e.comp.victims for e in enums)]
+    if forced:
+        raise DVIError(f"problem {pr.id!r}, victim {pr.victims[forced[0]]!r}: no possible "
+                       "assignment (no candidate and '*' not allowed)")
+    n = 1
+    log_total = 0.0
+    parts = []
+    glr: dict[tuple[int, str], float] = {}
+    for e in enums:
+        n *= int(e.scores.size)
+        log_total += _logsumexp(e.scores)
+        part = []
+        for i in _best(e.scores, k):
+            tg = {}
+            for fi, f in enumerate(e.comp.families):
+                for m, v in e.configs[fi][e.choice[i, fi]]:
+                    tg[v] = m
+            part.append((float(e.scores[i]), tg))
+        parts.append(part)
+        _glr(e, glr)
+    rows = []
+    for s, tg in _combine(parts, k):
+        rows.append(Row(tuple(tg.get(v, NOT_MISSING) for v in range(len(pr.victims))), s))
+    return JointResult(lik.loglik_null(), n, rule is None, rule, log_total, rows, glr)

@@ -1,0 +1,102 @@
+"""Family likelihoods with victims placed, cached per (family, victims assigned to which
+missing person), and the pairwise LR matrix.
+
+Units: natural logs of likelihoods summed over loci (markers unlinked), except where a name
+says log10. For family f with references R_f and a configuration c (missing person -> victim)::
+
+    ln L_f(c) = ln P(R_f, victims of c at their missing persons | pedigree f)
+    ln L_null = sum_f ln L_f({}) + sum_v ln P_HW(g_v)
+
+and the log LR of a configuration against all-``*`` is
+``ln L_f(c) - ln L_f({}) - sum_{v in c} ln P_HW(g_v)``. The pairwise LR of victim V as missing
+person M is that of the one-pair configuration {M: V}: the single-POI missing-person LR.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..likelihood import LikelihoodError, loglik_per_locus
+from ..lr import log10_hw
+from .problem import DVIError, DVIProblem
+
+__all__ = ["FamilyLikelihoods", "pairwise_log_lr"]
+
+_LN10 = math.log(10.0)
+
+Config = tuple[tuple[str, int], ...]  # sorted ((missing person, victim index), ...)
+
+
+class FamilyLikelihoods:
+    """Cached ``ln L_f(c)`` and configuration log LRs of one problem (see module docstring).
+
+    ``max_clique``: the engine's complexity limit; a family beyond it raises
+    :class:`DVIError` naming the family."""
+
+    def __init__(self, problem: DVIProblem, max_clique: int | None = None) -> None:
+        self.problem = problem
+        self.max_clique = max_clique
+        self._cache: dict[tuple[int, Config], float] = {}
+        self.hw = np.array([float(log10_hw(problem.loci, g).sum()) * _LN10
+                            for g in problem.victim_genotypes])
+        self.evaluations = 0
+
+    def loglik(self, f: int, config: Config) -> float:
+        """``ln L_f(config)``: natural log, summed over loci (``-inf`` when impossible)."""
+        key = (f, config)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        fam = self.problem.families[f]
+        g = fam.references.copy()
+        for m, v in config:
+            g[fam.pedigree.index(m)] = self.problem.victim_genotypes[v]
+        try:
+            per = loglik_per_locus(fam.pedigree, self.problem.loci, g, self.max_clique)
+        except LikelihoodError as exc:
+            raise DVIError(f"problem {self.problem.id!r}, family {fam.id!r}: {exc}") from exc
+        self.evaluations += 1
+        val = -math.inf if np.isneginf(per).any() else math.fsum(per.tolist())
+        self._cache[key] = val
+        return val
+
+    def base(self, f: int) -> float:
+        """``ln L_f({})``; :class:`DVIError` when the references alone are impossible."""
+        val = self.loglik(f, ())
+        if val == -math.inf:
+            fam = self.problem.families[f]
+            raise DVIError(
+                f"problem {self.problem.id!r}, family {fam.id!r}: the reference genotypes are "
+                "impossible on this pedigree (Mendelian inconsistency; check the data or set "
+                "a mutation model)")
+        return val
+
+    def config_log_lr(self, f: int, config: Config) -> float:
+        """Natural-log LR of ``config`` against its victims unassigned (``-inf``: excluded)."""
+        if not config:
+            return 0.0
+        val = self.loglik(f, config)
+        if val == -math.inf:
+            return val
+        return val - self.base(f) - float(sum(self.hw[v] for _, v in config))
+
+    def loglik_null(self) -> float:
+        """``ln L_null``: every victim unassigned."""
+        return math.fsum([self.base(f) for f in range(len(self.problem.families))]
+                         + self.hw.tolist())
+
+
+def pairwise_log_lr(lik: FamilyLikelihoods) -> np.ndarray:
+    """Pairwise natural-log LR matrix float64 ``(n_victims, n_missing)`` (columns in
+    ``problem.missing`` order): ``-inf`` excluded, ``nan`` not considered (sexes differ or
+    ``pairings`` leaves the pairing out)."""
+    pr = lik.problem
+    out = np.full((len(pr.victims), len(pr.missing)), np.nan)
+    for j, m in enumerate(pr.missing):
+        f = pr.family_of[m]
+        for v in range(len(pr.victims)):
+            if pr.considered(v, m):
+                out[v, j] = lik.config_log_lr(f, ((m, v),))
+    return out
