@@ -149,6 +149,7 @@ def _enumerate(comp: _Component, cands, lik: FamilyLikelihoods, pw_excl, cap: in
     for f in fams:
         cfgs = _configs(cands[f])
         all_cfg.append(cfgs)
+        lik.prefetch(f, [c for c in cfgs if not any(pw_excl(v, m) for m, v in c)])
         parts_m, parts_s, parts_c = [], [], []
         total = 0
         for ci, c in enumerate(cfgs):
@@ -201,8 +202,9 @@ def _glr(e: _Enum, out: dict[tuple[int, str], float]) -> None:
         for m, v in pairs:
             has = np.array([(m, v) in c for c in cfgs])
             w, wo = gmax[has].max(), gmax[~has].max() if (~has).any() else -math.inf
-            out[(v, m)] = -math.inf if w == -math.inf else (math.inf if wo == -math.inf
-                                                           else float(w - wo))
+            d = -math.inf if w == -math.inf else (math.inf if wo == -math.inf
+                                                  else float(w - wo))
+            out[(v, m)] = 0.0 if abs(d) <= TIE_TOL else d  # symmetric persons: an exact tie
 
 
 def _combine(parts: Sequence[list[tuple[float, dict[int, str]]]], k: int):
@@ -214,8 +216,28 @@ def _combine(parts: Sequence[list[tuple[float, dict[int, str]]]], k: int):
     return acc
 
 
+def _bound(comp: _Component, cands: list[dict[str, list[int]]]) -> int:
+    """An upper bound on the number of assignments of a component (the least of: product of
+    the families' configuration counts; product over victims of 1 + candidates; partial
+    injections of the victims into the missing persons)."""
+    b1 = math.prod(len(_configs(cands[f])) for f in comp.families)
+    per_v = dict.fromkeys(comp.victims, 1)
+    n_m = 0
+    for f in comp.families:
+        for vs in cands[f].values():
+            n_m += 1
+            for v in vs:
+                per_v[v] += 1
+    b2 = math.prod(per_v.values())
+    n_v = len(comp.victims)
+    b3 = sum(math.comb(n_v, k) * math.perm(n_m, k) for k in range(min(n_v, n_m) + 1))
+    return min(b1, b2, b3)
+
+
 def _try(pr, lik, cands, pw_excl, cap, k):
     comps = _components(cands, len(pr.victims))
+    if any(_bound(c, cands) > cap for c in comps):
+        return None
     enums = []
     for comp in comps:
         e = _enumerate(comp, cands, lik, pw_excl, cap)
@@ -251,14 +273,11 @@ def solve_joint(lik: FamilyLikelihoods, pw: np.ndarray, opts: JointOptions = Joi
                       lambda v, j, lg=lg: pw[v, j] >= lg - 1e-12))
     cap = opts.max_assignments if opts.lr_limit is None else 10**18
     for rule, keep in rules:
-        cands = _candidates(pr, pw, keep)
-        enums = _try(pr, lik, cands, excl, cap, opts.top)
+        enums = _try(pr, lik, _candidates(pr, pw, keep), excl, cap, opts.top)
         if enums is not None:
-            break
-    else:
-        raise DVIError(f"problem {pr.id!r}: more than {opts.max_assignments:,} assignments "
-                       "even with the strictest pruning")
-    return _summarise(pr, lik, enums, rule, opts.top)
+            return _summarise(pr, lik, enums, rule, opts.top)
+    raise DVIError(f"problem {pr.id!r}: more than {opts.max_assignments:,} assignments "
+                   "even with the strictest pruning")
 
 
 def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule, k: int
@@ -278,7 +297,7 @@ def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule,
         part = []
         for i in _best(e.scores, k):
             tg = {}
-            for fi, f in enumerate(e.comp.families):
+            for fi in range(len(e.comp.families)):
                 for m, v in e.configs[fi][e.choice[i, fi]]:
                     tg[v] = m
             part.append((float(e.scores[i]), tg))

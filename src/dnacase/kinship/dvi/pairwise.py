@@ -15,6 +15,7 @@ person M is that of the one-pair configuration {M: V}: the single-POI missing-pe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -50,9 +51,7 @@ class FamilyLikelihoods:
         if hit is not None:
             return hit
         fam = self.problem.families[f]
-        g = fam.references.copy()
-        for m, v in config:
-            g[fam.pedigree.index(m)] = self.problem.victim_genotypes[v]
+        g = self._placed(fam, config)
         try:
             per = loglik_per_locus(fam.pedigree, self.problem.loci, g, self.max_clique)
         except LikelihoodError as exc:
@@ -61,6 +60,34 @@ class FamilyLikelihoods:
         val = -math.inf if np.isneginf(per).any() else math.fsum(per.tolist())
         self._cache[key] = val
         return val
+
+    def prefetch(self, f: int, configs: Sequence[Config], chunk: int = 2048) -> None:
+        """Compute ``ln L_f`` of many configurations in few engine calls: they are stacked
+        along the locus axis (the engine is vectorised over loci; the value of each locus
+        row depends only on its own genotypes), then summed per configuration."""
+        todo = list(dict.fromkeys(c for c in configs if (f, c) not in self._cache))
+        if not todo:
+            return
+        fam, loci = self.problem.families[f], self.problem.loci
+        nl = len(loci)
+        per_call = max(1, chunk // max(nl, 1))
+        for s in range(0, len(todo), per_call):
+            part = todo[s:s + per_call]
+            g = np.concatenate([self._placed(fam, c) for c in part], axis=1)
+            try:
+                per = loglik_per_locus(fam.pedigree, loci * len(part), g, self.max_clique)
+            except LikelihoodError as exc:
+                raise DVIError(f"problem {self.problem.id!r}, family {fam.id!r}: {exc}") from exc
+            self.evaluations += len(part)
+            for c, row in zip(part, per.reshape(len(part), nl), strict=True):
+                self._cache[(f, c)] = (-math.inf if np.isneginf(row).any()
+                                       else math.fsum(row.tolist()))
+
+    def _placed(self, fam, config: Config) -> np.ndarray:
+        g = fam.references.copy()
+        for m, v in config:
+            g[fam.pedigree.index(m)] = self.problem.victim_genotypes[v]
+        return g
 
     def base(self, f: int) -> float:
         """``ln L_f({})``; :class:`DVIError` when the references alone are impossible."""
@@ -94,6 +121,9 @@ def pairwise_log_lr(lik: FamilyLikelihoods) -> np.ndarray:
     ``pairings`` leaves the pairing out)."""
     pr = lik.problem
     out = np.full((len(pr.victims), len(pr.missing)), np.nan)
+    for f, fam in enumerate(pr.families):
+        lik.prefetch(f, [((m, v),) for m in fam.missing for v in range(len(pr.victims))
+                         if pr.considered(v, m)])
     for j, m in enumerate(pr.missing):
         f = pr.family_of[m]
         for v in range(len(pr.victims)):
