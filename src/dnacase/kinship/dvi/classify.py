@@ -42,6 +42,10 @@ def undisputed(lik: FamilyLikelihoods, threshold: float = 1e4) -> list[tuple[int
         vs = [v for v in range(len(pr.victims)) if v not in done_v]
         ms = [m for m in pr.missing if m not in done_m]
         mat = np.full((len(vs), len(ms)), -math.inf)
+        for f in {pr.family_of[m] for m in ms}:
+            base = fixed.get(f, ())
+            lik.prefetch(f, [tuple(sorted((*base, (m, v)))) for m in pr.families[f].missing
+                             if m in ms for v in vs if pr.considered(v, m)])
         for j, m in enumerate(ms):
             f = pr.family_of[m]
             base = fixed.get(f, ())
