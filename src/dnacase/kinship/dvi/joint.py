@@ -17,9 +17,11 @@ components); the assignment space is their product, so each component is enumera
 counts are combined exactly.
 
 Pruning (``exhaustive: false``): when the allowed space exceeds ``max_assignments``, the
-pairings are restricted, in this order, until it fits: (1) exclusions (pairwise LR 0) removed;
-(2) only pairings with pairwise LR >= 1, then >= 10, 100, ... kept (``*`` always kept), as
-dvir's ``pairwiseLR(limit = )``. The rule applied is reported.
+pairings are restricted, in this order, until it fits: (1) exclusions removed (pairwise LR 0,
+or more than ``max_incomp`` loci inconsistent without mutation, as dvir's ``findExcluded``);
+(2) besides, only pairings with pairwise LR >= 1, then >= 10, 100, ... kept (``*`` always
+kept), as dvir's ``pairwiseLR(limit = )``. The rule applied is reported. Whether a space fits
+is decided from upper bounds on its size, so no enumeration is started and abandoned.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .pairwise import Config, FamilyLikelihoods
+from .pairwise import Config, FamilyLikelihoods, incompatible_loci
 from .problem import NOT_MISSING, DVIError, DVIProblem
 
 __all__ = ["JointOptions", "JointResult", "Row", "solve_joint"]
@@ -44,11 +46,13 @@ TIE_TOL = 1e-9
 class JointOptions:
     """``max_assignments``: largest space enumerated (per component); ``top``: rows kept
     (at least; rows tied with the last are added); ``lr_limit``: force the pairwise-LR
-    restriction (natural scale, e.g. 1.0) whatever the size."""
+    restriction (natural scale, e.g. 1.0) whatever the size; ``max_incomp``: the exclusion
+    rule's largest number of inconsistent loci (dvir's ``maxIncomp``)."""
 
     max_assignments: int = 2_000_000
     top: int = 10
     lr_limit: float | None = None
+    max_incomp: int = 2
 
 
 @dataclass(frozen=True)
@@ -263,14 +267,24 @@ def solve_joint(lik: FamilyLikelihoods, pw: np.ndarray, opts: JointOptions = Joi
     rules: list[tuple[str | None, object]] = []
     if opts.lr_limit is None:
         rules.append((None, lambda v, j: True))
-        rules.append(("exclusions removed (pairwise LR 0)", lambda v, j: pw[v, j] > -math.inf))
         limits = [10.0**e for e in range(0, 31)]
     else:
         limits = [opts.lr_limit]
+    inc: list[np.ndarray] = []  # computed when first needed
+
+    def kept(v: int, j: int) -> bool:
+        if not inc:
+            inc.append(incompatible_loci(lik))
+        return pw[v, j] > -math.inf and inc[0][v, j] <= opts.max_incomp
+
+    excl_rule = f"exclusions removed (pairwise LR 0 or more than {opts.max_incomp} " \
+                "inconsistent loci)"
+    if opts.lr_limit is None:
+        rules.append((excl_rule, kept))
     for lim in limits:
-        lg = math.log(lim)
-        rules.append((f"pairings restricted to pairwise LR >= {lim:g} (and '*')",
-                      lambda v, j, lg=lg: pw[v, j] >= lg - 1e-12))
+        lg = math.log(lim) if lim > 0 else -math.inf
+        rules.append((f"{excl_rule}; pairings restricted to pairwise LR >= {lim:g} (and '*')",
+                      lambda v, j, lg=lg: kept(v, j) and pw[v, j] >= lg - 1e-12))
     cap = opts.max_assignments if opts.lr_limit is None else 10**18
     for rule, keep in rules:
         enums = _try(pr, lik, _candidates(pr, pw, keep), excl, cap, opts.top)

@@ -23,7 +23,7 @@ from ..likelihood import LikelihoodError, loglik_per_locus
 from ..lr import log10_hw
 from .problem import DVIError, DVIProblem
 
-__all__ = ["FamilyLikelihoods", "pairwise_log_lr"]
+__all__ = ["FamilyLikelihoods", "incompatible_loci", "pairwise_log_lr"]
 
 _LN10 = math.log(10.0)
 
@@ -129,4 +129,35 @@ def pairwise_log_lr(lik: FamilyLikelihoods) -> np.ndarray:
         for v in range(len(pr.victims)):
             if pr.considered(v, m):
                 out[v, j] = lik.config_log_lr(f, ((m, v),))
+    return out
+
+
+def incompatible_loci(lik: FamilyLikelihoods, chunk: int = 2048) -> np.ndarray:
+    """Number of loci at which victim V cannot be missing person M without a mutation (the
+    family's data with V placed have probability 0 without mutation models while the
+    references alone have positive probability): int ``(n_victims, n_missing)``, ``-1``
+    where the pairing is not considered. Used by the exclusion rule of the pruning (dvir's
+    ``findExcluded(maxIncomp = )``)."""
+    pr = lik.problem
+    plain = [loc.without_mutation() for loc in pr.loci]
+    nl = len(plain)
+    out = np.full((len(pr.victims), len(pr.missing)), -1, dtype=np.int64)
+    col = {m: j for j, m in enumerate(pr.missing)}
+    per_call = max(1, chunk // max(nl, 1))
+    for fam in pr.families:
+        pairs = [(m, v) for m in fam.missing for v in range(len(pr.victims))
+                 if pr.considered(v, m)]
+        if not pairs:
+            continue
+        try:
+            base = np.isneginf(loglik_per_locus(fam.pedigree, plain, fam.references))
+            for s in range(0, len(pairs), per_call):
+                part = pairs[s:s + per_call]
+                g = np.concatenate([lik._placed(fam, (p,)) for p in part], axis=1)
+                per = loglik_per_locus(fam.pedigree, plain * len(part), g, lik.max_clique)
+                cnt = (np.isneginf(per.reshape(len(part), nl)) & ~base).sum(axis=1)
+                for (m, v), c in zip(part, cnt.tolist(), strict=True):
+                    out[v, col[m]] = c
+        except LikelihoodError as exc:
+            raise DVIError(f"problem {pr.id!r}, family {fam.id!r}: {exc}") from exc
     return out
