@@ -955,3 +955,47 @@ def log10_likelihood(
     """Per-locus log10 likelihood (float64 ``(n_loci,)``, ``-inf`` if impossible); see
     :func:`loglik_per_locus` for the layout. The multi-locus value is the sum (unlinked)."""
     return loglik_per_locus(pedigree, loci, genotypes, max_clique) / _LN10
+
+
+def query_genotype_tables(
+    pedigree: Pedigree,
+    query: int,
+    loci: Sequence[Locus],
+    references: np.ndarray,
+    max_clique: int | None = None,
+) -> tuple[list[np.ndarray], np.ndarray] | None:
+    """Joint probabilities of the references and every genotype of the untyped person
+    ``query``, per locus, from one elimination per locus batch (no allele lumping).
+
+    Returns ``(tables, logscale)``: ``tables[l]`` float64 ``(k, k)`` (``k`` at least the
+    locus's allele count) and ``logscale`` float64 ``(L,)`` (natural log) such that
+    ``P(refs, query has ordered alleles (a, b)) = tables[l][a, b] * exp(logscale[l])``; an
+    unordered genotype ``{a, b}`` has ``tables[l][a, b] + tables[l][b, a]`` (``a != b``) and
+    ``P(refs) = tables[l].sum() * exp(logscale[l])``. None when keeping the query's alleles
+    costs more than evaluating genotypes one at a time (then use :func:`loglik_per_locus`).
+    Used to score many candidate genotypes for one missing person (joint DVI)."""
+    ref = np.asarray(references)
+    typed = _typed(pedigree, loci, ref)
+    if typed[query].any():
+        raise LikelihoodError(f"the query person {pedigree.ids[query]!r} must be untyped")
+    fa = tuple(pedigree.father.tolist())
+    mo = tuple(pedigree.mother.tolist())
+    limit = MAX_CLIQUE if max_clique is None else max_clique
+    ft = freq_table(tuple(loci))
+    tables: list[np.ndarray] = [np.empty((0, 0))] * len(loci)
+    scale = np.zeros(len(loci))
+    for tmask, cols in _pattern_groups(typed):
+        tkey = tuple(bool(x) for x in tmask.tolist())
+        for pos, batch in _full_rows(ft, cols, ref[:, cols]):
+            if not _query_cheaper(fa, mo, tkey, query, batch.k, limit):
+                return None
+            try:
+                joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch, limit)
+            except TooComplexError as exc:
+                names = [loci[j].name for j in cols[pos].tolist()]
+                raise exc.at(names, pedigree.has_loop()) from None
+            assert joint is not None
+            for r, j in enumerate(cols[pos].tolist()):
+                tables[j] = joint[r]
+                scale[j] = ls[r]
+    return tables, scale

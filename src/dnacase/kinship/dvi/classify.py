@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .joint import TIE_TOL, JointResult
+from .joint import JointResult
 from .pairwise import Config, FamilyLikelihoods
 from .problem import NOT_MISSING
 
@@ -77,8 +77,6 @@ def classify(
     pr = lik.problem
     t2 = threshold / 10 if threshold2 is None else threshold2
     und = {v: (m, x) for v, m, x in undisputed(lik, threshold)}
-    best = joint.rows[0].score if joint.rows else -math.inf
-    tied = [r for r in joint.rows if best > -math.inf and abs(r.score - best) <= TIE_TOL]
     col = {m: j for j, m in enumerate(pr.missing)}
     out = []
     for v, vid in enumerate(pr.victims):
@@ -91,7 +89,7 @@ def classify(
             item["log10_glr"] = _fin(g)
             out.append(item)
             continue
-        targets = sorted({r.targets[v] for r in tied})
+        targets = sorted(joint.best_targets.get(v, {NOT_MISSING}))
         if len(targets) > 1:
             item.update(alternatives=targets, **{"class": "tie"})
         elif targets and targets[0] != NOT_MISSING:

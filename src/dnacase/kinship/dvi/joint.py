@@ -68,7 +68,9 @@ class Row:
 class JointResult:
     """``n_assignments``: size of the enumerated space; ``log_total``: ln sum_a exp(score(a));
     ``rows``: best assignments, decreasing score; ``glr``: (victim, missing person) ->
-    natural-log generalised LR; ``rule``: the pruning rule (None when exhaustive)."""
+    natural-log generalised LR; ``rule``: the pruning rule (None when exhaustive);
+    ``n_best``: number of assignments tied for the best; ``best_targets``: victim -> its
+    targets among those tied best assignments (more than one: a tie)."""
 
     loglik_null: float
     n_assignments: int
@@ -77,6 +79,8 @@ class JointResult:
     log_total: float
     rows: list[Row]
     glr: dict[tuple[int, str], float] = field(default_factory=dict)
+    n_best: int = 1
+    best_targets: dict[int, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,14 +188,21 @@ def _logsumexp(x: np.ndarray) -> float:
     return mx + math.log(float(np.exp(x - mx).sum()))
 
 
-def _best(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best scores (decreasing), plus rows tied with the last."""
+#: Most rows listed: the best ``top`` plus rows tied with the last, up to this many (many
+#: independent symmetric families multiply their ties; the full count is ``n_best``).
+MAX_ROWS = 1000
+
+
+def _best(scores: np.ndarray, k: int, cap: int | None = None) -> np.ndarray:
+    """Indices of the ``k`` best scores (decreasing), plus rows tied with the last (up to
+    ``cap`` rows in all when given)."""
     order = np.argsort(-scores, kind="stable")
     if order.size <= k:
         return order
     last = scores[order[k - 1]]
     n = k
-    while last > -math.inf and n < order.size and abs(scores[order[n]] - last) <= TIE_TOL:
+    stop = order.size if cap is None else min(order.size, max(cap, k))
+    while last > -math.inf and n < stop and abs(scores[order[n]] - last) <= TIE_TOL:
         n += 1
     return order[:n]
 
@@ -211,13 +222,23 @@ def _glr(e: _Enum, out: dict[tuple[int, str], float]) -> None:
             out[(v, m)] = 0.0 if abs(d) <= TIE_TOL else d  # symmetric persons: an exact tie
 
 
-def _combine(parts: Sequence[list[tuple[float, dict[int, str]]]], k: int):
-    acc: list[tuple[float, dict[int, str]]] = [(0.0, {})]
-    for part in parts:
-        merged = [(a + b, {**da, **db}) for a, da in acc for b, db in part]
-        sc = np.array([s for s, _ in merged])
-        acc = [merged[i] for i in _best(sc, k)]
-    return acc
+def _combine(parts: Sequence[tuple[np.ndarray, list[dict[int, str]]]], k: int
+             ) -> list[tuple[float, dict[int, str]]]:
+    """The best assignments of a product of independent components (scores add)."""
+    sc = np.zeros(1)
+    idx = np.zeros((1, 0), dtype=np.int64)
+    for scores, _ in parts:
+        tot = (sc[:, None] + scores[None, :]).ravel()
+        keep = _best(tot, k, MAX_ROWS)
+        a, b = np.divmod(keep, scores.size)
+        sc, idx = tot[keep], np.column_stack([idx[a], b])
+    out = []
+    for r in range(sc.size):
+        tg: dict[int, str] = {}
+        for c, (_, targets) in enumerate(parts):
+            tg.update(targets[idx[r, c]])
+        out.append((float(sc[r]), tg))
+    return out
 
 
 def _bound(comp: _Component, cands: list[dict[str, list[int]]]) -> int:
@@ -294,30 +315,41 @@ def solve_joint(lik: FamilyLikelihoods, pw: np.ndarray, opts: JointOptions = Joi
                    "even with the strictest pruning")
 
 
+def _targets(e: _Enum, i: int) -> dict[int, str]:
+    tg = {}
+    for fi in range(len(e.comp.families)):
+        for m, v in e.configs[fi][e.choice[i, fi]]:
+            tg[v] = m
+    return tg
+
+
 def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule, k: int
                ) -> JointResult:
-    forced = [v for v, a in enumerate(pr.allowed) if NOT_MISSING not in a
-              and not any(v in e.comp.victims for e in enums)]
+    in_comp = {v for e in enums for v in e.comp.victims}
+    forced = [v for v, a in enumerate(pr.allowed) if NOT_MISSING not in a and v not in in_comp]
     if forced:
         raise DVIError(f"problem {pr.id!r}, victim {pr.victims[forced[0]]!r}: no possible "
                        "assignment (no candidate and '*' not allowed)")
-    n = 1
-    log_total = 0.0
+    n, n_best, log_total = 1, 1, 0.0
     parts = []
     glr: dict[tuple[int, str], float] = {}
+    best_targets = {v: {NOT_MISSING} for v in range(len(pr.victims))}
     for e in enums:
         n *= int(e.scores.size)
         log_total += _logsumexp(e.scores)
-        part = []
-        for i in _best(e.scores, k):
-            tg = {}
-            for fi in range(len(e.comp.families)):
-                for m, v in e.configs[fi][e.choice[i, fi]]:
-                    tg[v] = m
-            part.append((float(e.scores[i]), tg))
-        parts.append(part)
+        top = _best(e.scores, k, MAX_ROWS)
+        parts.append((e.scores[top], [_targets(e, int(i)) for i in top]))
+        mx = float(e.scores.max())
+        tied = np.flatnonzero(np.abs(e.scores - mx) <= TIE_TOL) if mx > -math.inf else []
+        n_best *= max(1, len(tied))
+        for v in e.comp.victims:
+            best_targets[v] = set()
+        for i in tied:
+            tg = _targets(e, int(i))
+            for v in e.comp.victims:
+                best_targets[v].add(tg.get(v, NOT_MISSING))
         _glr(e, glr)
-    rows = []
-    for s, tg in _combine(parts, k):
-        rows.append(Row(tuple(tg.get(v, NOT_MISSING) for v in range(len(pr.victims))), s))
-    return JointResult(lik.loglik_null(), n, rule is None, rule, log_total, rows, glr)
+    rows = [Row(tuple(tg.get(v, NOT_MISSING) for v in range(len(pr.victims))), s)
+            for s, tg in _combine(parts, k)]
+    return JointResult(lik.loglik_null(), n, rule is None, rule, log_total, rows, glr,
+                       n_best, best_targets)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..likelihood import LikelihoodError, loglik_per_locus
+from ..likelihood import LikelihoodError, loglik_per_locus, query_genotype_tables
 from ..lr import log10_hw
 from .problem import DVIError, DVIProblem
 
@@ -83,6 +83,38 @@ class FamilyLikelihoods:
                 self._cache[(f, c)] = (-math.inf if np.isneginf(row).any()
                                        else math.fsum(row.tolist()))
 
+    def prefetch_singles(self, f: int, m: str, victims: Sequence[int]) -> None:
+        """``ln L_f({m: v})`` for many victims from one elimination keeping ``m``'s alleles
+        (:func:`..likelihood.query_genotype_tables`): each victim's genotype is then a table
+        look-up per locus. Falls back to :meth:`prefetch` when that elimination is costlier."""
+        todo = [v for v in victims if (f, ((m, v),)) not in self._cache]
+        if len(todo) < 2:
+            self.prefetch(f, [((m, v),) for v in todo])
+            return
+        fam, loci = self.problem.families[f], self.problem.loci
+        try:
+            res = query_genotype_tables(fam.pedigree, fam.pedigree.index(m), loci,
+                                        fam.references, self.max_clique)
+        except LikelihoodError as exc:
+            raise DVIError(f"problem {self.problem.id!r}, family {fam.id!r}: {exc}") from exc
+        if res is None:
+            self.prefetch(f, [((m, v),) for v in todo])
+            return
+        tables, scale = res
+        g = self.problem.victim_genotypes[todo]  # (n, L, 2)
+        per = np.empty((len(todo), len(loci)))
+        with np.errstate(divide="ignore"):
+            for j, t in enumerate(tables):
+                a, b = g[:, j, 0], g[:, j, 1]
+                typed = (a >= 0) & (b >= 0)
+                a0, b0 = np.where(typed, a, 0), np.where(typed, b, 0)
+                h = np.where(typed, t[a0, b0] + np.where(a0 != b0, t[b0, a0], 0.0), t.sum())
+                per[:, j] = np.log(h) + scale[j]
+        self.evaluations += 1
+        for v, row in zip(todo, per, strict=True):
+            self._cache[(f, ((m, v),))] = (-math.inf if np.isneginf(row).any()
+                                          else math.fsum(row.tolist()))
+
     def _placed(self, fam, config: Config) -> np.ndarray:
         g = fam.references.copy()
         for m, v in config:
@@ -122,8 +154,8 @@ def pairwise_log_lr(lik: FamilyLikelihoods) -> np.ndarray:
     pr = lik.problem
     out = np.full((len(pr.victims), len(pr.missing)), np.nan)
     for f, fam in enumerate(pr.families):
-        lik.prefetch(f, [((m, v),) for m in fam.missing for v in range(len(pr.victims))
-                         if pr.considered(v, m)])
+        for m in fam.missing:
+            lik.prefetch_singles(f, m, [v for v in range(len(pr.victims)) if pr.considered(v, m)])
     for j, m in enumerate(pr.missing):
         f = pr.family_of[m]
         for v in range(len(pr.victims)):

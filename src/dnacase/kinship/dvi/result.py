@@ -1,7 +1,7 @@
 """The JSON result of a solved DVI problem (the ``dnacase dvi solve`` contract)::
 
     {"id", "pairwise": {V: {M: {"lr", "log10_lr"}}},
-     "joint": {"n_assignments", "exhaustive", "rule", "loglik_null",
+     "joint": {"n_assignments", "exhaustive", "rule", "loglik_null", "n_best_tied",
                "top": [{"assignment": {V: M or "*"}, "loglik", "log10_lr_vs_null",
                         "posterior"}]},
      "glr": {V: {M: log10}}, "classification": [...], "engine", "options"}
@@ -10,9 +10,10 @@ Pairwise: ``lr`` 0.0 and ``log10_lr`` null for an exclusion; ``lr`` null (``log1
 finite) when the LR overflows a double; both null when the pairing is not considered (sexes
 differ or ``pairings`` leaves it out). ``loglik`` is a natural log (null: likelihood 0);
 ``log10_lr_vs_null`` is log10 of the LR against every victim unassigned; ``posterior`` is
-under a flat prior over the enumerated assignments. ``glr`` is log10 of the generalised LR
-of each pairing of the enumerated space (null when no assignment with positive likelihood
-has it).
+under a flat prior over the enumerated assignments; ``n_best_tied`` counts the assignments
+tied for the best (rows tied with the last listed are added, up to 1,000 rows). ``glr`` is
+log10 of the generalised LR of each pairing of the enumerated space (null when no assignment
+with positive likelihood has it).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def solution_json(
         "id": pr.id,
         "pairwise": pairwise,
         "joint": {"n_assignments": joint.n_assignments, "exhaustive": joint.exhaustive,
-                  "rule": joint.rule, "loglik_null": joint.loglik_null, "top": top},
+                  "rule": joint.rule, "loglik_null": joint.loglik_null,
+                  "n_best_tied": joint.n_best, "top": top},
         "glr": glr,
         "classification": classification,
         "engine": ENGINE_VERSION,
