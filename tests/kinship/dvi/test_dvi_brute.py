@@ -115,3 +115,29 @@ def test_query_tables_equal_direct_likelihoods(pid):
                 t = tables[j][a, b] + (tables[j][b, a] if a != b else 0.0)
                 got = math.log(t) + scale[j] if t > 0 else -math.inf
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def test_posterior_under_a_prior_per_pairing():
+    """Weights per pairing: posterior_prior = w(a) L(a) / sum w L over every assignment, the
+    sum taken here by brute force over the joint pedigree; equal weights give the flat one."""
+    from dnacase.kinship.dvi import solve
+
+    raw = dict(PROBLEMS["dvir-example2"])
+    raw["prior"] = {"V1": {"M1": 3.0, "M2": 0.5, "*": 2.0}, "V3": {"M3": 0.0}}
+    pr = parse_problem(raw)
+    out = solve(pr)
+    w = {("V1", "M1"): 3.0, ("V1", "M2"): 0.5, ("V1", "*"): 2.0, ("V3", "M3"): 0.0}
+    brute = []
+    for a in all_assignments(pr):
+        prior = math.prod(w.get((pr.victims[v], m), 1.0) for v, m in a.items())
+        ll = joint_pedigree_loglik(pr, a)
+        brute.append((tuple(a[v] for v in range(len(pr.victims))), prior * math.exp(ll)))
+    z = sum(x for _, x in brute)
+    want = dict(brute)
+    for row in out["joint"]["top"]:
+        key = tuple(row["assignment"][v] for v in pr.victims)
+        assert row["posterior_prior"] == pytest.approx(want[key] / z, rel=1e-9, abs=1e-300)
+    assert any(row["posterior_prior"] == 0.0 and row["loglik"] is not None
+               for row in out["joint"]["top"])  # V3 = M3 has prior 0
+    flat = solve(parse_problem(PROBLEMS["dvir-example2"]))
+    assert all("posterior_prior" not in r for r in flat["joint"]["top"])

@@ -9,7 +9,8 @@ where ``c_f(a)`` is the configuration (missing person -> victim) that ``a`` give
 each family's factor depends only on the victims it receives, so it is computed once per
 configuration (:class:`.pairwise.FamilyLikelihoods`) and shared by every assignment.
 Posterior under a flat prior over the enumerated assignments:
-``exp(ln L(a)) / sum_a' exp(ln L(a'))``.
+``exp(ln L(a)) / sum_a' exp(ln L(a'))``; under a prior per pairing (weights w(V, M), the
+prior of an assignment the product over victims): ``w(a) L(a) / sum_a' w(a') L(a')``.
 
 Families and victims split into independent components (no victim is a candidate in two
 components); the assignment space is their product, so each component is enumerated alone
@@ -81,6 +82,7 @@ class JointResult:
     glr: dict[tuple[int, str], float] = field(default_factory=dict)
     n_best: int = 1
     best_targets: dict[int, set[str]] = field(default_factory=dict)
+    log_total_prior: float | None = None
 
 
 @dataclass
@@ -330,13 +332,15 @@ def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule,
     if forced:
         raise DVIError(f"problem {pr.id!r}, victim {pr.victims[forced[0]]!r}: no possible "
                        "assignment (no candidate and '*' not allowed)")
-    n, n_best, log_total = 1, 1, 0.0
+    n, n_best, log_total, log_total_prior = 1, 1, 0.0, 0.0
     parts = []
     glr: dict[tuple[int, str], float] = {}
     best_targets = {v: {NOT_MISSING} for v in range(len(pr.victims))}
     for e in enums:
         n *= int(e.scores.size)
         log_total += _logsumexp(e.scores)
+        if pr.log_prior is not None:
+            log_total_prior += _logsumexp(e.scores + _prior_deltas(pr, e))
         top = _best(e.scores, k, MAX_ROWS)
         parts.append((e.scores[top], [_targets(e, int(i)) for i in top]))
         mx = float(e.scores.max())
@@ -352,4 +356,15 @@ def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule,
     rows = [Row(tuple(tg.get(v, NOT_MISSING) for v in range(len(pr.victims))), s)
             for s, tg in _combine(parts, k)]
     return JointResult(lik.loglik_null(), n, rule is None, rule, log_total, rows, glr,
-                       n_best, best_targets)
+                       n_best, best_targets,
+                       None if pr.log_prior is None else log_total_prior)
+
+
+def _prior_deltas(pr: DVIProblem, e: _Enum) -> np.ndarray:
+    """Per enumerated row, ln of its prior weight relative to all-'*' (see
+    :attr:`.problem.DVIProblem.log_prior`)."""
+    out = np.zeros(e.scores.size)
+    for fi, cfgs in enumerate(e.configs):
+        d = np.array([sum(pr.prior_delta(v, m) for m, v in c) for c in cfgs])
+        out += d[e.choice[:, fi]]
+    return out

@@ -64,6 +64,13 @@ class DVIProblem:
     allowed: tuple[frozenset[str], ...]
     pairings_given: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    log_prior: np.ndarray | None = None
+
+    def prior_delta(self, v: int, m: str) -> float:
+        """``ln(w(v, m) / w(v, *))`` of the optional prior per pairing (0 without one)."""
+        if self.log_prior is None or m == NOT_MISSING:
+            return 0.0
+        return float(self.log_prior[v, self.missing.index(m)])
 
     def sex_agrees(self, v: int, m: str) -> bool:
         """Victim ``v`` (index) and missing person ``m`` may be the same person by sex."""
@@ -237,5 +244,40 @@ def parse_problem(obj: Any, index: int = 0) -> DVIProblem:
     if set(missing) != set(family_of):
         raise DVIError(f"{ctx}: 'missing' must list exactly the families' missing persons")
     allowed, given = _allowed(obj, ctx, victims, vsex, missing, msex)
+    prior = _prior(obj.get("prior"), ctx, victims, missing)
     return DVIProblem(pid, loci, victims, vsex, vgen, families, missing, family_of, msex,
-                      allowed, given, obj)
+                      allowed, given, obj, prior)
+
+
+def _prior(spec: Any, ctx: str, victims: Sequence[str], missing: Sequence[str]
+           ) -> np.ndarray | None:
+    """The optional prior per pairing ``{V: {M: w, "*": w}}`` (weights >= 0, default 1, the
+    ``*`` weight > 0) as ``ln(w(V, M) / w(V, *))`` float64 ``(n_victims, n_missing)``. The
+    prior of an assignment is the product of its pairings' weights."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise DVIError(f"{ctx}: 'prior' must be an object victim -> {{missing person: weight}}")
+    out = np.zeros((len(victims), len(missing)))
+    col = {m: j for j, m in enumerate(missing)}
+    for vid, row in spec.items():
+        if vid not in victims or not isinstance(row, dict):
+            raise DVIError(f"{ctx}: prior for unknown victim {vid!r} (or not an object)")
+        w = {}
+        for m, x in row.items():
+            if (m != NOT_MISSING and m not in col) or not isinstance(x, int | float) or x < 0:
+                raise DVIError(f"{ctx}, victim {vid!r}: prior weight of {m!r} must be a "
+                               "number >= 0 for a known missing person or '*'")
+            w[m] = float(x)
+        star = w.get(NOT_MISSING, 1.0)
+        if star <= 0:
+            raise DVIError(f"{ctx}, victim {vid!r}: the prior weight of '*' must be > 0")
+        v = victims.index(vid)
+        with np.errstate(divide="ignore"):
+            for m, x in w.items():
+                if m != NOT_MISSING:
+                    out[v, col[m]] = np.log(x / star)
+            for m in col:
+                if m not in w:
+                    out[v, col[m]] = -np.log(star)
+    return out

@@ -11,7 +11,8 @@ finite) when the LR overflows a double; both null when the pairing is not consid
 differ or ``pairings`` leaves it out). ``loglik`` is a natural log (null: likelihood 0);
 ``log10_lr_vs_null`` is log10 of the LR against every victim unassigned; ``posterior`` is
 under a flat prior over the enumerated assignments; ``n_best_tied`` counts the assignments
-tied for the best (rows tied with the last listed are added, up to 1,000 rows). ``glr`` is
+tied for the best (rows tied with the last listed are added, up to 1,000 rows). With a
+``prior`` per pairing in the problem each row also has ``posterior_prior``. ``glr`` is
 log10 of the generalised LR of each pairing of the enumerated space (null when no assignment
 with positive likelihood has it).
 """
@@ -65,6 +66,10 @@ def solution_json(
             "log10_lr_vs_null": r.score / _LN10 if finite else None,
             "posterior": math.exp(r.score - joint.log_total) if finite else 0.0,
         })
+        if joint.log_total_prior is not None:
+            d = sum(pr.prior_delta(v, m) for v, m in enumerate(r.targets))
+            x = r.score + d - joint.log_total_prior
+            top[-1]["posterior_prior"] = math.exp(x) if finite and x > -math.inf else 0.0
     glr: dict[str, dict[str, float | None]] = {vid: {} for vid in pr.victims}
     for (v, m), g in sorted(joint.glr.items(), key=lambda kv: (kv[0][0],
                                                                 pr.missing.index(kv[0][1]))):
