@@ -4,10 +4,12 @@ one or more missing persons each, as in the R package dvir (Vigeland and Egeland
 Modules: :mod:`.problem` (model, parsing), :mod:`.pairwise` (cached family likelihoods per
 victim configuration, pairwise LR matrix), :mod:`.joint` (assignments: enumeration by
 component, pruning, posteriors, generalised LR), :mod:`.classify` (undisputed, then joint),
-:mod:`.result` (JSON), :mod:`.solve` (all of it). Pure numpy; imports nothing outside
+:mod:`.result` (JSON), :mod:`.solve` (all of it), :mod:`.build` (a problem from in-memory
+arrays, for the service layer). Pure numpy; imports nothing outside
 ``dnacase.kinship``.
 """
 
+from .build import problem_from_arrays
 from .classify import classify, undisputed
 from .joint import JointOptions, JointResult, Row, solve_joint
 from .pairwise import FamilyLikelihoods, pairwise_log_lr
@@ -30,6 +32,7 @@ __all__ = [
     "lr_json",
     "pairwise_log_lr",
     "parse_problem",
+    "problem_from_arrays",
     "solution_json",
     "solve",
     "solve_joint",
