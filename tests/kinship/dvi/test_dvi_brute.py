@@ -141,3 +141,20 @@ def test_posterior_under_a_prior_per_pairing():
                for row in out["joint"]["top"])  # V3 = M3 has prior 0
     flat = solve(parse_problem(PROBLEMS["dvir-example2"]))
     assert all("posterior_prior" not in r for r in flat["joint"]["top"])
+
+
+@pytest.mark.parametrize("pid", ["dvi-sim-01", "dvi-sim-05", "dvir-exclusionExample"])
+def test_incompatible_loci_fast_path_equals_direct(pid, monkeypatch):
+    """Inconsistent-locus counts (the exclusion rule) from the query tables equal those from
+    direct likelihoods of every victim placed; a victim LR-0 as M has at least one."""
+    import dnacase.kinship.dvi.pairwise as pwmod
+
+    pr = parse_problem(PROBLEMS[pid])
+    lik = FamilyLikelihoods(pr)
+    fast = pwmod.incompatible_loci(lik)
+    monkeypatch.setattr(pwmod, "query_genotype_tables", lambda *a, **k: None)
+    slow = pwmod.incompatible_loci(lik)
+    assert (fast == slow).all()
+    pw = pairwise_log_lr(lik)
+    if not any(m.has_mutation for m in pr.loci):
+        assert ((fast > 0) == np.isneginf(pw)).all()

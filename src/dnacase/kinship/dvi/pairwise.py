@@ -177,19 +177,39 @@ def incompatible_loci(lik: FamilyLikelihoods, chunk: int = 2048) -> np.ndarray:
     col = {m: j for j, m in enumerate(pr.missing)}
     per_call = max(1, chunk // max(nl, 1))
     for fam in pr.families:
-        pairs = [(m, v) for m in fam.missing for v in range(len(pr.victims))
-                 if pr.considered(v, m)]
-        if not pairs:
-            continue
         try:
-            base = np.isneginf(loglik_per_locus(fam.pedigree, plain, fam.references))
-            for s in range(0, len(pairs), per_call):
-                part = pairs[s:s + per_call]
-                g = np.concatenate([lik._placed(fam, (p,)) for p in part], axis=1)
-                per = loglik_per_locus(fam.pedigree, plain * len(part), g, lik.max_clique)
-                cnt = (np.isneginf(per.reshape(len(part), nl)) & ~base).sum(axis=1)
-                for (m, v), c in zip(part, cnt.tolist(), strict=True):
-                    out[v, col[m]] = c
+            for m in fam.missing:
+                vs = [v for v in range(len(pr.victims)) if pr.considered(v, m)]
+                if vs:
+                    out[vs, col[m]] = _incompatible(lik, fam, m, vs, plain, per_call)
         except LikelihoodError as exc:
             raise DVIError(f"problem {pr.id!r}, family {fam.id!r}: {exc}") from exc
     return out
+
+
+def _incompatible(lik: FamilyLikelihoods, fam, m: str, vs: list[int], plain: list,
+                  per_call: int) -> np.ndarray:
+    """Inconsistent-locus counts of victims ``vs`` as ``m`` (see :func:`incompatible_loci`):
+    from the query tables of ``m`` when they are cheap, else victim by victim."""
+    nl = len(plain)
+    g = lik.problem.victim_genotypes[vs]
+    res = query_genotype_tables(fam.pedigree, fam.pedigree.index(m), plain, fam.references,
+                                lik.max_clique)
+    if res is not None:
+        cnt = np.zeros(len(vs), dtype=np.int64)
+        for j, t in enumerate(res[0]):
+            if t.sum() <= 0:  # the references alone are inconsistent here
+                continue
+            a, b = g[:, j, 0], g[:, j, 1]
+            typed = (a >= 0) & (b >= 0)
+            a0, b0 = np.where(typed, a, 0), np.where(typed, b, 0)
+            cnt += typed & (t[a0, b0] + t[b0, a0] <= 0)
+        return cnt
+    base = np.isneginf(loglik_per_locus(fam.pedigree, plain, fam.references))
+    out = []
+    for s in range(0, len(vs), per_call):
+        part = vs[s:s + per_call]
+        gg = np.concatenate([lik._placed(fam, ((m, v),)) for v in part], axis=1)
+        per = loglik_per_locus(fam.pedigree, plain * len(part), gg, lik.max_clique)
+        out.append((np.isneginf(per.reshape(len(part), nl)) & ~base).sum(axis=1))
+    return np.concatenate(out)
