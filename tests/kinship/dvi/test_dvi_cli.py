@@ -80,3 +80,22 @@ def test_bad_files_give_a_message_not_a_traceback(tmp_path, text, needle):
 def test_unreadable_file(tmp_path):
     res = CliRunner().invoke(main, ["dvi", "solve", str(tmp_path / "nope.json")])
     assert res.exit_code == 2 and "cannot read" in res.stderr
+
+
+def test_impossible_references_name_the_family(tmp_path):
+    """References inconsistent among themselves (no mutation model): that problem gets an
+    error naming the family; the next one is still solved."""
+    bad = copy.deepcopy(SMALL[0])  # dvi-sim-01, no mutation; F2: grandmother and aunt
+    bad["id"] = "bad-refs"
+    fam = next(f for f in bad["families"] if f["id"] == "F2")
+    locus = bad["markers"][0]
+    alleles = list(locus["frequencies"])
+    gm = set(fam["genotypes"]["F2_GM"][locus["name"]])
+    other = [a for a in alleles if a not in gm][:2]
+    fam["genotypes"]["F2_AU"][locus["name"]] = other
+    res = run(tmp_path, [bad, SMALL[1]])
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert set(out[0]) == {"id", "error"}
+    assert "family 'F2'" in out[0]["error"] and "impossible" in out[0]["error"]
+    assert "joint" in out[1]

@@ -101,6 +101,11 @@ class FamilyLikelihoods:
             self.prefetch(f, [((m, v),) for v in todo])
             return
         tables, scale = res
+        if (f, ()) not in self._cache:  # P(refs) = the table's total, per locus
+            with np.errstate(divide="ignore"):
+                base = np.log([t.sum() for t in tables]) + scale
+            self._cache[(f, ())] = (-math.inf if np.isneginf(base).any()
+                                    else math.fsum(base.tolist()))
         g = self.problem.victim_genotypes[todo]  # (n, L, 2)
         per = np.empty((len(todo), len(loci)))
         with np.errstate(divide="ignore"):

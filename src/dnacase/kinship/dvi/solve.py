@@ -32,9 +32,9 @@ def solve(problem: DVIProblem, options: DVIOptions = DVIOptions()) -> dict[str, 
     """The result object of :func:`.result.solution_json`; :class:`.problem.DVIError` when the
     problem cannot be solved (naming the family, person or locus)."""
     lik = FamilyLikelihoods(problem, options.max_clique)
-    for f in range(len(problem.families)):
-        lik.base(f)
     pw = pairwise_log_lr(lik)
+    for f in range(len(problem.families)):
+        lik.base(f)  # families without a candidate: their references must be possible too
     joint = solve_joint(lik, pw, JointOptions(options.max_assignments, options.top,
                                               options.lr_limit))
     cls = classify(lik, pw, joint, options.threshold, options.threshold2)
