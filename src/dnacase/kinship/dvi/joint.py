@@ -21,8 +21,8 @@ Pruning (``exhaustive: false``): when the allowed space exceeds ``max_assignment
 pairings are restricted, in this order, until it fits: (1) exclusions removed (pairwise LR 0,
 or more than ``max_incomp`` loci inconsistent without mutation, as dvir's ``findExcluded``);
 (2) besides, only pairings with pairwise LR >= 1, then >= 10, 100, ... kept (``*`` always
-kept), as dvir's ``pairwiseLR(limit = )``. The rule applied is reported. Whether a space fits
-is decided from upper bounds on its size, so no enumeration is started and abandoned.
+kept), as dvir's ``pairwiseLR(limit = )``. The rule applied is reported. A space whose upper
+size bound is far above the cap is not enumerated at all (no long enumeration abandoned).
 """
 
 from __future__ import annotations
@@ -33,8 +33,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .pairwise import Config, FamilyLikelihoods, incompatible_loci
+from .pairwise import FamilyLikelihoods, incompatible_loci
 from .problem import NOT_MISSING, DVIError, DVIProblem
+from .space import (
+    Enumeration,
+    candidates,
+    components,
+    enumerate_component,
+    space_bound,
+    targets_of,
+)
 
 __all__ = ["JointOptions", "JointResult", "Row", "solve_joint"]
 
@@ -85,104 +93,6 @@ class JointResult:
     log_total_prior: float | None = None
 
 
-@dataclass
-class _Component:
-    families: list[int]
-    victims: list[int]
-
-
-def _candidates(pr: DVIProblem, pw: np.ndarray, keep) -> list[dict[str, list[int]]]:
-    """Per family: missing person -> candidate victims (pairings kept by ``keep(v, j)``)."""
-    out: list[dict[str, list[int]]] = [{m: [] for m in f.missing} for f in pr.families]
-    for j, m in enumerate(pr.missing):
-        for v in range(len(pr.victims)):
-            if pr.considered(v, m) and keep(v, j):
-                out[pr.family_of[m]][m].append(v)
-    return out
-
-
-def _components(cands: list[dict[str, list[int]]], n_victims: int) -> list[_Component]:
-    parent = list(range(len(cands) + n_victims))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for f, mp in enumerate(cands):
-        for vs in mp.values():
-            for v in vs:
-                parent[find(len(cands) + v)] = find(f)
-    groups: dict[int, _Component] = {}
-    for f, mp in enumerate(cands):
-        if any(mp.values()):
-            groups.setdefault(find(f), _Component([], [])).families.append(f)
-    for v in range(n_victims):
-        r = find(len(cands) + v)
-        if r in groups:
-            groups[r].victims.append(v)
-    return list(groups.values())
-
-
-def _configs(mp: dict[str, list[int]]) -> list[Config]:
-    """Every partial injection missing person -> victim of one family (empty one first)."""
-    out: list[Config] = [()]
-    for m, vs in mp.items():
-        nxt = []
-        for c in out:
-            used = {v for _, v in c}
-            nxt.append(c)
-            nxt += [(*c, (m, v)) for v in vs if v not in used]
-        out = nxt
-    return [tuple(sorted(c)) for c in out]
-
-
-@dataclass
-class _Enum:
-    comp: _Component
-    configs: list[list[Config]]
-    scores: np.ndarray  # (R,)
-    choice: np.ndarray  # (R, n_families) config index per family
-
-
-def _enumerate(comp: _Component, cands, lik: FamilyLikelihoods, pw_excl, cap: int) -> _Enum | None:
-    """All assignments of one component (None when more than ``cap``)."""
-    local = {v: i for i, v in enumerate(comp.victims)}
-    words = (len(comp.victims) + 63) // 64
-    masks = np.zeros((1, words), dtype=np.uint64)
-    scores = np.zeros(1)
-    choice = np.zeros((1, 0), dtype=np.int32)
-    all_cfg = []
-    fams = sorted(comp.families, key=lambda f: len(_configs(cands[f])))
-    comp.families = fams
-    for f in fams:
-        cfgs = _configs(cands[f])
-        all_cfg.append(cfgs)
-        lik.prefetch(f, [c for c in cfgs if not any(pw_excl(v, m) for m, v in c)])
-        parts_m, parts_s, parts_c = [], [], []
-        total = 0
-        for ci, c in enumerate(cfgs):
-            cm = np.zeros(words, dtype=np.uint64)
-            for _, v in c:
-                i = local[v]
-                cm[i // 64] |= np.uint64(1 << (i % 64))
-            ok = ~((masks & cm) != 0).any(axis=1)
-            n = int(ok.sum())
-            if not n:
-                continue
-            total += n
-            if total > cap:
-                return None
-            s = -math.inf if any(pw_excl(v, m) for m, v in c) else lik.config_log_lr(f, c)
-            parts_m.append(masks[ok] | cm)
-            parts_s.append(scores[ok] + s)
-            parts_c.append(np.column_stack([choice[ok], np.full(n, ci, dtype=np.int32)]))
-        masks, scores, choice = (np.concatenate(parts_m), np.concatenate(parts_s),
-                                 np.concatenate(parts_c))
-    return _Enum(comp, all_cfg, scores, choice)
-
-
 def _logsumexp(x: np.ndarray) -> float:
     mx = float(np.max(x)) if x.size else -math.inf
     if mx == -math.inf:
@@ -209,7 +119,7 @@ def _best(scores: np.ndarray, k: int, cap: int | None = None) -> np.ndarray:
     return order[:n]
 
 
-def _glr(e: _Enum, out: dict[tuple[int, str], float]) -> None:
+def _glr(e: Enumeration, out: dict[tuple[int, str], float]) -> None:
     """Natural-log GLR of each pairing of the component: best score with it minus best
     without it (``-inf``: no possible assignment has it)."""
     for fi, cfgs in enumerate(e.configs):
@@ -243,31 +153,18 @@ def _combine(parts: Sequence[tuple[np.ndarray, list[dict[int, str]]]], k: int
     return out
 
 
-def _bound(comp: _Component, cands: list[dict[str, list[int]]]) -> int:
-    """An upper bound on the number of assignments of a component (the least of: product of
-    the families' configuration counts; product over victims of 1 + candidates; partial
-    injections of the victims into the missing persons)."""
-    b1 = math.prod(len(_configs(cands[f])) for f in comp.families)
-    per_v = dict.fromkeys(comp.victims, 1)
-    n_m = 0
-    for f in comp.families:
-        for vs in cands[f].values():
-            n_m += 1
-            for v in vs:
-                per_v[v] += 1
-    b2 = math.prod(per_v.values())
-    n_v = len(comp.victims)
-    b3 = sum(math.comb(n_v, k) * math.perm(n_m, k) for k in range(min(n_v, n_m) + 1))
-    return min(b1, b2, b3)
+#: A component whose size bound exceeds the cap by at most this factor is still tried (the
+#: enumeration stops as soon as it passes the cap); beyond, the next pruning rule applies.
+_TRY_ABOVE_BOUND = 8
 
 
 def _try(pr, lik, cands, pw_excl, cap, k):
-    comps = _components(cands, len(pr.victims))
-    if any(_bound(c, cands) > cap for c in comps):
+    comps = components(cands, len(pr.victims))
+    if any(space_bound(c, cands) > _TRY_ABOVE_BOUND * cap for c in comps):
         return None
     enums = []
     for comp in comps:
-        e = _enumerate(comp, cands, lik, pw_excl, cap)
+        e = enumerate_component(comp, cands, lik, pw_excl, cap)
         if e is None:
             return None
         enums.append(e)
@@ -310,22 +207,14 @@ def solve_joint(lik: FamilyLikelihoods, pw: np.ndarray, opts: JointOptions = Joi
                       lambda v, j, lg=lg: kept(v, j) and pw[v, j] >= lg - 1e-12))
     cap = opts.max_assignments if opts.lr_limit is None else 10**18
     for rule, keep in rules:
-        enums = _try(pr, lik, _candidates(pr, pw, keep), excl, cap, opts.top)
+        enums = _try(pr, lik, candidates(pr, pw, keep), excl, cap, opts.top)
         if enums is not None:
             return _summarise(pr, lik, enums, rule, opts.top)
     raise DVIError(f"problem {pr.id!r}: more than {opts.max_assignments:,} assignments "
                    "even with the strictest pruning")
 
 
-def _targets(e: _Enum, i: int) -> dict[int, str]:
-    tg = {}
-    for fi in range(len(e.comp.families)):
-        for m, v in e.configs[fi][e.choice[i, fi]]:
-            tg[v] = m
-    return tg
-
-
-def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule, k: int
+def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[Enumeration], rule, k: int
                ) -> JointResult:
     in_comp = {v for e in enums for v in e.comp.victims}
     forced = [v for v, a in enumerate(pr.allowed) if NOT_MISSING not in a and v not in in_comp]
@@ -342,14 +231,14 @@ def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule,
         if pr.log_prior is not None:
             log_total_prior += _logsumexp(e.scores + _prior_deltas(pr, e))
         top = _best(e.scores, k, MAX_ROWS)
-        parts.append((e.scores[top], [_targets(e, int(i)) for i in top]))
+        parts.append((e.scores[top], [targets_of(e, int(i)) for i in top]))
         mx = float(e.scores.max())
         tied = np.flatnonzero(np.abs(e.scores - mx) <= TIE_TOL) if mx > -math.inf else []
         n_best *= max(1, len(tied))
         for v in e.comp.victims:
             best_targets[v] = set()
         for i in tied:
-            tg = _targets(e, int(i))
+            tg = targets_of(e, int(i))
             for v in e.comp.victims:
                 best_targets[v].add(tg.get(v, NOT_MISSING))
         _glr(e, glr)
@@ -360,7 +249,7 @@ def _summarise(pr: DVIProblem, lik: FamilyLikelihoods, enums: list[_Enum], rule,
                        None if pr.log_prior is None else log_total_prior)
 
 
-def _prior_deltas(pr: DVIProblem, e: _Enum) -> np.ndarray:
+def _prior_deltas(pr: DVIProblem, e: Enumeration) -> np.ndarray:
     """Per enumerated row, ln of its prior weight relative to all-'*' (see
     :attr:`.problem.DVIProblem.log_prior`)."""
     out = np.zeros(e.scores.size)
