@@ -691,14 +691,13 @@ def _reduced_rows(
     restf[:, :nmax] = rest[mrows]
     r0 = np.where(rest[mrows].any(axis=1), rest[mrows].argmax(axis=1), nmax)  # a lumped allele
     kp = kept[mrows]
-    bi = np.arange(mrows.size)
+    lm = loc[mrows]  # rows are gathered from the stacks directly: no (Bm, nmax+1, nmax+1) copy
     for stack in ft.stacks:
-        m = stack[loc[mrows]]  # (Bm, nmax+1, nmax+1)
         red = np.array(eye[mrows])
-        rows_k = m[bi[:, None], kp]  # (Bm, kmax, nmax+1)
+        rows_k = stack[lm[:, None], kp]  # (Bm, kmax, nmax+1)
         red[:, :kmax, :kmax] = np.take_along_axis(rows_k, kp[:, None, :].repeat(kmax, 1), axis=2)
         red[:, :kmax, kmax] = (rows_k * restf[:, None, :]).sum(axis=2)
-        row_r = m[bi, r0]  # (Bm, nmax+1)
+        row_r = stack[lm, r0]  # (Bm, nmax+1)
         red[:, kmax, :kmax] = np.take_along_axis(row_r, kp, axis=1)
         red[:, kmax, kmax] = (row_r * restf).sum(axis=1)
         full = np.array(eye)
