@@ -25,6 +25,7 @@ import click
 
 from dnacase.kinship.dvi import DVIError, DVIOptions, error_json, parse_problem, solve
 from dnacase.kinship.lr import ENGINE_VERSION
+from dnacase.settings import kinship_max_clique
 
 
 @click.group(name="dvi")
@@ -65,10 +66,17 @@ def _fail(msg: str) -> None:
 @click.option("--threshold", type=click.FloatRange(min=1), default=1e4, show_default=True,
               help="LR threshold of the classification (undisputed, joint).")
 @click.option("--indent", type=click.IntRange(min=0), default=None, help="Pretty-print JSON.")
+@click.option("--max-clique", type=click.IntRange(min=1), default=None,
+              help="Complexity limit of the exact likelihood (default: "
+              "DNACASE_KINSHIP_MAX_CLIQUE, else 600000000).")
 def solve_command(file: str, max_assignments: int, lr_limit: float | None, top: int,
-                  threshold: float, indent: int | None) -> None:
+                  threshold: float, indent: int | None, max_clique: int | None) -> None:
     """Solve each DVI problem in FILE (JSON array; '-' for stdin)."""
     t0 = time.perf_counter()
+    try:
+        limit = kinship_max_clique() if max_clique is None else max_clique
+    except ValueError as exc:
+        _fail(str(exc))
     try:
         obj = _read(file)
     except click.ClickException as exc:
@@ -78,7 +86,7 @@ def solve_command(file: str, max_assignments: int, lr_limit: float | None, top: 
     if not isinstance(items, list):
         _fail(f"{file}: expected a JSON array of DVI problems")
     opts = DVIOptions(max_assignments=max_assignments, top=top, lr_limit=lr_limit,
-                      threshold=threshold)
+                      threshold=threshold, max_clique=limit)
     out, failed, seen = [], 0, set()
     for k, item in enumerate(items):
         pid = str(item.get("id", f"#{k + 1}")) if isinstance(item, dict) else f"#{k + 1}"

@@ -99,3 +99,12 @@ def test_impossible_references_name_the_family(tmp_path):
     assert set(out[0]) == {"id", "error"}
     assert "family 'F2'" in out[0]["error"] and "impossible" in out[0]["error"]
     assert "joint" in out[1]
+
+
+def test_complexity_limit_names_family_and_locus(tmp_path):
+    res = run(tmp_path, SMALL[:1], "--max-clique", "10")
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert set(out[0]) == {"id", "error"}
+    assert "family 'F" in out[0]["error"] and "locus" in out[0]["error"]
+    assert "too complex" in out[0]["error"]
