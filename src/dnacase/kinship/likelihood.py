@@ -962,17 +962,21 @@ def query_genotype_tables(
     loci: Sequence[Locus],
     references: np.ndarray,
     max_clique: int | None = None,
-) -> tuple[list[np.ndarray], np.ndarray] | None:
+    keep: np.ndarray | None = None,
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray] | None:
     """Joint probabilities of the references and every genotype of the untyped person
-    ``query``, per locus, from one elimination per locus batch (no allele lumping).
+    ``query``, per locus, from one elimination per locus batch.
 
-    Returns ``(tables, logscale)``: ``tables[l]`` float64 ``(k, k)`` (``k`` at least the
-    locus's allele count) and ``logscale`` float64 ``(L,)`` (natural log) such that
-    ``P(refs, query has ordered alleles (a, b)) = tables[l][a, b] * exp(logscale[l])``; an
-    unordered genotype ``{a, b}`` has ``tables[l][a, b] + tables[l][b, a]`` (``a != b``) and
-    ``P(refs) = tables[l].sum() * exp(logscale[l])``. None when keeping the query's alleles
-    costs more than evaluating genotypes one at a time (then use :func:`loglik_per_locus`).
-    Used to score many candidate genotypes for one missing person (joint DVI)."""
+    Returns ``(tables, logscale, log_refs)``: ``tables[l]`` float64 ``(n_l, n_l)`` over the
+    locus's alleles, ``logscale`` and ``log_refs`` float64 ``(L,)`` (natural logs), such
+    that ``P(refs, query has ordered alleles (a, b)) = tables[l][a, b] * exp(logscale[l])``;
+    an unordered genotype ``{a, b}`` has ``tables[l][a, b] + tables[l][b, a]`` (``a != b``);
+    ``log_refs[l] = ln P(refs)``. ``keep``: int ``(L, m)`` alleles that will be looked up
+    (e.g. every candidate's): where the locus model allows it, the other alleles nobody
+    carries are lumped (exact for the kept and the references' alleles, whose entries are
+    then the only meaningful ones); None keeps every allele. Returns None when keeping the
+    query's alleles costs more than evaluating genotypes one at a time (then use
+    :func:`loglik_per_locus`). Used to score many candidates for one missing person."""
     ref = np.asarray(references)
     typed = _typed(pedigree, loci, ref)
     if typed[query].any():
@@ -983,9 +987,17 @@ def query_genotype_tables(
     ft = freq_table(tuple(loci))
     tables: list[np.ndarray] = [np.empty((0, 0))] * len(loci)
     scale = np.zeros(len(loci))
+    log_refs = np.zeros(len(loci))
     for tmask, cols in _pattern_groups(typed):
         tkey = tuple(bool(x) for x in tmask.tolist())
-        for pos, batch in _full_rows(ft, cols, ref[:, cols]):
+        if keep is None:
+            nmax = ft.pad.shape[1]
+            batches = [(pos, b, np.broadcast_to(np.arange(nmax + 1), (pos.size, nmax + 1)))
+                       for pos, b in _full_rows(ft, cols, ref[:, cols])]
+        else:
+            batches = row_batches(ft, cols, ft.mut[cols], ref[:, cols].astype(np.int64),
+                                  np.flatnonzero(tmask), np.asarray(keep)[cols])
+        for pos, batch, lam in batches:
             if not _query_cheaper(fa, mo, tkey, query, batch.k, limit):
                 return None
             try:
@@ -994,7 +1006,11 @@ def query_genotype_tables(
                 names = [loci[j].name for j in cols[pos].tolist()]
                 raise exc.at(names, pedigree.has_loop()) from None
             assert joint is not None
+            with np.errstate(divide="ignore"):
+                tot = np.log(joint.reshape(joint.shape[0], -1).sum(axis=1)) + ls
             for r, j in enumerate(cols[pos].tolist()):
-                tables[j] = joint[r]
+                ix = np.asarray(lam[r][: loci[j].n_alleles])
+                tables[j] = joint[r][ix[:, None], ix[None, :]]
                 scale[j] = ls[r]
-    return tables, scale
+                log_refs[j] = tot[r]
+    return tables, scale, log_refs

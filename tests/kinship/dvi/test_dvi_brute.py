@@ -102,8 +102,9 @@ def test_query_tables_equal_direct_likelihoods(pid):
     q = fam.pedigree.index(fam.missing[0])
     res = query_genotype_tables(fam.pedigree, q, pr.loci, fam.references)
     assert res is not None
-    tables, scale = res
+    tables, scale, log_refs = res
     base = loglik_per_locus(fam.pedigree, pr.loci, fam.references)
+    assert log_refs == pytest.approx(base, rel=1e-9)
     for j in range(3):
         n = pr.loci[j].n_alleles
         assert math.log(tables[j].sum()) + scale[j] == pytest.approx(base[j], rel=1e-9)
@@ -115,6 +116,18 @@ def test_query_tables_equal_direct_likelihoods(pid):
                 t = tables[j][a, b] + (tables[j][b, a] if a != b else 0.0)
                 got = math.log(t) + scale[j] if t > 0 else -math.inf
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+    # lumped: only the kept alleles (and the references') are exact
+    keep = np.tile(np.array([[0, 1, 2]]), (len(pr.loci), 1))
+    t2, s2, r2 = query_genotype_tables(fam.pedigree, q, pr.loci, fam.references, None, keep)
+    assert r2 == pytest.approx(base, rel=1e-9)
+    for j in range(len(pr.loci)):
+        for a, b in ((0, 1), (2, 2), (0, 0)):
+            x = t2[j][a, b] + (t2[j][b, a] if a != b else 0.0)
+            y = tables[j][a, b] + (tables[j][b, a] if a != b else 0.0)
+            if y == 0:
+                assert x == 0
+            else:
+                assert math.log(x) + s2[j] == pytest.approx(math.log(y) + scale[j], rel=1e-9)
 
 
 def test_posterior_under_a_prior_per_pairing():

@@ -94,16 +94,15 @@ class FamilyLikelihoods:
         fam, loci = self.problem.families[f], self.problem.loci
         try:
             res = query_genotype_tables(fam.pedigree, fam.pedigree.index(m), loci,
-                                        fam.references, self.max_clique)
+                                        fam.references, self.max_clique,
+                                        _keep(self.problem.victim_genotypes[todo]))
         except LikelihoodError as exc:
             raise DVIError(f"problem {self.problem.id!r}, family {fam.id!r}: {exc}") from exc
         if res is None:
             self.prefetch(f, [((m, v),) for v in todo])
             return
-        tables, scale = res
+        tables, scale, base = res
         if (f, ()) not in self._cache:  # P(refs) = the table's total, per locus
-            with np.errstate(divide="ignore"):
-                base = np.log([t.sum() for t in tables]) + scale
             self._cache[(f, ())] = (-math.inf if np.isneginf(base).any()
                                     else math.fsum(base.tolist()))
         g = self.problem.victim_genotypes[todo]  # (n, L, 2)
@@ -113,8 +112,8 @@ class FamilyLikelihoods:
                 a, b = g[:, j, 0], g[:, j, 1]
                 typed = (a >= 0) & (b >= 0)
                 a0, b0 = np.where(typed, a, 0), np.where(typed, b, 0)
-                h = np.where(typed, t[a0, b0] + np.where(a0 != b0, t[b0, a0], 0.0), t.sum())
-                per[:, j] = np.log(h) + scale[j]
+                h = t[a0, b0] + np.where(a0 != b0, t[b0, a0], 0.0)
+                per[:, j] = np.where(typed, np.log(h) + scale[j], base[j])
         self.evaluations += 1
         for v, row in zip(todo, per, strict=True):
             self._cache[(f, ((m, v),))] = (-math.inf if np.isneginf(row).any()
@@ -150,6 +149,14 @@ class FamilyLikelihoods:
         """``ln L_null``: every victim unassigned."""
         return math.fsum([self.base(f) for f in range(len(self.problem.families))]
                          + self.hw.tolist())
+
+
+def _keep(g: np.ndarray) -> np.ndarray:
+    """Alleles of the victims ``g`` (n, L, 2) per locus, int ``(L, 2n)``, untyped entries
+    replaced by a typed allele of the same locus (or 0): the alleles a query table keeps."""
+    x = g.transpose(1, 0, 2).reshape(g.shape[1], -1).astype(np.int64)
+    fill = np.where((x >= 0).any(axis=1), x.max(axis=1), 0)
+    return np.where(x >= 0, x, fill[:, None])
 
 
 def pairwise_log_lr(lik: FamilyLikelihoods) -> np.ndarray:
@@ -199,11 +206,11 @@ def _incompatible(lik: FamilyLikelihoods, fam, m: str, vs: list[int], plain: lis
     nl = len(plain)
     g = lik.problem.victim_genotypes[vs]
     res = query_genotype_tables(fam.pedigree, fam.pedigree.index(m), plain, fam.references,
-                                lik.max_clique)
+                                lik.max_clique, _keep(g))
     if res is not None:
         cnt = np.zeros(len(vs), dtype=np.int64)
         for j, t in enumerate(res[0]):
-            if t.sum() <= 0:  # the references alone are inconsistent here
+            if res[2][j] == -math.inf:  # the references alone are inconsistent here
                 continue
             a, b = g[:, j, 0], g[:, j, 1]
             typed = (a >= 0) & (b >= 0)
