@@ -42,6 +42,7 @@ def _bad_calls(tmp: Path) -> dict[tuple[str, ...], list[list[str]]]:
         ("audit", "verify"): [],
         ("serve",): [["--port", "abc"], ["--workers", "x"]],
         ("kinship", "lr"): [[missing], [str(bad_json)], [str(bad_csv)]],
+        ("dvi", "solve"): [[missing], [str(bad_json)], [str(bad_csv)]],
         ("demo",): [["--fixtures", str(empty), "--no-migrate"], ["--fixtures", missing]],
         ("registry", "import"): [[str(bad_csv)], [missing]],
         ("registry", "import-graves"): [["--cemetery", "999", str(bad_csv)],

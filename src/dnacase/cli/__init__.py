@@ -17,6 +17,7 @@ import click
 # Modules under dnacase.cli, each exposing ``command`` (a click.Command or click.Group).
 _SUBCOMMANDS: tuple[str, ...] = (
     "db", "users", "audit", "serve", "kinship", "demo", "registry", "kits", "search", "importing",
+    "dvi",
 )
 
 

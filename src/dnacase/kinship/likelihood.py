@@ -691,14 +691,13 @@ def _reduced_rows(
     restf[:, :nmax] = rest[mrows]
     r0 = np.where(rest[mrows].any(axis=1), rest[mrows].argmax(axis=1), nmax)  # a lumped allele
     kp = kept[mrows]
-    bi = np.arange(mrows.size)
+    lm = loc[mrows]  # rows are gathered from the stacks directly: no (Bm, nmax+1, nmax+1) copy
     for stack in ft.stacks:
-        m = stack[loc[mrows]]  # (Bm, nmax+1, nmax+1)
         red = np.array(eye[mrows])
-        rows_k = m[bi[:, None], kp]  # (Bm, kmax, nmax+1)
+        rows_k = stack[lm[:, None], kp]  # (Bm, kmax, nmax+1)
         red[:, :kmax, :kmax] = np.take_along_axis(rows_k, kp[:, None, :].repeat(kmax, 1), axis=2)
         red[:, :kmax, kmax] = (rows_k * restf[:, None, :]).sum(axis=2)
-        row_r = m[bi, r0]  # (Bm, nmax+1)
+        row_r = stack[lm, r0]  # (Bm, nmax+1)
         red[:, kmax, :kmax] = np.take_along_axis(row_r, kp, axis=1)
         red[:, kmax, kmax] = (row_r * restf).sum(axis=1)
         full = np.array(eye)
@@ -955,3 +954,63 @@ def log10_likelihood(
     """Per-locus log10 likelihood (float64 ``(n_loci,)``, ``-inf`` if impossible); see
     :func:`loglik_per_locus` for the layout. The multi-locus value is the sum (unlinked)."""
     return loglik_per_locus(pedigree, loci, genotypes, max_clique) / _LN10
+
+
+def query_genotype_tables(
+    pedigree: Pedigree,
+    query: int,
+    loci: Sequence[Locus],
+    references: np.ndarray,
+    max_clique: int | None = None,
+    keep: np.ndarray | None = None,
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray] | None:
+    """Joint probabilities of the references and every genotype of the untyped person
+    ``query``, per locus, from one elimination per locus batch.
+
+    Returns ``(tables, logscale, log_refs)``: ``tables[l]`` float64 ``(n_l, n_l)`` over the
+    locus's alleles, ``logscale`` and ``log_refs`` float64 ``(L,)`` (natural logs), such
+    that ``P(refs, query has ordered alleles (a, b)) = tables[l][a, b] * exp(logscale[l])``;
+    an unordered genotype ``{a, b}`` has ``tables[l][a, b] + tables[l][b, a]`` (``a != b``);
+    ``log_refs[l] = ln P(refs)``. ``keep``: int ``(L, m)`` alleles that will be looked up
+    (e.g. every candidate's): where the locus model allows it, the other alleles nobody
+    carries are lumped (exact for the kept and the references' alleles, whose entries are
+    then the only meaningful ones); None keeps every allele. Returns None when keeping the
+    query's alleles costs more than evaluating genotypes one at a time (then use
+    :func:`loglik_per_locus`). Used to score many candidates for one missing person."""
+    ref = np.asarray(references)
+    typed = _typed(pedigree, loci, ref)
+    if typed[query].any():
+        raise LikelihoodError(f"the query person {pedigree.ids[query]!r} must be untyped")
+    fa = tuple(pedigree.father.tolist())
+    mo = tuple(pedigree.mother.tolist())
+    limit = MAX_CLIQUE if max_clique is None else max_clique
+    ft = freq_table(tuple(loci))
+    tables: list[np.ndarray] = [np.empty((0, 0))] * len(loci)
+    scale = np.zeros(len(loci))
+    log_refs = np.zeros(len(loci))
+    for tmask, cols in _pattern_groups(typed):
+        tkey = tuple(bool(x) for x in tmask.tolist())
+        if keep is None:
+            nmax = ft.pad.shape[1]
+            batches = [(pos, b, np.broadcast_to(np.arange(nmax + 1), (pos.size, nmax + 1)))
+                       for pos, b in _full_rows(ft, cols, ref[:, cols])]
+        else:
+            batches = row_batches(ft, cols, ft.mut[cols], ref[:, cols].astype(np.int64),
+                                  np.flatnonzero(tmask), np.asarray(keep)[cols])
+        for pos, batch, lam in batches:
+            if not _query_cheaper(fa, mo, tkey, query, batch.k, limit):
+                return None
+            try:
+                joint, ls = _run(_compile(fa, mo, tkey, query, batch.k), batch, limit)
+            except TooComplexError as exc:
+                names = [loci[j].name for j in cols[pos].tolist()]
+                raise exc.at(names, pedigree.has_loop()) from None
+            assert joint is not None
+            with np.errstate(divide="ignore"):
+                tot = np.log(joint.reshape(joint.shape[0], -1).sum(axis=1)) + ls
+            for r, j in enumerate(cols[pos].tolist()):
+                ix = np.asarray(lam[r][: loci[j].n_alleles])
+                tables[j] = joint[r][ix[:, None], ix[None, :]]
+                scale[j] = ls[r]
+                log_refs[j] = tot[r]
+    return tables, scale, log_refs
