@@ -66,6 +66,9 @@ def _interval_matrices(
     out = []
     for b, blk in enumerate(space.blocks):
         r = r_m if blk.male else r_f
-        out.append(np.stack([space.block_matrix(b, float(x)) for x in r]) if r.size else
-                   np.zeros((0, 2**blk.bits, 2**blk.bits)))
+        out.append(
+            np.stack([space.block_matrix(b, float(x)) for x in r])
+            if r.size
+            else np.zeros((0, 2**blk.bits, 2**blk.bits))
+        )
     return out

@@ -94,7 +94,7 @@ class InheritanceSpace:
             _Block(p, int(ped.sex[persons[p]]) == MALE, fa[p] < 0, tuple(ms))
             for p, ms in sorted(by_parent.items())
         ]
-        self.shape = tuple(2 ** b.bits for b in self.blocks)
+        self.shape = tuple(2**b.bits for b in self.blocks)
         self.n_states = int(np.prod(self.shape, dtype=np.int64))
         self.n_meioses = sum(len(b.meioses) for b in self.blocks)
         self.labels = self._labels()

@@ -1,0 +1,271 @@
+"""Linked markers (Lander-Green HMM, dnacase.kinship.linkage) against independent references:
+the public oracle cases (README section 8), brute-force enumeration over inheritance vectors,
+the unlinked engine (far-apart markers) and a single haplotype locus (zero distance)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dnacase.kinship import Locus, Pedigree, load_cases, missing_person_lr
+from dnacase.kinship.case_io import CaseError, parse_case
+from dnacase.kinship.linkage import InheritanceSpace, chain_loglik, prune
+from dnacase.kinship.linkage.lr import LINKED_NOTE, linked_missing_person_lr
+
+from .brute_linked import brute_linked_likelihood
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "oracle"
+RAW = json.loads((DATA / "linked-snp-cases.json").read_text())
+CASES = list(zip(load_cases(RAW), RAW, strict=True))
+
+PEDS = {
+    "siblings": [
+        ("FA", None, None, "M"),
+        ("MO", None, None, "F"),
+        ("A", "FA", "MO", "M"),
+        ("B", "FA", "MO", "F"),
+    ],
+    "half-sibs": [
+        ("FA", None, None, "M"),
+        ("M1", None, None, "F"),
+        ("M2", None, None, "F"),
+        ("A", "FA", "M1", "M"),
+        ("B", "FA", "M2", "F"),
+    ],
+    "nephew": [
+        ("FA", None, None, "M"),
+        ("MO", None, None, "F"),
+        ("A", "FA", "MO", "M"),
+        ("S", "FA", "MO", "F"),
+        ("SP", None, None, "M"),
+        ("B", "SP", "S", "M"),
+    ],
+    "cousins": [
+        ("FA", None, None, "M"),
+        ("MO", None, None, "F"),
+        ("P1", "FA", "MO", "M"),
+        ("P2", "FA", "MO", "F"),
+        ("W1", None, None, "F"),
+        ("H2", None, None, "M"),
+        ("A", "P1", "W1", "F"),
+        ("B", "H2", "P2", "M"),
+    ],
+}
+
+
+def _ped(name):
+    return Pedigree.from_records(
+        [{"id": i, "father": f, "mother": m, "sex": s} for i, f, m, s in PEDS[name]]
+    )
+
+
+@pytest.mark.parametrize(("case", "raw"), CASES, ids=[c.id for c, _ in CASES])
+def test_oracle_linked_case(case, raw):
+    res = case.compute()
+    assert res.log10_lr == pytest.approx(raw["expected"]["log10_lr"], abs=1e-12)
+    assert res.lr == pytest.approx(raw["expected"]["lr"], rel=1e-11)
+    assert res.notes[0] == LINKED_NOTE
+
+
+def _random_data(rng, ped, n_markers, n_alleles, typed, p_missing=0.0):
+    freqs = [rng.dirichlet(np.ones(n_alleles) * 2) for _ in range(n_markers)]
+    geno = np.full((len(ped), n_markers, 2), -1)
+    for pid in typed:
+        for j in range(n_markers):
+            if rng.random() >= p_missing:
+                geno[ped.index(pid), j] = rng.choice(n_alleles, 2, p=freqs[j])
+    cm_m = np.cumsum(rng.choice([0.0, 0.5, 5.0, 30.0], n_markers))
+    cm_f = cm_m * rng.uniform(1.0, 2.0)
+    return freqs, geno, cm_m, cm_f
+
+
+def _hmm(ped, freqs, geno, cm_m, cm_f):
+    keep = prune(ped, (geno[..., 0] >= 0).any(axis=1))
+    sp = InheritanceSpace(ped, keep)
+    pad = np.zeros((len(freqs), max(len(p) for p in freqs)))
+    for j, p in enumerate(freqs):
+        pad[j, : len(p)] = p
+    return chain_loglik(sp, geno[keep].transpose(1, 0, 2), pad, cm_m, cm_f).sum()
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "n_markers", "n_alleles", "p_missing"),
+    [
+        ("siblings", ["A", "B"], 3, 2, 0.0),
+        ("siblings", ["A", "B", "FA"], 3, 3, 0.2),
+        ("half-sibs", ["A", "B"], 3, 2, 0.2),
+        ("nephew", ["A", "B"], 3, 2, 0.0),
+        ("nephew", ["A", "S", "B"], 2, 2, 0.3),
+        ("cousins", ["A", "B"], 2, 2, 0.0),
+    ],
+)
+def test_hmm_equals_brute_force(name, typed, n_markers, n_alleles, p_missing):
+    ped = _ped(name)
+    rng = np.random.default_rng([len(name), len(typed), n_markers, n_alleles])
+    male = ped.sex == 1
+    for _ in range(3):
+        freqs, geno, cm_m, cm_f = _random_data(rng, ped, n_markers, n_alleles, typed, p_missing)
+        want = brute_linked_likelihood(ped.father, ped.mother, male, freqs, geno, cm_m, cm_f)
+        got = _hmm(ped, freqs, geno, cm_m, cm_f)
+        if want == 0:
+            assert got == -math.inf
+        else:
+            assert got == pytest.approx(math.log(want), abs=1e-12)
+
+
+def test_inheritance_space_is_reduced():
+    """Founder phase lumping and pruning: siblings 4 meioses -> 2 bits; nephew 6 -> 3 bits;
+    first cousins 8 -> 4 bits; an untyped leaf adds nothing."""
+    for name, bits in (("siblings", 2), ("nephew", 3), ("cousins", 4)):
+        ped = _ped(name)
+        typed = np.array([pid in ("A", "B") for pid in ped.ids])
+        sp = InheritanceSpace(ped, prune(ped, typed))
+        assert sp.n_states == 2**bits
+    ped = _ped("nephew")
+    typed = np.array([pid in ("A", "S") for pid in ped.ids])
+    keep = prune(ped, typed)
+    assert [ped.ids[i] for i in keep] == ["FA", "MO", "A", "S"]
+
+
+def _snp_loci(rng, n):
+    return [
+        Locus(f"rs{j}", ("A", "G"), np.array([p, 1 - p]), None)
+        for j, p in enumerate(rng.uniform(0.1, 0.9, n))
+    ]
+
+
+@pytest.mark.parametrize("name", ["siblings", "half-sibs", "nephew", "cousins"])
+def test_far_apart_markers_equal_unlinked_product(name):
+    ped = _ped(name)
+    rng = np.random.default_rng(7)
+    loci = _snp_loci(rng, 12)
+    refs = np.full((len(ped), 12, 2), -1)
+    refs[ped.index("B")] = rng.integers(0, 2, (12, 2))
+    poi = rng.integers(0, 2, (12, 2))
+    poi[3] = -1
+    unlinked = missing_person_lr(ped, "A", loci, refs, poi)
+    cm = np.arange(12) * 10_000.0  # r = 0.5 exactly in double precision
+    linked = linked_missing_person_lr(ped, "A", loci, refs, poi, ["5"] * 12, cm, cm * 1.5)
+    assert linked.log10_lr == pytest.approx(unlinked.log10_lr, abs=1e-12)
+    np.testing.assert_allclose(linked.log10_per_locus, unlinked.log10_per_locus, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["siblings", "half-sibs", "nephew", "cousins"])
+def test_zero_distance_equals_haplotype_locus(name):
+    """Two SNPs at 0 cM are one locus with four haplotypes (frequency p_i q_k): where every
+    typed person is homozygous at one of the two SNPs the phase is known and the linked LR is
+    the single-locus LR on the haplotype locus."""
+    ped = _ped(name)
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        p, q = rng.uniform(0.1, 0.9, 2)
+        loci = [
+            Locus("s1", ("A", "G"), np.array([p, 1 - p])),
+            Locus("s2", ("C", "T"), np.array([q, 1 - q])),
+        ]
+        hap = Locus(
+            "h",
+            ("AC", "AT", "GC", "GT"),
+            np.array([p * q, p * (1 - q), (1 - p) * q, (1 - p) * (1 - q)]),
+        )
+        g = {}
+        for pid in ("A", "B"):
+            h1, h2 = rng.integers(0, 4, 2)
+            if (h1 >> 1) != (h2 >> 1) and (h1 & 1) != (h2 & 1):
+                h2 = h1 ^ 1  # homozygous at s1: phase known
+            g[pid] = (h1, h2)
+        refs = np.full((len(ped), 2, 2), -1)
+        refs[ped.index("B")] = [[g["B"][0] >> 1, g["B"][1] >> 1], [g["B"][0] & 1, g["B"][1] & 1]]
+        poi = np.array([[g["A"][0] >> 1, g["A"][1] >> 1], [g["A"][0] & 1, g["A"][1] & 1]])
+        linked = linked_missing_person_lr(
+            ped, "A", loci, refs, poi, ["1", "1"], [3.0, 3.0], [4.0, 4.0]
+        )
+        hrefs = np.full((len(ped), 1, 2), -1)
+        hrefs[ped.index("B"), 0] = g["B"]
+        single = missing_person_lr(ped, "A", [hap], hrefs, np.array([g["A"]]))
+        assert linked.log10_lr == pytest.approx(single.log10_lr, abs=1e-12)
+
+
+def test_exclusion_names_the_marker():
+    ped = Pedigree.from_records(
+        [
+            {"id": "FA", "father": None, "mother": None, "sex": "M"},
+            {"id": "MO", "father": None, "mother": None, "sex": "F"},
+            {"id": "A", "father": "FA", "mother": "MO", "sex": "M"},
+        ]
+    )
+    loci = _snp_loci(np.random.default_rng(1), 3)
+    refs = np.full((3, 3, 2), -1)
+    refs[0] = [[0, 0], [0, 0], [1, 1]]
+    poi = np.array([[0, 1], [1, 1], [1, 1]])  # marker 2: father AA, child GG
+    res = linked_missing_person_lr(ped, "A", loci, refs, poi, ["1"] * 3, [0, 1, 2], [0, 1, 2])
+    assert res.log10_lr == -math.inf and res.lr == 0.0
+    assert res.inconsistent == ("rs1",)
+
+
+def _case():
+    return copy.deepcopy(RAW[0])
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"cm_female": None}, "needs both"),
+        ({"chromosome": None}, "without 'chromosome'"),
+        ({"mutation": {"model": "equal", "rate": 0.001}}, "mutation model"),
+        ({"position_mb": 10.0}, "either 'position_mb'"),
+    ],
+)
+def test_case_file_refuses_what_is_not_implemented(patch, message):
+    raw = _case()
+    m = raw["markers"][1]
+    for k, v in patch.items():
+        if v is None:
+            m.pop(k)
+        else:
+            m[k] = v
+    with pytest.raises(CaseError, match=message) as exc:
+        parse_case(raw)
+    assert "rs1001_01" in str(exc.value) and raw["id"] in str(exc.value)
+
+
+def test_case_file_refuses_dropout_with_linkage():
+    raw = _case()
+    raw["dropout"] = {"POI": 0.1}
+    with pytest.raises(CaseError, match="dropout"):
+        parse_case(raw)
+
+
+def test_position_mb_uses_the_shipped_map():
+    from dnacase.kinship.linkage.panel import load_genetic_map
+
+    raw = _case()
+    for k, m in enumerate(raw["markers"]):
+        del m["cm_male"], m["cm_female"]
+        m["position_mb"] = 30.0 + 0.5 * k
+    case = parse_case(raw)
+    cm_m, cm_f = load_genetic_map().cm("1", 30.0 + 0.5 * np.arange(len(raw["markers"])))
+    np.testing.assert_array_equal(case.linkage[1], cm_m)
+    np.testing.assert_array_equal(case.linkage[2], cm_f)
+    assert case.compute().notes[0] == LINKED_NOTE
+
+
+def test_markers_without_positions_stay_unlinked():
+    raw = _case()
+    for m in raw["markers"]:
+        del m["chromosome"], m["cm_male"], m["cm_female"]
+    case = parse_case(raw)
+    assert case.linkage is None
+    assert "unlinked" in case.compute().notes[0]
+
+
+def test_chain_increments_sum_to_the_lr():
+    case, raw = CASES[8]
+    res = case.compute()
+    assert math.fsum(res.log10_per_locus) == pytest.approx(raw["expected"]["log10_lr"], abs=1e-12)
+    assert res.loci == tuple(m["name"] for m in raw["markers"])
