@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["emissions"]
+__all__ = ["canonical_labels", "emissions"]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -105,16 +105,43 @@ def _emissions(labels: np.ndarray, geno: np.ndarray, freqs: np.ndarray, n_nodes:
     return out
 
 
-def emissions(labels: np.ndarray, geno: np.ndarray, freqs: np.ndarray, n_nodes: int) -> np.ndarray:
+def canonical_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct founder-allele graphs: ``(unique (U, P, 2), inverse (S,))``.
+
+    Founder alleles are i.i.d., so renaming them does not change an emission: each state's
+    labels are renamed in order of first appearance (person by person, paternal first) and
+    states with equal renamed labels share their emissions."""
+    s, p, _ = labels.shape
+    flat = labels.reshape(s, 2 * p)
+    canon = np.empty_like(flat)
+    nxt = np.zeros(s, dtype=flat.dtype)
+    seen = np.full((s, int(flat.max(initial=0)) + 1), -1, dtype=flat.dtype)
+    rows = np.arange(s)
+    for k in range(2 * p):
+        lab = flat[:, k]
+        cur = seen[rows, lab]
+        new = cur < 0
+        seen[rows[new], lab[new]] = nxt[new]
+        canon[:, k] = np.where(new, nxt, cur)
+        nxt += new
+    uniq, inv = np.unique(canon, axis=0, return_inverse=True)
+    return uniq.reshape(-1, p, 2), inv.reshape(-1)
+
+
+def emissions(labels: np.ndarray, geno: np.ndarray, freqs: np.ndarray) -> np.ndarray:
     """``P(genotypes of marker j | state s)`` as float64 ``(n_markers, n_states)``.
 
     labels: int ``(n_states, n_persons, 2)`` founder alleles per state
     (:class:`.space.InheritanceSpace`); geno: int ``(n_markers, n_persons, 2)`` allele
-    indices (``-1`` untyped); freqs: float ``(n_markers, max_alleles)`` (zero padded);
-    n_nodes: number of founder alleles."""
-    return _emissions(
-        np.ascontiguousarray(labels, dtype=np.int64),
-        np.ascontiguousarray(geno, dtype=np.int64),
+    indices (``-1`` untyped); freqs: float ``(n_markers, max_alleles)`` (zero padded).
+    Computed once per distinct founder-allele graph of the persons typed anywhere
+    (:func:`canonical_labels`)."""
+    typed = np.flatnonzero((np.asarray(geno)[..., 0] >= 0).any(axis=0))
+    uniq, inv = canonical_labels(np.asarray(labels)[:, typed])
+    em = _emissions(
+        np.ascontiguousarray(uniq, dtype=np.int64),
+        np.ascontiguousarray(np.asarray(geno)[:, typed], dtype=np.int64),
         np.ascontiguousarray(freqs, dtype=np.float64),
-        int(n_nodes),
+        max(int(uniq.max(initial=0)) + 1, 1),
     )
+    return em[:, inv]

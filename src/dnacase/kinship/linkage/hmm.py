@@ -13,6 +13,7 @@ marker; their sum is the chromosome's log-likelihood).
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 from .emission import emissions
@@ -39,36 +40,62 @@ def chain_loglik(
     out = np.zeros(m)
     if m == 0:
         return out
-    em = emissions(space.labels, geno, freqs, space.n_founder_alleles)
+    em = emissions(space.labels, geno, freqs)
     r_m, r_f = haldane(np.diff(cm_male)), haldane(np.diff(cm_female))
-    mats = _interval_matrices(space, r_m, r_f)
-    alpha = np.full(space.n_states, 1.0 / space.n_states)
-    for j in range(m):
-        if j:
-            a = alpha.reshape(space.shape)
-            for mat in mats:
-                a = np.tensordot(a, mat[j - 1], axes=([0], [0]))
-            alpha = a.reshape(-1)
-        alpha = alpha * em[j]
-        c = alpha.sum()
-        if not c > 0.0:
-            out[j] = -np.inf
-            break
-        alpha /= c
-        out[j] = np.log(c)
-    return out
+    mats, strides, sizes = _interval_matrices(space, r_m, r_f)
+    return _forward(em, mats, strides, sizes)
 
 
 def _interval_matrices(
     space: InheritanceSpace, r_m: np.ndarray, r_f: np.ndarray
-) -> list[np.ndarray]:
-    """Per block: its transition matrices for every interval, ``(M - 1, n_b, n_b)``."""
-    out = []
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Block transition matrices of every interval, zero padded: ``(B, M - 1, n, n)``, and
+    each block's stride and size in the flat (C order) state index."""
+    n_b = len(space.blocks)
+    nmax = max(space.shape, default=1)
+    mats = np.zeros((n_b, r_m.size, nmax, nmax))
     for b, blk in enumerate(space.blocks):
         r = r_m if blk.male else r_f
-        out.append(
-            np.stack([space.block_matrix(b, float(x)) for x in r])
-            if r.size
-            else np.zeros((0, 2**blk.bits, 2**blk.bits))
-        )
+        k = 2**blk.bits
+        mats[b, :, :k, :k] = space.block_matrices(b, r)
+    sizes = np.array(space.shape, dtype=np.int64)
+    strides = np.ones(n_b, dtype=np.int64)
+    for b in range(n_b - 2, -1, -1):
+        strides[b] = strides[b + 1] * sizes[b + 1]
+    return mats, strides, sizes
+
+
+@nb.njit(cache=True, nogil=True)
+def _forward(
+    em: np.ndarray, mats: np.ndarray, strides: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    m, n_states = em.shape
+    out = np.zeros(m)
+    alpha = np.full(n_states, 1.0 / n_states)
+    tmp = np.empty(n_states)
+    for j in range(m):
+        if j:
+            for b in range(sizes.size):
+                st, n = strides[b], sizes[b]
+                if n == 1:
+                    continue
+                t = mats[b, j - 1]
+                for s in range(n_states):
+                    d = (s // st) % n
+                    base = s - d * st
+                    acc = 0.0
+                    for k in range(n):
+                        acc += alpha[base + k * st] * t[k, d]
+                    tmp[s] = acc
+                alpha, tmp = tmp, alpha
+        c = 0.0
+        for s in range(n_states):
+            alpha[s] *= em[j, s]
+            c += alpha[s]
+        if not c > 0.0:
+            out[j] = -np.inf
+            break
+        for s in range(n_states):
+            alpha[s] /= c
+        out[j] = np.log(c)
     return out

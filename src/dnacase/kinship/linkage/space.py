@@ -130,9 +130,10 @@ class InheritanceSpace:
         self.n_founder_alleles = 2 * nf
         return lab
 
-    def block_matrix(self, b: int, r: float) -> np.ndarray:
-        """The (lumped) transition matrix of block ``b`` over an interval with recombination
-        fraction ``r`` in that parent's meioses (see module docstring)."""
+    def block_matrices(self, b: int, r: np.ndarray) -> np.ndarray:
+        """The (lumped) transition matrices ``(len(r), n_b, n_b)`` of block ``b`` over
+        intervals with recombination fractions ``r`` in that parent's meioses (module
+        docstring)."""
         blk = self.blocks[b]
         k, nb = len(blk.meioses), blk.bits
         v = np.arange(2**nb)
@@ -140,18 +141,11 @@ class InheritanceSpace:
         d = np.zeros_like(x)
         for t in range(nb):
             d += (x >> t) & 1
+        r = np.asarray(r, dtype=np.float64)[:, None, None]
         t = r**d * (1.0 - r) ** (k - d)
         if blk.founder:
             t = t + r ** (k - d) * (1.0 - r) ** d
         return t
-
-    def transition(self, alpha: np.ndarray, r_male: float, r_female: float) -> np.ndarray:
-        """``alpha`` (flat, ``n_states``) times the transition matrix of one interval."""
-        a = alpha.reshape(self.shape)
-        for b, blk in enumerate(self.blocks):
-            mat = self.block_matrix(b, r_male if blk.male else r_female)
-            a = np.tensordot(a, mat, axes=([0], [0]))  # contracted axis moves to the end
-        return a.reshape(-1)
 
 
 def _topo(father: Sequence[int], mother: Sequence[int]) -> list[int]:
