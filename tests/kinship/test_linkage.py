@@ -269,3 +269,56 @@ def test_chain_increments_sum_to_the_lr():
     res = case.compute()
     assert math.fsum(res.log10_per_locus) == pytest.approx(raw["expected"]["log10_lr"], abs=1e-12)
     assert res.loci == tuple(m["name"] for m in raw["markers"])
+
+
+def test_cli_uses_the_linked_model_and_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from dnacase.cli import main
+
+    mixed = _case()
+    for m in mixed["markers"]:
+        del m["chromosome"], m["cm_male"], m["cm_female"]
+    mixed["id"] = "unplaced"
+    f = tmp_path / "cases.json"
+    f.write_text(json.dumps([RAW[0], mixed]))
+    res = CliRunner().invoke(main, ["kinship", "lr", str(f), "--notes"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out[0]["log10_lr"] == pytest.approx(RAW[0]["expected"]["log10_lr"], abs=1e-12)
+    assert out[0]["notes"][0] == LINKED_NOTE and "unlinked" in out[1]["notes"][0]
+    assert "1 case(s) with linked markers" in res.stderr and "the others" in res.stderr
+
+
+def test_cli_refuses_a_half_placed_marker(tmp_path):
+    from click.testing import CliRunner
+
+    from dnacase.cli import main
+
+    bad = _case()
+    del bad["markers"][2]["cm_male"]
+    f = tmp_path / "case.json"
+    f.write_text(json.dumps(bad))
+    res = CliRunner().invoke(main, ["kinship", "lr", str(f)])
+    assert res.exit_code == 2
+    assert "rs1002_02" in res.stderr and "Traceback" not in res.output
+
+
+def test_simulator_follows_the_map():
+    """At 0 cM a gamete copies one parental haplotype whole; 10,000 cM apart the origins
+    are fair coins."""
+    from dnacase.kinship.linkage.simulate import simulate_linked
+
+    ped = _ped("siblings")
+    rng = np.random.default_rng(3)
+    m = 400
+    freqs = np.tile([0.5, 0.5], (m, 1))
+    g = simulate_linked(ped, freqs, ["1"] * m, np.zeros(m), np.zeros(m), rng)
+    fa, a = g[ped.index("FA")], g[ped.index("A")]
+    assert (a[:, 0] == fa[:, 0]).all() or (a[:, 0] == fa[:, 1]).all()
+    far = np.arange(m) * 10_000.0
+    g = simulate_linked(ped, freqs, ["1"] * m, far, far, rng)
+    fa, a = g[ped.index("FA")], g[ped.index("A")]
+    het = fa[:, 0] != fa[:, 1]
+    share = (a[het, 0] == fa[het, 0]).mean()
+    assert 0.35 < share < 0.65
