@@ -322,3 +322,25 @@ def test_simulator_follows_the_map():
     het = fa[:, 0] != fa[:, 1]
     share = (a[het, 0] == fa[het, 0]).mean()
     assert 0.35 < share < 0.65
+
+
+@pytest.mark.parametrize("name", ["half-sibs", "nephew"])
+def test_lr_has_expectation_one_under_h2(name):
+    """sum over every POI genotype g of P_HW(g) LR(g) = sum_g P(refs, g | H1) / P(refs) = 1
+    exactly: the linked H1 likelihood is normalised and consistent with H2's."""
+    import itertools
+
+    ped = _ped(name)
+    rng = np.random.default_rng(5)
+    loci = _snp_loci(rng, 4)
+    refs = np.full((len(ped), 4, 2), -1)
+    refs[ped.index("B")] = [[0, 1], [1, 1], [0, 0], [0, 1]]
+    cm = np.array([0.0, 2.0, 2.5, 30.0])
+    pad = np.array([loc.freqs for loc in loci])
+    total = 0.0
+    for gs in itertools.product([(0, 0), (0, 1), (1, 1)], repeat=4):
+        poi = np.array(gs)
+        res = linked_missing_person_lr(ped, "A", loci, refs, poi, ["7"] * 4, cm, cm * 1.7)
+        hw = np.prod([pad[j, a] * pad[j, b] * (2 if a != b else 1) for j, (a, b) in enumerate(gs)])
+        total += hw * 10.0**res.log10_lr
+    assert total == pytest.approx(1.0, abs=1e-12)
