@@ -344,3 +344,17 @@ def test_lr_has_expectation_one_under_h2(name):
         hw = np.prod([pad[j, a] * pad[j, b] * (2 if a != b else 1) for j, (a, b) in enumerate(gs)])
         total += hw * 10.0**res.log10_lr
     assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_state_space_limit_is_an_error_item(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from dnacase.cli import main
+    from dnacase.kinship.linkage import lr as linked_lr
+
+    monkeypatch.setattr(linked_lr, "MAX_STATE_BITS", 1)
+    f = tmp_path / "case.json"
+    f.write_text(json.dumps(RAW[0]))
+    res = CliRunner().invoke(main, ["kinship", "lr", str(f)])
+    assert res.exit_code == 1
+    assert "2^2 inheritance vectors (limit 2^1)" in json.loads(res.stdout)["error"]
