@@ -80,13 +80,14 @@ def _forward(
                 if n == 1:
                     continue
                 t = mats[b, j - 1]
-                for s in range(n_states):
-                    d = (s // st) % n
-                    base = s - d * st
-                    acc = 0.0
-                    for k in range(n):
-                        acc += alpha[base + k * st] * t[k, d]
-                    tmp[s] = acc
+                for outer in range(0, n_states, n * st):
+                    for inner in range(st):
+                        base = outer + inner
+                        for d in range(n):
+                            acc = 0.0
+                            for k in range(n):
+                                acc += alpha[base + k * st] * t[k, d]
+                            tmp[base + d * st] = acc
                 alpha, tmp = tmp, alpha
         c = 0.0
         for s in range(n_states):
