@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["canonical_labels", "emissions"]
+__all__ = ["canonical_labels", "distinct_emissions", "emissions"]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -129,7 +129,18 @@ def canonical_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def emissions(labels: np.ndarray, geno: np.ndarray, freqs: np.ndarray) -> np.ndarray:
-    """``P(genotypes of marker j | state s)`` as float64 ``(n_markers, n_states)``.
+    """``P(genotypes of marker j | state s)`` as float64 ``(n_markers, n_states)``
+    (:func:`distinct_emissions` gathered by state).
+    """
+    em, inv = distinct_emissions(labels, geno, freqs)
+    return em[:, inv]
+
+
+def distinct_emissions(
+    labels: np.ndarray, geno: np.ndarray, freqs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(em (n_markers, U), inverse (n_states,))``: ``P(genotypes of marker j | state s)`` is
+    ``em[j, inverse[s]]``, one column per distinct founder-allele graph.
 
     labels: int ``(n_states, n_persons, 2)`` founder alleles per state
     (:class:`.space.InheritanceSpace`); geno: int ``(n_markers, n_persons, 2)`` allele
@@ -144,4 +155,4 @@ def emissions(labels: np.ndarray, geno: np.ndarray, freqs: np.ndarray) -> np.nda
         np.ascontiguousarray(freqs, dtype=np.float64),
         max(int(uniq.max(initial=0)) + 1, 1),
     )
-    return em[:, inv]
+    return em, inv.astype(np.int64)

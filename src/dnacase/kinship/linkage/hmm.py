@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .emission import emissions
+from .emission import distinct_emissions
 from .space import InheritanceSpace, haldane
 
 __all__ = ["chain_loglik"]
@@ -40,10 +40,10 @@ def chain_loglik(
     out = np.zeros(m)
     if m == 0:
         return out
-    em = emissions(space.labels, geno, freqs)
+    em, inv = distinct_emissions(space.labels, geno, freqs)
     r_m, r_f = haldane(np.diff(cm_male)), haldane(np.diff(cm_female))
     mats, strides, sizes = _interval_matrices(space, r_m, r_f)
-    return _forward(em, mats, strides, sizes)
+    return _forward(em, inv, mats, strides, sizes)
 
 
 def _interval_matrices(
@@ -67,9 +67,9 @@ def _interval_matrices(
 
 @nb.njit(cache=True, nogil=True)
 def _forward(
-    em: np.ndarray, mats: np.ndarray, strides: np.ndarray, sizes: np.ndarray
+    em: np.ndarray, inv: np.ndarray, mats: np.ndarray, strides: np.ndarray, sizes: np.ndarray
 ) -> np.ndarray:
-    m, n_states = em.shape
+    m, n_states = em.shape[0], inv.size
     out = np.zeros(m)
     alpha = np.full(n_states, 1.0 / n_states)
     tmp = np.empty(n_states)
@@ -91,7 +91,7 @@ def _forward(
                 alpha, tmp = tmp, alpha
         c = 0.0
         for s in range(n_states):
-            alpha[s] *= em[j, s]
+            alpha[s] *= em[j, inv[s]]
             c += alpha[s]
         if not c > 0.0:
             out[j] = -np.inf
