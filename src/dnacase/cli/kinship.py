@@ -16,7 +16,10 @@ item also has ``lineage``: the autosomal, mtDNA and Y-STR log10 LRs, their sum (
 markers of the three kinds assumed independent), hypotheses, references used or outside the
 line, and the parts are summarised on standard error.
 
-Markers are treated as unlinked (product over loci); this and any frequency policy applied
+Markers are treated as unlinked (product over loci) unless they carry ``chromosome`` and
+genetic positions (``cm_male``/``cm_female`` or ``position_mb``): those are linked along each
+chromosome (Lander-Green HMM, :mod:`dnacase.kinship.linkage`; ``loci`` then holds the chain
+increments, which sum to the LR). The model used and any frequency policy applied
 are reported on standard error (and in a ``notes`` field with ``--notes``). Invalid input:
 a message naming the case, person and locus on standard error, exit status 2.
 
@@ -45,6 +48,7 @@ from dnacase.kinship import (
     result_json,
 )
 from dnacase.kinship.lineage.casefile import case_lineage_json, parts_line
+from dnacase.kinship.linkage.lr import LINKED_NOTE
 from dnacase.kinship.lr import ENGINE_VERSION, UNLINKED_NOTE
 from dnacase.settings import kinship_max_clique
 
@@ -137,9 +141,14 @@ def lr_command(
     click.echo(json.dumps(payload, indent=indent, allow_nan=False))
     for n in policy_notes:
         click.echo(f"note: {n}", err=True)
+    n_linked = sum(case.linkage is not None for case in cases)
+    model = UNLINKED_NOTE if not n_linked else (
+        f"{n_linked} case(s) with linked markers ({LINKED_NOTE.split(';')[0]})"
+        + (f", the others {UNLINKED_NOTE.split(':')[0].removeprefix('markers ')}"
+           if n_linked < len(cases) else ""))
     click.echo(
         f"note: {len(out)} case(s) in {time.perf_counter() - t0:.2f} s with {ENGINE_VERSION}; "
-        f"{UNLINKED_NOTE}",
+        f"{model}",
         err=True,
     )
     if failed:

@@ -3,7 +3,8 @@
 This package imports nothing from the rest of dnacase (nor web, database or VCF libraries).
 
 Conventions: genotypes are int arrays of allele indices into ``Locus.alleles`` with ``-1``
-for untyped; LRs are log10 per locus, summed over loci (markers treated as unlinked);
+for untyped; LRs are log10 per locus, summed over loci (markers treated as unlinked, except
+markers with a chromosome and genetic positions: :mod:`.linkage`, Lander-Green HMM);
 ``-inf`` means LR = 0.
 
 Main entry points::

@@ -11,6 +11,10 @@ copy (``0 <= d < 1``); such a person's one-peak genotype may be written ``["a"]`
 ``["a", "a"]`` (both mean "one peak a", summed over the true genotypes, :mod:`.peaks`). A
 one-allele genotype of a person without a dropout probability is refused.
 
+Linked markers: a marker may carry ``"chromosome"`` with ``"cm_male"`` and ``"cm_female"``
+(or ``"position_mb"``, GRCh38); the case's LR is then the linked one
+(:func:`.linkage.lr.linked_missing_person_lr`, :mod:`.linkage.positions` for what is refused).
+
 Silent alleles: a marker's optional ``"null_allele": q`` adds a silent allele of frequency
 ``q`` (:func:`.peaks.add_null_allele`); every one-peak genotype at that marker is then summed
 over ``{a, a}`` and ``{a, null}`` (and, under dropout, ``{a, x}``).
@@ -29,6 +33,8 @@ import numpy as np
 
 from .case_schema import CASE_SCHEMA
 from .lineage.schema import LINEAGE_SCHEMA, LINEAGE_SCHEMA_ID
+from .linkage.lr import linked_missing_person_lr
+from .linkage.positions import MarkerPositions, marker_positions
 from .lr import LRResult, missing_person_lr
 from .markers import Locus, MarkerError, add_missing_alleles, encode_genotype
 from .mutation import MutationModel, MutationModelError, SexSpecificMutation
@@ -60,6 +66,7 @@ class Case:
     notes: list[str] = field(default_factory=list)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     dropout: dict[str, float] = field(default_factory=dict)
+    linkage: MarkerPositions | None = None
 
     def peaks(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """One-allele weights ``(references (P, L, 2), POI (L, 2))`` from ``dropout`` (None
@@ -80,6 +87,10 @@ class Case:
     def compute(self, max_clique: int | None = None) -> LRResult:
         """Missing-person LR (log10, per locus); ``max_clique``: the complexity limit
         (:func:`.lr.missing_person_lr`)."""
+        if self.linkage is not None:
+            return linked_missing_person_lr(self.pedigree, self.missing, self.loci,
+                                            self.references, self.poi_genotype, *self.linkage,
+                                            notes=self.notes)
         ref_w, poi_w = self.peaks()
         notes = list(self.notes)
         if self.dropout:
@@ -113,7 +124,8 @@ def _marker_key(m: Any) -> tuple:
     if not isinstance(m, dict) or not isinstance(m.get("frequencies"), dict):
         raise TypeError("not a marker object")
     key = (m.get("name"), tuple(m["frequencies"].items()), repr(m.get("mutation")),
-           m.get("n_individuals"), tuple(sorted(m)))
+           m.get("n_individuals"), tuple(sorted(m)),
+           tuple(repr(m.get(f)) for f in ("chromosome", "cm_male", "cm_female", "position_mb")))
     hash(key)
     return key
 
@@ -286,6 +298,10 @@ def parse_case(
     if genos.get(missing):
         raise CaseError(f"{ctx}, person {missing!r}: the missing person must be untyped")
     dropout = _dropout(obj, ctx, ped, poi)
+    try:
+        linkage = marker_positions(obj["markers"], any(d > 0 for d in dropout.values()))
+    except ValueError as exc:
+        raise CaseError(f"{ctx}: {exc}") from exc
     names = [str(m["name"]) for m in obj["markers"]]
     seen: set[str] = set()
     for nm in names:
@@ -341,7 +357,7 @@ def parse_case(
                 poi_g[j] = gt
             else:
                 refs[ped.index(pid), j] = gt
-    return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj, dropout)
+    return Case(cid, loci, ped, missing, poi, refs, poi_g, notes, obj, dropout, linkage)
 
 
 def _with_null(loc: Locus, q: float | None, ctx: str) -> Locus:

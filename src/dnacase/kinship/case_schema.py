@@ -40,7 +40,8 @@ CASE_SCHEMA: dict[str, Any] = {
     "title": "dnacase kinship case (missing-person LR)",
     "description": (
         "One missing-person case, or an array of cases. H1: the person of interest (poi) is the "
-        "pedigree member `missing`; H2: the poi is unrelated. Markers are treated as unlinked."
+        "pedigree member `missing`; H2: the poi is unrelated. Markers are unlinked unless "
+        "they carry a chromosome and genetic positions (then linked along each chromosome)."
     ),
     "oneOf": [
         {"$ref": "#/$defs/case"},
@@ -86,6 +87,32 @@ CASE_SCHEMA: dict[str, Any] = {
                     "description": (
                         "frequency of a silent (null) allele at this marker: a one-peak "
                         "genotype a may then be {a, null}"
+                    ),
+                },
+                "chromosome": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": (
+                        "chromosome of a linked marker: markers with positions on one "
+                        "chromosome are linked (Lander-Green HMM, Haldane map function)"
+                    ),
+                },
+                "cm_male": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "genetic position in cM on the male map (fathers' meioses)",
+                },
+                "cm_female": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "genetic position in cM on the female map (mothers' meioses)",
+                },
+                "position_mb": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": (
+                        "GRCh38 position in megabases, converted to cM with the shipped "
+                        "deCODE 2019 sex-specific map (instead of cm_male and cm_female)"
                     ),
                 },
                 "n_individuals": {

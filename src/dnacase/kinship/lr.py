@@ -72,8 +72,9 @@ class LRResult:
 
     loci: locus names ``(L,)``; log10_per_locus: float64 ``(L,)`` log10 LR per locus (``-inf``
     for LR 0); inconsistent: names of inconsistent loci (see module docstring); hypotheses:
-    human-readable H1 and H2; notes: assumptions and policies applied (always includes that
-    markers are treated as unlinked)."""
+    human-readable H1 and H2; notes: assumptions and policies applied (the first says whether
+    markers are treated as unlinked, or linked: :mod:`.linkage.lr`, whose per-locus values are
+    chain increments along each chromosome)."""
 
     loci: tuple[str, ...]
     log10_per_locus: np.ndarray
