@@ -345,3 +345,51 @@ async def test_import_reads_a_one_peak_reference_with_its_sample_dropout(db_sess
     smp.dropout_probability = 0.2
     await db_session.flush()
     assert await family_flags() == []
+
+
+def test_family_check_with_a_null_allele_closed_form():
+    """Silent allele of frequency q at the locus (evidence-model setting), no dropout, no
+    mutation: a mother and her son each showing one peak a are each {a, a} or {a, null}.
+    Parent-child: P(M, S) = p^2 (p + q) + 2pq ((p + q) / 2 + p / 2); unrelated:
+    (p^2 + 2pq)^2. LR = (p^2 + 3pq + q^2) / (p (p + 2q)^2), 1 / p at q = 0."""
+    from dnacase.formats import DEFAULT_TABLE_ID, load_frequency_table
+    from dnacase.kinship.peaks import NULL_ALLELE
+    from dnacase.services.evidence_model import EvidenceSettings
+
+    table = load_frequency_table(DEFAULT_TABLE_ID)
+    locus, a, q = "D8S1179", "10", 0.03
+    ped = build_family_pedigree(
+        MissingPersonInfo("1", "An", "M"),
+        [FamilyMember("m", "Mother", "F"), FamilyMember("s", "Brother", "M")],
+        [RecordedRelationship("m", "mother"), RecordedRelationship("s", "full_brother")])
+
+    def check(nulls):
+        ev = EvidenceSettings(mutation_model="none", null_alleles=nulls)
+        settings = qc.QCSettings(family_min_loci=1, evidence=ev)
+        loc, _n = qc.evidence_model.kinship_locus(table, locus, [a], ev)
+        res = qc.family_pair_check(ped, "rel:s", "rel:m", {locus: (a, a)}, {locus: (a, a)},
+                                   table, ("H1", "H2"), settings)
+        return res, loc
+
+    res, loc = check(((locus, q),))
+    assert loc.alleles[-1] == NULL_ALLELE and loc.freqs[-1] == pytest.approx(q)
+    p = float(loc.freqs[loc.alleles.index(a)])
+    want = (p * p + 3 * p * q + q * q) / (p * (p + 2 * q) ** 2)
+    assert 10 ** res.log10_lr == pytest.approx(want, rel=1e-9)
+    plain, loc0 = check(())
+    assert NULL_ALLELE not in loc0.alleles
+    assert 10 ** plain.log10_lr == pytest.approx(1 / float(loc0.freqs[loc0.alleles.index(a)]),
+                                                 rel=1e-9)
+    bad = EvidenceSettings(null_alleles=((locus, 0.0),)).errors()
+    assert "null_alleles" in bad
+
+
+def test_search_refuses_null_alleles_with_the_reason():
+    from dnacase.services import search
+
+    params = search.SearchParameters(null_alleles=(("D8S1179", 0.02),))
+    assert dict(params.evidence().null_alleles) == {"D8S1179": 0.02}
+    with pytest.raises(ValidationFailed) as exc:
+        params.validate()
+    assert "search" in exc.value.field_errors["null_alleles"]
+    search.SearchParameters().validate()  # default: none, accepted

@@ -166,6 +166,7 @@ class SearchParameters:
     block_families: int = 512
     lineage_filter: bool = True
     prior_none: float = 0.1
+    null_alleles: tuple[tuple[str, float], ...] = evidence_model.DEFAULTS.null_alleles
 
     def evidence(self) -> evidence_model.EvidenceSettings:
         """The evidence model of the run (one place: :mod:`dnacase.services.evidence_model`)."""
@@ -174,7 +175,8 @@ class SearchParameters:
                        mutation_range=(self.mutation_range if self.mutation_range is not None
                                        else evidence_model.DEFAULTS.mutation_range),
                        mutation_rate2=self.mutation_rate2, sex_specific=self.sex_specific,
-                       theta=self.theta)
+                       theta=self.theta,
+                       null_alleles=tuple((str(k), v) for k, v in self.null_alleles))
 
     def validate(self) -> None:
         errors: dict[str, str] = self.evidence().errors()
@@ -191,6 +193,12 @@ class SearchParameters:
         if not (0.0 < self.prior_none < 1.0):
             errors["prior_none"] = ("the prior that remains are of nobody in the registry "
                                     "must be between 0 and 1 (exclusive)")
+        if self.null_alleles and "null_alleles" not in errors:
+            errors["null_alleles"] = (
+                "silent (null) alleles are not computed by the search: its family tables hold "
+                "LR(a, a) and LR(a, any other allele), not the LR(a, null) a one-peak reading "
+                "needs; use the per-pair computation (dnacase kinship lr with \"null_allele\" "
+                "per marker) for the pairs concerned")
         if self.block_families < 1:
             errors["block_families"] = "blocks must hold at least one family"
         if errors:
