@@ -198,3 +198,24 @@ def test_entries_of_other_remains_are_refused():
                  lambda: score_matrix(tables[:, :10], np.zeros((6, 4), np.int32), peaks)):
         with pytest.raises(ValueError, match="one-allele entries"):
             call()
+
+
+def test_remains_sharing_a_dropout_probability_share_entries():
+    """Many remains with one d (the default of bones): entries of one locus, allele and d are
+    computed once per family (PeakEntries.keys) and every pair still equals the engine."""
+    rng = np.random.default_rng(77)
+    loci = _panel(rng, 5, MutationModel("stepwise", 0.01, 0.5, 0.001))
+    fams = _families(rng, loci, 6)
+    panel = SearchPanel(loci)
+    tables = build_family_tables(panel, fams)
+    g = _random_profiles(rng, loci, 24)
+    w = np.broadcast_to(dropout_weights(0.1), (*g.shape[:2], 2)).copy()
+    one = rng.random(g.shape[:2]) < 0.5
+    g[one, 1] = g[one, 0]
+    w[(rng.random(g.shape[:2]) < 0.1) & one] = OFF_LADDER_WEIGHTS
+    idx, peaks, full = _check(tables, panel, fams, loci, g, w)
+    key = peaks.keys()[0]
+    assert np.unique(key).size < key.size  # entries are shared
+    sums = screen(tables, idx, threshold=-np.inf, top_k=6, peaks=peaks)
+    np.testing.assert_allclose(np.sort(sums.top_log10, axis=1), np.sort(full.T, axis=1),
+                               rtol=0, atol=1e-12)

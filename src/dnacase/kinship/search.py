@@ -34,8 +34,8 @@ time from the family's ``LR(a, a)`` and ``LR_a*``::
 which is the exact missing-person LR under the dropout model (:func:`.lr.missing_person_lr`
 with ``poi_peaks``). :meth:`SearchPanel.encode_remains_peaks` points such loci at the
 ``0.0`` entry and lists them (:class:`.search_peaks.PeakEntries`); the screen adds
-``log10 prod_loci (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair in linear space (one
-logarithm per pair).
+``sum_loci log10 (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair, each term computed once per
+family and distinct (locus, allele, lam) and looked up (:mod:`.search_peaks`).
 
 Tables are computed with the same exact engine as :func:`missing_person_lr` (posterior of the
 MP's ordered alleles by variable elimination), batched over families x loci; the screen is
@@ -441,6 +441,26 @@ def _score_block(tables: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.
             out[f - f0] = tables[f][idx].sum(axis=1)
 
 
+def _folded(peaks: PeakEntries | None, idx: np.ndarray, size: int) -> np.ndarray | None:
+    """The remains' index with the one-allele loci folded in (None: none to fold)."""
+    if peaks is None or not peaks.lam.size:
+        return None
+    return peaks.folded_index(idx, size)
+
+
+def _scores(t: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.ndarray,
+            peaks: PeakEntries | None, folded: np.ndarray | None) -> None:
+    """Scores of families ``f0:f1`` against every remains into ``out`` ``(f1 - f0, R)``;
+    one-allele loci folded into the gather (:meth:`.search_peaks.PeakEntries.folded_index`)
+    when ``folded`` is given."""
+    if folded is None:
+        _score_block(t, idx, f0, f1, out)
+        add_peaks(t[f0:f1], peaks, out)
+    else:
+        assert peaks is not None
+        _score_block(peaks.folded_tables(t[f0:f1]), folded, 0, f1 - f0, out)
+
+
 def score_matrix(
     tables: np.ndarray, remains_idx: np.ndarray, peaks: PeakEntries | None = None
 ) -> np.ndarray:
@@ -500,11 +520,11 @@ def screen(
     best_f = np.full((nr, k), -1, dtype=np.int64)
     hr, hf, hv = [], [], []
     buf = np.empty((min(block, max(nf, 1)), nr))
+    folded = _folded(peaks, idx, t.shape[1])
     for f0 in range(0, nf, block):
         f1 = min(nf, f0 + block)
         out = buf[: f1 - f0]
-        _score_block(t, idx, f0, f1, out)
-        add_peaks(t[f0:f1], peaks, out)
+        _scores(t, idx, f0, f1, out, peaks, folded)
         if HAVE_NUMBA:
             _topk_kernel(out, f0, best_v, best_f)
         else:  # pragma: no cover

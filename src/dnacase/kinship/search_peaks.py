@@ -8,9 +8,12 @@ For a remains locus showing one allele ``a`` with weights ``(w_hom, w_het)`` (:m
     LR_a* = P(MP carries a and another allele | refs) / (2 p_a (1 - p_a))
 
 ``lam`` depends on the remains only (computed once, :func:`peak_entries`); the family tables
-hold ``log10 LR(a, a)`` and ``log10 LR_a*`` (:func:`star`); the screen adds
-``log10 prod_loci (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair in linear space with one
-logarithm per pair (:func:`add_peaks`, :func:`add_peak_pairs`).
+hold ``log10 LR(a, a)`` and ``log10 LR_a*`` (:func:`star`). An entry's value depends on the
+family and on ``(locus, a, lam)`` only, and remains share few such keys (a locus, an allele, a
+dropout probability), so the screen computes ``log10 (lam 10^t[aa] + (1 - lam) 10^t[a*])``
+once per family and distinct key (:meth:`PeakEntries.key_values`) and adds the remains' entries
+by look-up, like the table entries (:func:`add_peaks`, :func:`add_peak_pairs`): the same
+values as one logarithm per pair and locus, at the cost of a gather per entry.
 """
 
 from __future__ import annotations
@@ -75,6 +78,45 @@ class PeakEntries:
                 or max(self.i_hom.max(), self.i_star.max()) >= size)):
             raise ValueError("one-allele entries do not match the remains or the table layout")
 
+    def keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct entries ``(i_hom, i_star, lam, mu)`` (remains sharing a locus, an
+        allele and a dropout probability share one) and each entry's key, int64 ``(E,)``:
+        ``(key, k_hom, k_star, k_lam, k_mu)``. Computed once per instance."""
+        hit = self.__dict__.get("_keys")
+        if hit is None:
+            rows = np.stack([self.i_hom.astype(np.float64), self.i_star.astype(np.float64),
+                             self.lam, self.mu], axis=1)
+            uniq, inv = np.unique(rows, axis=0, return_inverse=True)
+            hit = (inv.reshape(-1).astype(np.int64), uniq[:, 0].astype(np.int64),
+                   uniq[:, 1].astype(np.int64), uniq[:, 2].copy(), uniq[:, 3].copy())
+            object.__setattr__(self, "_keys", hit)
+        return hit
+
+    def key_values(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(vals, key)``: float64 ``(F, K)`` ``log10(lam 10^t[aa] + mu 10^t[a*])`` of each
+        distinct entry against each family of ``tables`` ``(F, T)`` -- the per-locus log10 LR
+        of such a one-allele locus -- and each entry's column (:meth:`keys`). One logarithm
+        per family and distinct entry instead of one per pair."""
+        key, kh, ks, kl, km = self.keys()
+        with np.errstate(over="ignore", divide="ignore"):
+            v = kl * np.power(10.0, tables[:, kh]) + km * np.power(10.0, tables[:, ks])
+            return np.ascontiguousarray(np.log10(v)), key
+
+    def folded_index(self, idx: np.ndarray, size: int) -> np.ndarray:
+        """``idx`` (int32 ``(R, L)``, tables of ``size`` entries) with each one-allele locus
+        pointing at column ``size + key`` of :meth:`folded_tables` instead of the ``0.0``
+        entry: one gather-and-sum then scores every locus (no second pass)."""
+        key = self.keys()[0]
+        rr = np.repeat(np.arange(self.ptr.size - 1), np.diff(self.ptr))
+        out = np.array(idx, dtype=np.int32, copy=True)
+        out[rr, self.locus] = size + key
+        return out
+
+    def folded_tables(self, tables: np.ndarray) -> np.ndarray:
+        """``tables`` ``(F, T)`` followed by the entries' per-locus log10 LRs
+        (:meth:`key_values`): float64 ``(F, T + K)``, for :meth:`folded_index`."""
+        return np.ascontiguousarray(np.hstack([tables, self.key_values(tables)[0]]))
+
     def linear(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(lin, u_hom, u_star)``: ``10 ** tables`` at the entries' distinct indices
         (float64 ``(F, U)``) and each entry's column in ``lin``."""
@@ -134,36 +176,28 @@ try:  # pragma: no cover - exercised when numba is installed (a dependency)
     import numba as _nb
 
     @_nb.njit(parallel=True, cache=True, nogil=True)
-    def _peak_kernel(lin, rems, ptr, uh, us, lam, mu, out):
-        """out[f, r] += log10 prod_e (lam_e lin[f, uh_e] + mu_e lin[f, us_e]) over the
-        one-allele entries e of each remains r in ``rems`` (linear space)."""
-        for f in _nb.prange(lin.shape[0]):
-            row = lin[f]
+    def _keyed_kernel(vals, rems, ptr, key, out):
+        """out[f, r] += sum_e vals[f, key_e] over the one-allele entries e of each remains r
+        in ``rems`` (per-locus log10 LRs of :meth:`PeakEntries.key_values`)."""
+        for f in _nb.prange(vals.shape[0]):
+            row = vals[f]
             o = out[f]
             for r in rems:
-                o[r] += _peak_sum(row, ptr[r], ptr[r + 1], uh, us, lam, mu)
-
-    @_nb.njit(cache=True, nogil=True)
-    def _peak_sum(row, e0, e1, uh, us, lam, mu):
-        """One pair: the product in linear space and one logarithm; the sum of the
-        logarithms instead when the product leaves [1e-250, 1e250] (or is 0)."""
-        prod = 1.0
-        for e in range(e0, e1):
-            prod *= lam[e] * row[uh[e]] + mu[e] * row[us[e]]
-        if 1e-250 < prod < 1e250:
-            return np.log10(prod)
-        acc = 0.0
-        for e in range(e0, e1):
-            acc += np.log10(lam[e] * row[uh[e]] + mu[e] * row[us[e]])
-        return acc
+                acc = 0.0
+                for e in range(ptr[r], ptr[r + 1]):
+                    acc += row[key[e]]
+                o[r] += acc
 
     @_nb.njit(parallel=True, cache=True, nogil=True)
-    def _peak_pairs_kernel(lin, indptr, rem, ptr, uh, us, lam, mu, out):
+    def _keyed_pairs_kernel(vals, indptr, rem, ptr, key, out):
         for f in _nb.prange(indptr.size - 1):
+            row = vals[f]
             for q in range(indptr[f], indptr[f + 1]):
                 r = rem[q]
-                if ptr[r + 1] > ptr[r]:
-                    out[q] += _peak_sum(lin[f], ptr[r], ptr[r + 1], uh, us, lam, mu)
+                acc = 0.0
+                for e in range(ptr[r], ptr[r + 1]):
+                    acc += row[key[e]]
+                out[q] += acc
 
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover
@@ -175,12 +209,13 @@ def add_peaks(tables: np.ndarray, peaks: PeakEntries | None, out: np.ndarray) ->
     families ``tables`` ``(F_b, T)`` (module doc)."""
     if peaks is None or not peaks.lam.size or not tables.shape[0]:
         return
-    lin, uh, us = peaks.linear(tables)
     rems = np.flatnonzero(np.diff(peaks.ptr) > 0)
     with np.errstate(divide="ignore"):
         if HAVE_NUMBA:
-            _peak_kernel(lin, rems, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
+            vals, key = peaks.key_values(tables)
+            _keyed_kernel(vals, rems, peaks.ptr, key, out)
         else:  # pragma: no cover - numpy fallback
+            lin, uh, us = peaks.linear(tables)
             for r in rems.tolist():
                 e = slice(peaks.ptr[r], peaks.ptr[r + 1])
                 v = peaks.lam[e] * lin[:, uh[e]] + peaks.mu[e] * lin[:, us[e]]
@@ -194,10 +229,10 @@ def add_peak_pairs(
     :func:`.search.screen_pairs` (pairs of family ``f``: ``rem[indptr[f]:indptr[f + 1]]``)."""
     if not peaks.lam.size or not rem.size:
         return
-    lin, uh, us = peaks.linear(tables)
     with np.errstate(divide="ignore"):
         if HAVE_NUMBA:
-            _peak_pairs_kernel(lin, indptr, rem, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
+            vals, key = peaks.key_values(tables)
+            _keyed_pairs_kernel(vals, indptr, rem, peaks.ptr, key, out)
         else:  # pragma: no cover - numpy fallback
             fam = np.repeat(np.arange(tables.shape[0]), np.diff(indptr))
             for q in range(rem.size):
