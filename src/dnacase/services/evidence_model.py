@@ -27,7 +27,9 @@ written; reasons and sources in ``docs/evidence-model.md``):
   refused (:meth:`dnacase.services.search.SearchParameters.validate`).
 * **theta** (F_ST): recorded with every run; only ``0`` is computed (the pedigree engine draws
   founder alleles independently, Hardy-Weinberg); a positive value is refused with that reason
-  rather than half-applied (see the docs).
+  rather than half-applied. The exact Balding-Nichols LR exists for one typed reference
+  without mutation (:mod:`dnacase.kinship.theta`); see the docs for why that is not the
+  search's case.
 """
 
 from __future__ import annotations
@@ -88,7 +90,9 @@ class EvidenceSettings:
             e["theta"] = "theta must be in [0, 1)"
         elif self.theta > 0:
             e["theta"] = ("theta > 0 is not computed: the pedigree engine draws founder alleles "
-                          "independently (Hardy-Weinberg); use 0")
+                          "independently (Hardy-Weinberg); the Balding-Nichols model is exact "
+                          "here only for one typed reference without mutation "
+                          "(kinship.theta), not for a family's references; use 0")
         if self.fallback_n < 1:
             e["fallback_n"] = "N must be a positive number of persons"
         return e
