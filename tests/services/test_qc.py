@@ -382,14 +382,3 @@ def test_family_check_with_a_null_allele_closed_form():
                                                  rel=1e-9)
     bad = EvidenceSettings(null_alleles=((locus, 0.0),)).errors()
     assert "null_alleles" in bad
-
-
-def test_search_refuses_null_alleles_with_the_reason():
-    from dnacase.services import search
-
-    params = search.SearchParameters(null_alleles=(("D8S1179", 0.02),))
-    assert dict(params.evidence().null_alleles) == {"D8S1179": 0.02}
-    with pytest.raises(ValidationFailed) as exc:
-        params.validate()
-    assert "search" in exc.value.field_errors["null_alleles"]
-    search.SearchParameters().validate()  # default: none, accepted

@@ -51,9 +51,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .likelihood import _Batch, _compile, _reduced_rows, _run, freq_table
-from .lr import KinshipDataError
+from .lr import KinshipDataError, _null_peaks
 from .markers import Locus, genotype_code, genotype_pairs
-from .peaks import no_peaks, peak_mask, peak_table
+from .peaks import no_peaks, null_index, peak_mask, peak_table
 from .pedigree import Pedigree
 from .search_peaks import PeakEntries, add_peak_pairs, add_peaks, carriers, peak_entries, star
 
@@ -129,8 +129,12 @@ class SearchPanel:
         """Genotypes int ``(R, L, 2)`` and one-allele weights float ``(R, L, 2)`` (NaN: read
         as written; :mod:`.peaks`) -> ``(flat indices int32 (R, L), entries)``: one-allele
         loci point at the ``0.0`` entry and are listed in ``entries`` (None when there are
-        none: the plain :meth:`encode_remains`)."""
+        none: the plain :meth:`encode_remains`). At a locus with a silent allele
+        (:func:`.peaks.add_null_allele`) every one-peak reading is one (weights ``(1, 0)``
+        where none were given), as in :func:`.lr.missing_person_lr`."""
         idx = self.encode_remains(genotypes)
+        if (null_index(self.loci) >= 0).any():
+            weights = _null_peaks(self.loci, genotypes, weights)
         return idx, peak_entries(self, genotypes, weights, idx)
 
 
@@ -206,6 +210,8 @@ def build_family_tables(
         refs = np.stack([np.asarray(families[f].references) for f in fidx])  # (Fs, P, L, 2)
         weights = np.stack([no_peaks(refs.shape[1:3]) if families[f].peaks is None
                             else np.asarray(families[f].peaks) for f in fidx])  # fmt: skip
+        if (null_index(panel.loci) >= 0).any():  # silent alleles: one peaks summed over
+            weights = _null_peaks(panel.loci, refs, weights)
         soft = peak_mask(weights, refs)  # (Fs, P, L): one allele, summed over
         typed = (refs >= 0).all(axis=3) & ~soft  # (Fs, P, L)
         half = (refs >= 0).any(axis=3) & ~(refs >= 0).all(axis=3)
@@ -310,6 +316,7 @@ def _table_rows(
     first, inv = _distinct_rows(gt_all, lr, typed_rows, soft_key)
     lr_all, fr_all = lr, fr
     gt, lr, fr, w = gt_all[:, first], lr[first], fr[first], w_all[:, first]
+    nul = null_index(panel.loci)[lr]  # silent allele of each row's locus (-1: none)
     if is_full:
         k = int(panel.n_alleles[lr].max())
         batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
@@ -317,11 +324,14 @@ def _table_rows(
         no_mut = np.zeros(lr.size, dtype=bool)
         ft = freq_table(tuple(panel.loci))
         extra = gt[list(soft_rows), :, 0].T.astype(np.int64) if soft_rows else None
+        if extra is not None and (nul >= 0).any():  # keep the silent allele distinct
+            extra = np.concatenate([extra, np.where(nul >= 0, nul, extra[:, 0])[:, None]], 1)
         batch, lam = _reduced_rows(ft, lr, no_mut, gt.astype(np.int64), typed_rows, extra)
         rho = np.where(batch.p > 0, batch.p, 1.0)  # safe to divide (padding has p = 0)
     if soft_rows:
         ri = np.arange(lr.size)
-        batch = replace(batch, soft={i: peak_table(lam[ri, gt[i, :, 0]], w[i], batch.k)
+        bn = np.where(nul >= 0, lam[ri, np.maximum(nul, 0)], -1)  # null in the batch domain
+        batch = replace(batch, soft={i: peak_table(lam[ri, gt[i, :, 0]], w[i], batch.k, bn)
                                      for i in soft_rows})  # fmt: skip
     father, mother, _sex = skey
     plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k,

@@ -21,10 +21,9 @@ written; reasons and sources in ``docs/evidence-model.md``):
 * **Silent (null) alleles** (``null_alleles``, per locus, default none): the locus gains an
   allele that gives no peak, of frequency ``q`` (the others scaled by ``1 - q``;
   :func:`dnacase.kinship.peaks.add_null_allele`), and a one-peak reading there is summed over
-  ``{a, a}``, ``{a, null}`` (and ``{a, x}`` under dropout). Computed by the per-pair engine
-  (the import QC's family check, ``hypothesis_lr`` / ``missing_person_lr``); the search's
-  family tables do not hold the ``{a, null}`` terms, so a search with null alleles is
-  refused (:meth:`dnacase.services.search.SearchParameters.validate`).
+  ``{a, a}``, ``{a, null}`` (and ``{a, x}`` under dropout), by the per-pair engine (the
+  import QC's family check, ``hypothesis_lr`` / ``missing_person_lr``) and by the search's
+  family tables and screen (``LR(a, null)`` entries, :mod:`dnacase.kinship.search_peaks`).
 * **theta** (F_ST): recorded with every run; only ``0`` is computed (the pedigree engine draws
   founder alleles independently, Hardy-Weinberg); a positive value is refused with that reason
   rather than half-applied. The exact Balding-Nichols LR exists for one typed reference

@@ -193,12 +193,6 @@ class SearchParameters:
         if not (0.0 < self.prior_none < 1.0):
             errors["prior_none"] = ("the prior that remains are of nobody in the registry "
                                     "must be between 0 and 1 (exclusive)")
-        if self.null_alleles and "null_alleles" not in errors:
-            errors["null_alleles"] = (
-                "silent (null) alleles are not computed by the search: its family tables hold "
-                "LR(a, a) and LR(a, any other allele), not the LR(a, null) a one-peak reading "
-                "needs; use the per-pair computation (dnacase kinship lr with \"null_allele\" "
-                "per marker) for the pairs concerned")
         if self.block_families < 1:
             errors["block_families"] = "blocks must hold at least one family"
         if errors:
