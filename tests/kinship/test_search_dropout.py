@@ -198,3 +198,68 @@ def test_entries_of_other_remains_are_refused():
                  lambda: score_matrix(tables[:, :10], np.zeros((6, 4), np.int32), peaks)):
         with pytest.raises(ValueError, match="one-allele entries"):
             call()
+
+
+def test_remains_sharing_a_dropout_probability_share_entries():
+    """Many remains with one d (the default of bones): entries of one locus, allele and d are
+    computed once per family (PeakEntries.keys) and every pair still equals the engine."""
+    rng = np.random.default_rng(77)
+    loci = _panel(rng, 5, MutationModel("stepwise", 0.01, 0.5, 0.001))
+    fams = _families(rng, loci, 6)
+    panel = SearchPanel(loci)
+    tables = build_family_tables(panel, fams)
+    g = _random_profiles(rng, loci, 24)
+    w = np.broadcast_to(dropout_weights(0.1), (*g.shape[:2], 2)).copy()
+    one = rng.random(g.shape[:2]) < 0.5
+    g[one, 1] = g[one, 0]
+    w[(rng.random(g.shape[:2]) < 0.1) & one] = OFF_LADDER_WEIGHTS
+    idx, peaks, full = _check(tables, panel, fams, loci, g, w)
+    key = peaks.keys()[0]
+    assert np.unique(key).size < key.size  # entries are shared
+    sums = screen(tables, idx, threshold=-np.inf, top_k=6, peaks=peaks)
+    np.testing.assert_allclose(np.sort(sums.top_log10, axis=1), np.sort(full.T, axis=1),
+                               rtol=0, atol=1e-12)
+
+
+def _silenced(g, loci):
+    """Genotypes as a lab sees them when some loci carry a silent allele: {a, null} shows one
+    peak a (written (a, a)), {null, null} nothing (untyped)."""
+    from dnacase.kinship.peaks import null_index
+
+    g = np.array(g)
+    nul = null_index(loci)
+    for j, n in enumerate(nul.tolist()):
+        if n < 0:
+            continue
+        col = g[..., j, :]
+        both = (col == n).all(axis=-1)
+        first, second = col[..., 0] == n, col[..., 1] == n
+        col[first & ~both, 0] = col[first & ~both, 1]
+        col[second & ~both, 1] = col[second & ~both, 0]
+        col[both] = -1
+        g[..., j, :] = col
+    return g
+
+
+@pytest.mark.parametrize("mutation", [None, MutationModel("stepwise", 0.05, 0.5, 0.001)])
+def test_silent_alleles_in_the_search_equal_engine(mutation):
+    """Loci with a silent allele: references' and remains' single peaks are summed over
+    {a, a}, {a, null} (and {a, x} under dropout) in the family tables and the screen, equal to
+    missing_person_lr with the same loci."""
+    from dnacase.kinship.peaks import add_null_allele
+
+    rng = np.random.default_rng(91)
+    base = _panel(rng, 5, mutation)
+    loci = [add_null_allele(loc, 0.04) if j % 2 == 0 else loc for j, loc in enumerate(base)]
+    fams = _families(rng, loci, 10)
+    fams = [Family(f.id, f.pedigree, f.missing, _silenced(f.references, loci)) for f in fams]
+    panel = SearchPanel(loci)
+    tables = build_family_tables(panel, fams)
+    g = _silenced(_random_profiles(rng, loci, 10), loci)
+    g[0] = fams[0].references[fams[0].pedigree.index("R0")]
+    w = _peaky(rng, g, frac=0.3)
+    idx, peaks, full = _check(tables, panel, fams, loci, g, w)
+    assert peaks is not None and (peaks.nu != 0).any()
+    res = screen(tables, idx, threshold=-np.inf, top_k=10, peaks=peaks)
+    np.testing.assert_allclose(np.sort(res.top_log10, axis=1), np.sort(full.T, axis=1),
+                               rtol=0, atol=1e-9)

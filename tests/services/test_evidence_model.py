@@ -207,3 +207,42 @@ def test_runs_recorded_before_the_model_keep_their_meaning():
     assert ev.locus_mutation("SE33") == MutationModel("stepwise", 0.001, 0.1, 0.0)
     new = search.SearchParameters().evidence()
     assert new == evidence_model.DEFAULTS
+
+
+async def test_search_with_silent_alleles_equals_the_engine(sessionmaker, tmp_path):
+    """null_alleles on two loci: the run records them, its panel carries the silent allele,
+    and every stored pair is missing_person_lr on those loci (single peaks there summed over
+    {a, a} and {a, null}); a q outside (0, 1) is refused."""
+    from dnacase.kinship.peaks import NULL_ALLELE
+
+    nulls = ((LOCI[0], 0.02), (LOCI[3], 0.05))
+    with pytest.raises(ValidationFailed):
+        search.SearchParameters(null_alleles=((LOCI[0], 1.5),)).validate()
+    async with sessionmaker() as s, s.begin():
+        world = await build_world(s)
+        run = await search.create_run(s, search.SearchParameters(null_alleles=nulls))
+    run = await search.execute_run(sessionmaker, run.id, world.source, cache_dir=tmp_path / "c")
+    assert run.status == "done"
+    assert run.notes["evidence_model"]["null_alleles"] == dict(nulls)
+    async with sessionmaker() as s:
+        rows = {(r.remains_id, r.missing_person_id): r for r in (await s.execute(
+            select(SearchResult).where(SearchResult.run_id == run.id))).scalars()}
+        inputs = await gather_inputs(s, world.source)
+    panel = search.build_panel(search.run_parameters(run), inputs)
+    by = {loc.name: loc for loc in panel.loci}
+    assert by[LOCI[0]].alleles[-1] == NULL_ALLELE and NULL_ALLELE not in by[LOCI[1]].alleles
+    checked = 0
+    for fam_in in inputs.families:
+        fam, _ = search.family_arrays(panel, fam_in)
+        for rem in inputs.remains:
+            poi = encode_profiles(panel.loci, ["x"], {"x": dict(rem.profile.alleles)})[0]
+            direct = missing_person_lr(fam.pedigree, fam.missing, panel.loci, fam.references,
+                                       poi, ref_peaks=fam.peaks,
+                                       poi_peaks=search.peak_weights(panel, rem.profile))
+            key = (rem.remains_id, fam_in.missing_person_id)
+            if direct.log10_lr >= 2.0:
+                assert rows.pop(key).log10_lr == pytest.approx(direct.log10_lr, abs=1e-9)
+                checked += 1
+            else:
+                assert key not in rows
+    assert not rows and checked >= 6

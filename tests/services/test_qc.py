@@ -264,3 +264,121 @@ async def test_resolve_review_flag(db_session, lab) -> None:
     assert flag.status == "resolved" and flag.resolution.startswith("AMELY")
     with pytest.raises(Conflict):
         await profiles_service.resolve_flag(db_session, flag.id, "twice over", actor=ACTOR)
+
+
+# --------------------------------------------------------------------------- one-peak reference
+
+
+def _one_peak_family(reading):
+    """A mother ``m`` (two peaks b, c) and the missing man's full brother ``s`` showing one
+    peak ``a`` at one locus (his true b or c may have dropped out), no mutation: the
+    family-consistency check of ``s`` against ``m``."""
+    from dnacase.formats import DEFAULT_TABLE_ID, load_frequency_table
+    from dnacase.services.evidence_model import EvidenceSettings
+
+    table = load_frequency_table(DEFAULT_TABLE_ID)
+    locus = "D8S1179"
+    a, b, c = "10", "13", "14"
+    ped = build_family_pedigree(
+        MissingPersonInfo("1", "An", "M"),
+        [FamilyMember("m", "Mother", "F"), FamilyMember("s", "Brother", "M")],
+        [RecordedRelationship("m", "mother"), RecordedRelationship("s", "full_brother")])
+    settings = qc.QCSettings(family_min_loci=1,
+                             evidence=EvidenceSettings(mutation_model="none"))
+    check = qc.family_pair_check(ped, "rel:s", "rel:m", {locus: (a, a)}, {locus: (b, c)},
+                                 table, ("H1", "H2"), settings,
+                                 None if reading is None else {"rel:s": reading})
+    loc, _notes = qc.evidence_model.kinship_locus(table, locus, [a, b, c], settings.evidence)
+    return check, float(loc.freqs[loc.alleles.index(a)]), locus
+
+
+def test_family_check_reads_a_one_peak_reference_with_its_dropout():
+    """Closed forms (mother (b, c), son one peak a): with dropout d the son is {a, b} or
+    {a, c}, each p_a / 2 given the mother, weight d (1 - d); unrelated, the one peak has
+    probability (1 - d^2) p_a^2 + d (1 - d) 2 p_a (1 - p_a). So
+    LR = d (1 - d) / ((1 - d^2) p_a + 2 d (1 - d) (1 - p_a)); read as a homozygote it excludes."""
+    import math
+
+    d = 0.2
+    check, pa, locus = _one_peak_family(qc.Reading({"D8S1179": "peak"}, d))
+    want = d * (1 - d) / ((1 - d * d) * pa + 2 * d * (1 - d) * (1 - pa))
+    assert check.error is None and check.inconsistent == ()
+    assert 10 ** check.log10_lr == pytest.approx(want, rel=1e-9)
+    # the same sample at d = 0 (a reference's default): a homozygote, Mendelian-inconsistent
+    plain, _pa, _l = _one_peak_family(qc.Reading({"D8S1179": "peak"}, 0.0))
+    assert plain.log10_lr == -math.inf and plain.inconsistent == (locus,)
+    old, _pa, _l = _one_peak_family(None)
+    assert old.log10_lr == -math.inf
+    # beside an off-ladder peak: the called allele plus one unknown allele, whatever d
+    ol, _pa, _l = _one_peak_family(qc.Reading({"D8S1179": "off_ladder"}, 0.0))
+    assert 10 ** ol.log10_lr == pytest.approx(1 / (2 * (1 - pa)), rel=1e-9)
+
+
+async def test_import_reads_a_one_peak_reference_with_its_sample_dropout(db_session, lab) -> None:
+    """The brother's profile shows one peak (his father's allele, not the mother's) at three
+    loci. As homozygotes they need a mutation each and the family check flags him; with his
+    sample's dropout probability (as the search reads it) they are a dropped maternal allele
+    and nothing is flagged."""
+    from dnacase.models.kits import Kit, Sample
+
+    data, samples = good_file(lab)
+    await pi.commit_import(db_session, data, "f.txt", lab=LAB, actor=ACTOR)
+    mother, brother = samples[lab.mother], dict(samples[lab.brother])
+    paternal = [k for k, g in sorted(brother.items())
+                if len(set(g)) == 2 and any(x not in mother[k] for x in g)
+                and any(x in mother[k] for x in g)][:3]
+    assert len(paternal) == 3
+    for k in paternal:
+        brother[k] = [next(x for x in brother[k] if x not in mother[k])]
+    one_peak = genemapper({lab.brother: brother}, amel={lab.brother: ["X", "Y"]})
+
+    async def family_flags() -> list[qc.Finding]:
+        report = await pi.validate_import(db_session, one_peak, "b.txt", lab=LAB)
+        return [f for f in report.samples[0].findings if f.kind == "family_inconsistency"]
+
+    flagged = await family_flags()  # a reference sample: d = 0, single peaks are homozygotes
+    assert flagged
+    checks = {c["label"]: c for c in flagged[0].details["checks"]}
+    assert set(paternal) <= set(checks[lab.mother]["inconsistent"])
+    smp = (await db_session.execute(select(Sample).join(Kit, Kit.id == Sample.kit_id).where(
+        Kit.barcode == lab.brother))).scalar_one()
+    smp.dropout_probability = 0.2
+    await db_session.flush()
+    assert await family_flags() == []
+
+
+def test_family_check_with_a_null_allele_closed_form():
+    """Silent allele of frequency q at the locus (evidence-model setting), no dropout, no
+    mutation: a mother and her son each showing one peak a are each {a, a} or {a, null}.
+    Parent-child: P(M, S) = p^2 (p + q) + 2pq ((p + q) / 2 + p / 2); unrelated:
+    (p^2 + 2pq)^2. LR = (p^2 + 3pq + q^2) / (p (p + 2q)^2), 1 / p at q = 0."""
+    from dnacase.formats import DEFAULT_TABLE_ID, load_frequency_table
+    from dnacase.kinship.peaks import NULL_ALLELE
+    from dnacase.services.evidence_model import EvidenceSettings
+
+    table = load_frequency_table(DEFAULT_TABLE_ID)
+    locus, a, q = "D8S1179", "10", 0.03
+    ped = build_family_pedigree(
+        MissingPersonInfo("1", "An", "M"),
+        [FamilyMember("m", "Mother", "F"), FamilyMember("s", "Brother", "M")],
+        [RecordedRelationship("m", "mother"), RecordedRelationship("s", "full_brother")])
+
+    def check(nulls):
+        ev = EvidenceSettings(mutation_model="none", null_alleles=nulls)
+        settings = qc.QCSettings(family_min_loci=1, evidence=ev)
+        loc, _n = qc.evidence_model.kinship_locus(table, locus, [a], ev)
+        res = qc.family_pair_check(ped, "rel:s", "rel:m", {locus: (a, a)}, {locus: (a, a)},
+                                   table, ("H1", "H2"), settings)
+        return res, loc
+
+    res, loc = check(((locus, q),))
+    assert loc.alleles[-1] == NULL_ALLELE and loc.freqs[-1] == pytest.approx(q)
+    p = float(loc.freqs[loc.alleles.index(a)])
+    want = (p * p + 3 * p * q + q * q) / (p * (p + 2 * q) ** 2)
+    assert 10 ** res.log10_lr == pytest.approx(want, rel=1e-9)
+    plain, loc0 = check(())
+    assert NULL_ALLELE not in loc0.alleles
+    assert 10 ** plain.log10_lr == pytest.approx(1 / float(loc0.freqs[loc0.alleles.index(a)]),
+                                                 rel=1e-9)
+    bad = EvidenceSettings(null_alleles=((locus, 0.0),)).errors()
+    assert "null_alleles" in bad

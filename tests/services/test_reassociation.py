@@ -4,7 +4,7 @@ rule, groups, the consensus profile the search reads, and one identification for
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -68,7 +68,8 @@ async def _world_with_second_bone(sessionmaker):
         prof.pop(loc, None)
     het = next(k for k, v in sorted(prof.items()) if v[0] != v[1])
     prof[het] = (prof[het][0], prof[het][0])  # one peak: the other allele dropped out
-    world.source.remains[bone.id] = ProfileInput(f"rem{bone.id}v1", prof, ("Identifiler",))
+    world.source.remains[bone.id] = ProfileInput(f"rem{bone.id}v1", prof, ("Identifiler",),
+                                                 dropout=0.1)
     world.grave_of[bone.id] = g2.id
     return world, first, bone.id, het
 
@@ -89,8 +90,13 @@ async def test_scan_queues_the_two_bones_only(sessionmaker):
         loci = [loc for loc in panel_loci()]
         geno = encode_profiles(loci, ["a", "b"], {
             "a": world.source.remains[first].alleles, "b": world.source.remains[bone].alleles})
-        want = identity_lr(loci, geno[0], geno[1])
+        d_first = world.source.remains[first].dropout
+        want = identity_lr(loci, geno[0], geno[1], dropout=(d_first, 0.1))
         assert p.log10_lr == pytest.approx(want.log10_lr, abs=1e-9)
+        assert p.details["dropouts"] == [d_first, 0.1]
+        # read without the bone's dropout, the one-peak locus would be a mismatch (LR eps)
+        plain = identity_lr(loci, geno[0], geno[1], dropout=(d_first, 0.0))
+        assert het in plain.mismatch_loci and plain.log10_lr < want.log10_lr - 2
         assert p.log10_lr >= 6 and math.isfinite(p.log10_lr)
         both = set(world.source.remains[first].alleles) & set(world.source.remains[bone].alleles)
         assert p.loci_compared == len(want.compared) == len(both)
@@ -102,6 +108,16 @@ async def test_scan_queues_the_two_bones_only(sessionmaker):
         rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6,
                                                           frequency_table=TABLE)
     assert (rep.queued, rep.updated, rep.unchanged) == (0, 0, 1)
+    # the lab sets the bone's own dropout probability: the open pair is recomputed with it
+    world.source.remains[bone] = replace(world.source.remains[bone], dropout=0.3)
+    async with sessionmaker() as s, s.begin():
+        rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6)
+    assert (rep.queued, rep.updated) == (0, 1)
+    async with sessionmaker() as s:
+        p = (await s.execute(select(RemainsPair))).scalar_one()
+        want = identity_lr(loci, geno[0], geno[1], dropout=(d_first, 0.3))
+        assert p.log10_lr == pytest.approx(want.log10_lr, abs=1e-9)
+        assert p.details["dropouts"] == [d_first, 0.3]
 
 
 async def _confirm_pair(sessionmaker, who, pair_id):
@@ -217,7 +233,8 @@ async def test_search_reads_one_consensus_profile_per_group(sessionmaker, tmp_pa
     other = next(x for x in ("9", "10", "11", "12", "13", "14", "15", "16")
                  if x not in world.source.remains[first].alleles[conflict])
     prof[conflict] = (a0, other)  # two peaks, one allele the first bone does not have
-    world.source.remains[bone] = ProfileInput(f"rem{bone}v2", prof, ("Identifiler",))
+    world.source.remains[bone] = ProfileInput(f"rem{bone}v2", prof, ("Identifiler",),
+                                              dropout=0.1)
     async with sessionmaker() as s, s.begin():
         await reassociation_scan.scan_remains_pairs(s, world.source, frequency_table=TABLE)
         pid = (await s.execute(select(RemainsPair.id))).scalar_one()
@@ -311,12 +328,11 @@ def test_unrelated_profiles_stay_far_below_the_threshold():
     loci = panel_loci()
     rng = np.random.default_rng(3)
     profs = random_profiles(loci, rng, 25)
-    from dnacase.kinship.identity import identity_table, pairwise_identity
+    from dnacase.kinship.identity import IdentityTables, pairwise_identity
     from dnacase.kinship.markers import genotype_code
 
     codes = genotype_code(profs[..., 0], profs[..., 1])
-    tables = [identity_table(loc) for loc in loci]
-    assert pairwise_identity(tables, codes, 0.0) == []
+    assert pairwise_identity(IdentityTables(loci), codes, 0.0, np.full(25, 0.1)) == []
     self_lr = identity_lr(loci, profs[0], profs[0]).log10_lr
     assert self_lr > 10
 

@@ -89,6 +89,9 @@ def command() -> None:
               "microvariant); default 1e-05.")
 @click.option("--theta", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
               show_default=True, help="F_ST; only 0 is computed (see docs/evidence-model.md).")
+@click.option("--null-allele", "null_alleles", multiple=True, metavar="LOCUS=Q",
+              help="A silent (null) allele of frequency Q at LOCUS (repeatable; default "
+              "none; docs/evidence-model.md).")
 @click.option("--lr-threshold", type=float, default=None,
               help="LR for the review queue (default 10000).")
 @click.option("--posterior-threshold", type=float, default=None,
@@ -110,7 +113,8 @@ def command() -> None:
               help="Only new remains profiles and families with new or changed references.")
 def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | None,
             frequencies: str | None, mutation_model: str | None, mutation_rate: float | None,
-            mutation_rate2: float | None, theta: float, lr_threshold: float | None,
+            mutation_rate2: float | None, theta: float, null_alleles: tuple[str, ...],
+            lr_threshold: float | None,
             posterior_threshold: float | None, prior_value: float | None,
             prior_mode: str | None, prior_none: float | None, lineage_filter: bool,
             block_families: int | None,
@@ -127,6 +131,7 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
         frequency_table=frequencies or d.frequency_table,
         mutation_model=mutation_model or d.mutation_model, mutation_rate=mutation_rate,
         theta=theta, mutation_rate2=d.mutation_rate2 if mutation_rate2 is None else mutation_rate2,
+        null_alleles=_null_alleles(null_alleles),
         lr_threshold=d.lr_threshold if lr_threshold is None else lr_threshold,
         posterior_threshold=(d.posterior_threshold if posterior_threshold is None
                              else posterior_threshold),
@@ -219,6 +224,21 @@ def status_cmd(run_id: int | None) -> None:
         click.echo(f"run {p['id']} {p['status']}: {p['pairs_done']:,}/{p['pairs_total']:,} "
                    f"pairs, {p['results']} results"
                    + (f", {p['seconds_left']:.0f} s left" if p["seconds_left"] else ""))
+
+
+def _null_alleles(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """``LOCUS=Q`` options as ``((locus, q), ...)``; a malformed one is a usage error."""
+    out = []
+    for v in values:
+        locus, _eq, q = v.partition("=")
+        try:
+            out.append((locus.strip(), float(q)))
+        except ValueError:
+            raise click.BadParameter(f"{v!r}: expected LOCUS=Q, e.g. D8S1179=0.01",
+                                     param_hint="--null-allele") from None
+        if not locus.strip():
+            raise click.BadParameter(f"{v!r}: expected LOCUS=Q", param_hint="--null-allele")
+    return tuple(out)
 
 
 def _scan(settings: Settings, source: Any, min_log10: float | None = None,

@@ -293,9 +293,14 @@ def hypothesis_lr(
     ``-inf`` per locus where h1 excludes the data; :class:`KinshipDataError` where h2 does
     (the LR is then undefined). Inconsistent loci: where h1 is Mendelian-incompatible
     (probability 0 without mutation) while h2 is not. peaks: ``{person id: float (n_loci, 2)}``
-    one-allele weights (:mod:`.peaks`) of persons that may show one allele. ``max_clique``:
+    one-allele weights (:mod:`.peaks`) of persons that may show one allele (at a locus with a
+    silent allele, :func:`.peaks.add_null_allele`, every one-peak reading is summed over
+    ``{a, a}`` and ``{a, null}`` as in :func:`missing_person_lr`). ``max_clique``:
     the complexity limit, as in :func:`missing_person_lr`.
     """
+    if (null_index(loci) >= 0).any():  # silent alleles: every one-peak reading is summed over
+        peaks = {pid: _null_peaks(loci, np.asarray(g), (peaks or {}).get(pid))
+                 for pid, g in profiles.items()}
     g1, g2 = _align(h1, loci, profiles), _align(h2, loci, profiles)
     l1 = _loglik(h1, loci, g1, peaks, max_clique=max_clique)
     l2 = _loglik(h2, loci, g2, peaks, max_clique=max_clique)

@@ -31,7 +31,7 @@ this way (weights ``(1, 0)`` without dropout).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -60,6 +60,7 @@ __all__ = [
     "loglik_per_locus_peaks",
     "missing_person_loglik_peaks",
     "no_peaks",
+    "observation_weights",
     "peak_mask",
     "peak_table",
     "seen_hw",
@@ -108,6 +109,27 @@ def dropout_weights(d: float | np.ndarray) -> np.ndarray:
     if np.any((d < 0) | (d >= 1)) or np.any(~np.isfinite(d)):
         raise ValueError(f"a dropout probability must be in [0, 1), got {d}")
     return np.stack([1.0 - d * d, d * (1.0 - d)], axis=-1)
+
+
+def observation_weights(
+    loci: Sequence[str], one_allele: Mapping[str, str], d: float
+) -> np.ndarray:
+    """One-allele weights float ``(L, 2)`` of a profile over the locus names ``loci``:
+    ``one_allele`` maps a locus with one called allele to how it was seen -- ``"peak"`` (one
+    peak: :func:`dropout_weights` of the sample's dropout probability ``d``; NaN, a
+    homozygote, when ``d = 0``) or ``"off_ladder"`` (the called allele beside an off-ladder
+    peak: :data:`OFF_LADDER_WEIGHTS`); NaN elsewhere (read as written)."""
+    w = no_peaks((len(loci),))
+    col = {name: j for j, name in enumerate(loci)}
+    for locus, how in one_allele.items():
+        j = col.get(locus)
+        if j is None:
+            continue
+        if how == "off_ladder":
+            w[j] = OFF_LADDER_WEIGHTS
+        elif d > 0:
+            w[j] = dropout_weights(d)
+    return w
 
 
 def no_peaks(shape: tuple[int, ...]) -> np.ndarray:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .search import HAVE_NUMBA, _score_block
-from .search_peaks import PeakEntries, add_peaks
+from .search import HAVE_NUMBA, _folded, _scores
+from .search_peaks import PeakEntries
 
 __all__ = ["LSE_CUT", "PoolSums", "ScreenSums", "log10_add", "pair_sums", "screen_sums"]
 
@@ -290,11 +290,11 @@ def screen_sums(
     fam = PoolSums.empty(nf)
     hr, hf, hv = [], [], []
     buf = np.empty((min(block, max(nf, 1)), nr))
+    folded = _folded(peaks, idx, t.shape[1])
     for f0 in range(0, nf, block):
         f1 = min(nf, f0 + block)
         out = buf[: f1 - f0]
-        _score_block(t, idx, f0, f1, out)
-        add_peaks(t[f0:f1], peaks, out)
+        _scores(t, idx, f0, f1, out, peaks, folded)
         ff, rr = np.nonzero(out >= threshold)
         hr.append(rr)
         hf.append(ff + f0)

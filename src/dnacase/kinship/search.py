@@ -34,8 +34,8 @@ time from the family's ``LR(a, a)`` and ``LR_a*``::
 which is the exact missing-person LR under the dropout model (:func:`.lr.missing_person_lr`
 with ``poi_peaks``). :meth:`SearchPanel.encode_remains_peaks` points such loci at the
 ``0.0`` entry and lists them (:class:`.search_peaks.PeakEntries`); the screen adds
-``log10 prod_loci (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair in linear space (one
-logarithm per pair).
+``sum_loci log10 (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair, each term computed once per
+family and distinct (locus, allele, lam) and looked up (:mod:`.search_peaks`).
 
 Tables are computed with the same exact engine as :func:`missing_person_lr` (posterior of the
 MP's ordered alleles by variable elimination), batched over families x loci; the screen is
@@ -51,9 +51,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .likelihood import _Batch, _compile, _reduced_rows, _run, freq_table
-from .lr import KinshipDataError
+from .lr import KinshipDataError, _null_peaks
 from .markers import Locus, genotype_code, genotype_pairs
-from .peaks import no_peaks, peak_mask, peak_table
+from .peaks import no_peaks, null_index, peak_mask, peak_table
 from .pedigree import Pedigree
 from .search_peaks import PeakEntries, add_peak_pairs, add_peaks, carriers, peak_entries, star
 
@@ -129,8 +129,12 @@ class SearchPanel:
         """Genotypes int ``(R, L, 2)`` and one-allele weights float ``(R, L, 2)`` (NaN: read
         as written; :mod:`.peaks`) -> ``(flat indices int32 (R, L), entries)``: one-allele
         loci point at the ``0.0`` entry and are listed in ``entries`` (None when there are
-        none: the plain :meth:`encode_remains`)."""
+        none: the plain :meth:`encode_remains`). At a locus with a silent allele
+        (:func:`.peaks.add_null_allele`) every one-peak reading is one (weights ``(1, 0)``
+        where none were given), as in :func:`.lr.missing_person_lr`."""
         idx = self.encode_remains(genotypes)
+        if (null_index(self.loci) >= 0).any():
+            weights = _null_peaks(self.loci, genotypes, weights)
         return idx, peak_entries(self, genotypes, weights, idx)
 
 
@@ -206,6 +210,8 @@ def build_family_tables(
         refs = np.stack([np.asarray(families[f].references) for f in fidx])  # (Fs, P, L, 2)
         weights = np.stack([no_peaks(refs.shape[1:3]) if families[f].peaks is None
                             else np.asarray(families[f].peaks) for f in fidx])  # fmt: skip
+        if (null_index(panel.loci) >= 0).any():  # silent alleles: one peaks summed over
+            weights = _null_peaks(panel.loci, refs, weights)
         soft = peak_mask(weights, refs)  # (Fs, P, L): one allele, summed over
         typed = (refs >= 0).all(axis=3) & ~soft  # (Fs, P, L)
         half = (refs >= 0).any(axis=3) & ~(refs >= 0).all(axis=3)
@@ -310,6 +316,7 @@ def _table_rows(
     first, inv = _distinct_rows(gt_all, lr, typed_rows, soft_key)
     lr_all, fr_all = lr, fr
     gt, lr, fr, w = gt_all[:, first], lr[first], fr[first], w_all[:, first]
+    nul = null_index(panel.loci)[lr]  # silent allele of each row's locus (-1: none)
     if is_full:
         k = int(panel.n_alleles[lr].max())
         batch, lam, rho = _full_batch(gt, lr, panel, mats, k)
@@ -317,11 +324,14 @@ def _table_rows(
         no_mut = np.zeros(lr.size, dtype=bool)
         ft = freq_table(tuple(panel.loci))
         extra = gt[list(soft_rows), :, 0].T.astype(np.int64) if soft_rows else None
+        if extra is not None and (nul >= 0).any():  # keep the silent allele distinct
+            extra = np.concatenate([extra, np.where(nul >= 0, nul, extra[:, 0])[:, None]], 1)
         batch, lam = _reduced_rows(ft, lr, no_mut, gt.astype(np.int64), typed_rows, extra)
         rho = np.where(batch.p > 0, batch.p, 1.0)  # safe to divide (padding has p = 0)
     if soft_rows:
         ri = np.arange(lr.size)
-        batch = replace(batch, soft={i: peak_table(lam[ri, gt[i, :, 0]], w[i], batch.k)
+        bn = np.where(nul >= 0, lam[ri, np.maximum(nul, 0)], -1)  # null in the batch domain
+        batch = replace(batch, soft={i: peak_table(lam[ri, gt[i, :, 0]], w[i], batch.k, bn)
                                      for i in soft_rows})  # fmt: skip
     father, mother, _sex = skey
     plan = _compile(father, mother, tuple(bool(x) for x in tmask.tolist()), q, batch.k,
@@ -441,6 +451,26 @@ def _score_block(tables: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.
             out[f - f0] = tables[f][idx].sum(axis=1)
 
 
+def _folded(peaks: PeakEntries | None, idx: np.ndarray, size: int) -> np.ndarray | None:
+    """The remains' index with the one-allele loci folded in (None: none to fold)."""
+    if peaks is None or not peaks.lam.size:
+        return None
+    return peaks.folded_index(idx, size)
+
+
+def _scores(t: np.ndarray, idx: np.ndarray, f0: int, f1: int, out: np.ndarray,
+            peaks: PeakEntries | None, folded: np.ndarray | None) -> None:
+    """Scores of families ``f0:f1`` against every remains into ``out`` ``(f1 - f0, R)``;
+    one-allele loci folded into the gather (:meth:`.search_peaks.PeakEntries.folded_index`)
+    when ``folded`` is given."""
+    if folded is None:
+        _score_block(t, idx, f0, f1, out)
+        add_peaks(t[f0:f1], peaks, out)
+    else:
+        assert peaks is not None
+        _score_block(peaks.folded_tables(t[f0:f1]), folded, 0, f1 - f0, out)
+
+
 def score_matrix(
     tables: np.ndarray, remains_idx: np.ndarray, peaks: PeakEntries | None = None
 ) -> np.ndarray:
@@ -500,11 +530,11 @@ def screen(
     best_f = np.full((nr, k), -1, dtype=np.int64)
     hr, hf, hv = [], [], []
     buf = np.empty((min(block, max(nf, 1)), nr))
+    folded = _folded(peaks, idx, t.shape[1])
     for f0 in range(0, nf, block):
         f1 = min(nf, f0 + block)
         out = buf[: f1 - f0]
-        _score_block(t, idx, f0, f1, out)
-        add_peaks(t[f0:f1], peaks, out)
+        _scores(t, idx, f0, f1, out, peaks, folded)
         if HAVE_NUMBA:
             _topk_kernel(out, f0, best_v, best_f)
         else:  # pragma: no cover

@@ -7,10 +7,18 @@ For a remains locus showing one allele ``a`` with weights ``(w_hom, w_het)`` (:m
     lam = w_hom p_a^2 / (w_hom p_a^2 + w_het 2 p_a (1 - p_a))
     LR_a* = P(MP carries a and another allele | refs) / (2 p_a (1 - p_a))
 
+At a locus with a silent allele (:func:`.peaks.add_null_allele`) a third term
+``nu LR(a, null)`` takes the ``{a, null}`` share out of ``LR_a*`` and gives it the weight
+``w_null`` (``nu = (w_null - w_het) 2 p_a q / den``, ``den`` = :func:`.peaks.seen_hw`;
+``mu = w_het 2 p_a (S - p_a) / den``, ``S`` the sum of the locus's frequencies).
+
 ``lam`` depends on the remains only (computed once, :func:`peak_entries`); the family tables
-hold ``log10 LR(a, a)`` and ``log10 LR_a*`` (:func:`star`); the screen adds
-``log10 prod_loci (lam 10^t[aa] + (1 - lam) 10^t[a*])`` per pair in linear space with one
-logarithm per pair (:func:`add_peaks`, :func:`add_peak_pairs`).
+hold ``log10 LR(a, a)`` and ``log10 LR_a*`` (:func:`star`). An entry's value depends on the
+family and on ``(locus, a, lam)`` only, and remains share few such keys (a locus, an allele, a
+dropout probability), so the screen computes ``log10 (lam 10^t[aa] + (1 - lam) 10^t[a*])``
+once per family and distinct key (:meth:`PeakEntries.key_values`) and adds the remains' entries
+by look-up, like the table entries (:func:`add_peaks`, :func:`add_peak_pairs`): the same
+values as one logarithm per pair and locus, at the cost of a gather per entry.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .likelihood import _Batch
-from .peaks import peak_mask, seen_hw
+from .peaks import null_index, peak_mask, seen_hw
 
 __all__ = ["PeakEntries", "add_peak_pairs", "add_peaks", "carriers", "peak_entries", "star"]
 
@@ -41,15 +49,22 @@ def peak_entries(
     a = g[rr, jj, 0].astype(np.int64)
     w = np.asarray(weights)[rr, jj]
     p_a = panel.freq_pad[jj, a]
+    total = panel.freq_pad[jj].sum(axis=1)
+    nul = null_index(panel.loci)[jj]
+    q = np.where(nul >= 0, panel.freq_pad[jj, np.maximum(nul, 0)], 0.0)
     hom = w[:, 0] * p_a * p_a
-    den = seen_hw(p_a, w, panel.freq_pad[jj].sum(axis=1))
+    den = seen_hw(p_a, w, total, q)
+    star_w = w[:, 1] * 2.0 * p_a * (total - p_a)
     idx[rr, jj] = panel.offsets[jj]
     ptr = np.zeros(g.shape[0] + 1, dtype=np.int64)
     np.add.at(ptr, rr + 1, 1)
+    i_hom = panel.offsets[jj] + 1 + a * (a + 1) // 2 + a
+    n0 = np.maximum(nul, a)  # code of {a, null}: the null allele is the locus's last
+    i_null = np.where(nul >= 0, panel.offsets[jj] + 1 + n0 * (n0 + 1) // 2 + a, i_hom)
+    nu = np.where(nul >= 0, (np.maximum(w[:, 0] - w[:, 1], 0.0) - w[:, 1]) * 2.0 * p_a * q, 0.0)
     return PeakEntries(
-        np.cumsum(ptr), jj.astype(np.int64),
-        panel.offsets[jj] + 1 + a * (a + 1) // 2 + a, panel.star_offsets[jj] + a,
-        hom / den, (den - hom) / den,
+        np.cumsum(ptr), jj.astype(np.int64), i_hom, panel.star_offsets[jj] + a,
+        hom / den, star_w / den, i_null.astype(np.int64), nu / den,
     )  # fmt: skip
 
 
@@ -57,8 +72,10 @@ def peak_entries(
 class PeakEntries:
     """One-allele loci of a set of remains, CSR by remains: entries ``ptr[r]:ptr[r + 1]``
     of remains ``r``; per entry its ``locus``, the flat indices of ``LR(a, a)`` (``i_hom``)
-    and ``LR_a*`` (``i_star``), and the mixing weights ``lam`` and ``1 - lam`` (``mu``,
-    computed without cancellation) of the module doc."""
+    and ``LR_a*`` (``i_star``), and the mixing weights ``lam`` and ``mu`` (``1 - lam``
+    without a silent allele, computed without cancellation) of the module doc; ``i_null`` /
+    ``nu``: ``LR(a, null)`` and its weight at a locus with a silent allele (``i_hom`` and 0
+    elsewhere)."""
 
     ptr: np.ndarray
     locus: np.ndarray
@@ -66,23 +83,60 @@ class PeakEntries:
     i_star: np.ndarray
     lam: np.ndarray
     mu: np.ndarray
+    i_null: np.ndarray
+    nu: np.ndarray
 
     def check(self, n_remains: int, size: int) -> None:
         """ValueError unless the entries fit ``n_remains`` remains and tables of ``size``
         entries (the compiled kernels do not check bounds)."""
         if self.ptr.size != n_remains + 1 or (self.lam.size and (
-                min(self.i_hom.min(), self.i_star.min()) < 0
-                or max(self.i_hom.max(), self.i_star.max()) >= size)):
+                min(self.i_hom.min(), self.i_star.min(), self.i_null.min()) < 0
+                or max(self.i_hom.max(), self.i_star.max(), self.i_null.max()) >= size)):
             raise ValueError("one-allele entries do not match the remains or the table layout")
 
-    def linear(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(lin, u_hom, u_star)``: ``10 ** tables`` at the entries' distinct indices
-        (float64 ``(F, U)``) and each entry's column in ``lin``."""
-        cols, inv = np.unique(np.concatenate([self.i_hom, self.i_star]), return_inverse=True)
-        with np.errstate(over="ignore"):
-            lin = np.power(10.0, tables[:, cols])
-        n = self.i_hom.size
-        return np.ascontiguousarray(lin), inv[:n].astype(np.int64), inv[n:].astype(np.int64)
+    def keys(self) -> tuple[np.ndarray, ...]:
+        """The distinct entries ``(i_hom, i_star, lam, mu, i_null, nu)`` (remains sharing a
+        locus, an allele and a dropout probability share one) and each entry's key, int64
+        ``(E,)``: ``(key, k_hom, k_star, k_lam, k_mu, k_null, k_nu)``. Computed once."""
+        hit = self.__dict__.get("_keys")
+        if hit is None:
+            rows = np.stack([self.i_hom.astype(np.float64), self.i_star.astype(np.float64),
+                             self.lam, self.mu, self.i_null.astype(np.float64), self.nu],
+                            axis=1)
+            uniq, inv = np.unique(rows, axis=0, return_inverse=True)
+            hit = (inv.reshape(-1).astype(np.int64), uniq[:, 0].astype(np.int64),
+                   uniq[:, 1].astype(np.int64), uniq[:, 2].copy(), uniq[:, 3].copy(),
+                   uniq[:, 4].astype(np.int64), uniq[:, 5].copy())
+            object.__setattr__(self, "_keys", hit)
+        return hit
+
+    def key_values(self, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(vals, key)``: float64 ``(F, K)`` ``log10(lam 10^t[aa] + mu 10^t[a*])`` of each
+        distinct entry against each family of ``tables`` ``(F, T)`` -- the per-locus log10 LR
+        of such a one-allele locus -- and each entry's column (:meth:`keys`). One logarithm
+        per family and distinct entry instead of one per pair."""
+        key, kh, ks, kl, km, kn, knu = self.keys()
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            v = kl * np.power(10.0, tables[:, kh]) + km * np.power(10.0, tables[:, ks])
+            if knu.any():
+                v = v + knu * np.power(10.0, tables[:, kn])
+                v = np.maximum(v, 0.0)  # a sum of non-negative terms: no rounding below 0
+            return np.ascontiguousarray(np.log10(v)), key
+
+    def folded_index(self, idx: np.ndarray, size: int) -> np.ndarray:
+        """``idx`` (int32 ``(R, L)``, tables of ``size`` entries) with each one-allele locus
+        pointing at column ``size + key`` of :meth:`folded_tables` instead of the ``0.0``
+        entry: one gather-and-sum then scores every locus (no second pass)."""
+        key = self.keys()[0]
+        rr = np.repeat(np.arange(self.ptr.size - 1), np.diff(self.ptr))
+        out = np.array(idx, dtype=np.int32, copy=True)
+        out[rr, self.locus] = size + key
+        return out
+
+    def folded_tables(self, tables: np.ndarray) -> np.ndarray:
+        """``tables`` ``(F, T)`` followed by the entries' per-locus log10 LRs
+        (:meth:`key_values`): float64 ``(F, T + K)``, for :meth:`folded_index`."""
+        return np.ascontiguousarray(np.hstack([tables, self.key_values(tables)[0]]))
 
     def per_locus(self, table: np.ndarray, r: int) -> dict[int, float]:
         """``{locus: log10 LR}`` of remains ``r``'s one-allele loci against one family
@@ -90,8 +144,9 @@ class PeakEntries:
         e = slice(int(self.ptr[r]), int(self.ptr[r + 1]))
         with np.errstate(divide="ignore", over="ignore"):
             v = self.lam[e] * 10.0 ** table[self.i_hom[e]] + self.mu[e] * 10.0 ** table[
-                self.i_star[e]]
-            return dict(zip(self.locus[e].tolist(), np.log10(v).tolist(), strict=True))
+                self.i_star[e]] + self.nu[e] * 10.0 ** table[self.i_null[e]]
+            return dict(zip(self.locus[e].tolist(), np.log10(np.maximum(v, 0.0)).tolist(),
+                            strict=True))
 
 
 def carriers(sym: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,36 +189,28 @@ try:  # pragma: no cover - exercised when numba is installed (a dependency)
     import numba as _nb
 
     @_nb.njit(parallel=True, cache=True, nogil=True)
-    def _peak_kernel(lin, rems, ptr, uh, us, lam, mu, out):
-        """out[f, r] += log10 prod_e (lam_e lin[f, uh_e] + mu_e lin[f, us_e]) over the
-        one-allele entries e of each remains r in ``rems`` (linear space)."""
-        for f in _nb.prange(lin.shape[0]):
-            row = lin[f]
+    def _keyed_kernel(vals, rems, ptr, key, out):
+        """out[f, r] += sum_e vals[f, key_e] over the one-allele entries e of each remains r
+        in ``rems`` (per-locus log10 LRs of :meth:`PeakEntries.key_values`)."""
+        for f in _nb.prange(vals.shape[0]):
+            row = vals[f]
             o = out[f]
             for r in rems:
-                o[r] += _peak_sum(row, ptr[r], ptr[r + 1], uh, us, lam, mu)
-
-    @_nb.njit(cache=True, nogil=True)
-    def _peak_sum(row, e0, e1, uh, us, lam, mu):
-        """One pair: the product in linear space and one logarithm; the sum of the
-        logarithms instead when the product leaves [1e-250, 1e250] (or is 0)."""
-        prod = 1.0
-        for e in range(e0, e1):
-            prod *= lam[e] * row[uh[e]] + mu[e] * row[us[e]]
-        if 1e-250 < prod < 1e250:
-            return np.log10(prod)
-        acc = 0.0
-        for e in range(e0, e1):
-            acc += np.log10(lam[e] * row[uh[e]] + mu[e] * row[us[e]])
-        return acc
+                acc = 0.0
+                for e in range(ptr[r], ptr[r + 1]):
+                    acc += row[key[e]]
+                o[r] += acc
 
     @_nb.njit(parallel=True, cache=True, nogil=True)
-    def _peak_pairs_kernel(lin, indptr, rem, ptr, uh, us, lam, mu, out):
+    def _keyed_pairs_kernel(vals, indptr, rem, ptr, key, out):
         for f in _nb.prange(indptr.size - 1):
+            row = vals[f]
             for q in range(indptr[f], indptr[f + 1]):
                 r = rem[q]
-                if ptr[r + 1] > ptr[r]:
-                    out[q] += _peak_sum(lin[f], ptr[r], ptr[r + 1], uh, us, lam, mu)
+                acc = 0.0
+                for e in range(ptr[r], ptr[r + 1]):
+                    acc += row[key[e]]
+                out[q] += acc
 
     HAVE_NUMBA = True
 except ImportError:  # pragma: no cover
@@ -175,16 +222,13 @@ def add_peaks(tables: np.ndarray, peaks: PeakEntries | None, out: np.ndarray) ->
     families ``tables`` ``(F_b, T)`` (module doc)."""
     if peaks is None or not peaks.lam.size or not tables.shape[0]:
         return
-    lin, uh, us = peaks.linear(tables)
     rems = np.flatnonzero(np.diff(peaks.ptr) > 0)
-    with np.errstate(divide="ignore"):
-        if HAVE_NUMBA:
-            _peak_kernel(lin, rems, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
-        else:  # pragma: no cover - numpy fallback
-            for r in rems.tolist():
-                e = slice(peaks.ptr[r], peaks.ptr[r + 1])
-                v = peaks.lam[e] * lin[:, uh[e]] + peaks.mu[e] * lin[:, us[e]]
-                out[:, r] += np.log10(v).sum(axis=1)
+    vals, key = peaks.key_values(tables)
+    if HAVE_NUMBA:
+        _keyed_kernel(vals, rems, peaks.ptr, key, out)
+    else:  # pragma: no cover - numpy fallback
+        for r in rems.tolist():
+            out[:, r] += vals[:, key[peaks.ptr[r]:peaks.ptr[r + 1]]].sum(axis=1)
 
 
 def add_peak_pairs(
@@ -194,10 +238,10 @@ def add_peak_pairs(
     :func:`.search.screen_pairs` (pairs of family ``f``: ``rem[indptr[f]:indptr[f + 1]]``)."""
     if not peaks.lam.size or not rem.size:
         return
-    lin, uh, us = peaks.linear(tables)
     with np.errstate(divide="ignore"):
         if HAVE_NUMBA:
-            _peak_pairs_kernel(lin, indptr, rem, peaks.ptr, uh, us, peaks.lam, peaks.mu, out)
+            vals, key = peaks.key_values(tables)
+            _keyed_pairs_kernel(vals, indptr, rem, peaks.ptr, key, out)
         else:  # pragma: no cover - numpy fallback
             fam = np.repeat(np.arange(tables.shape[0]), np.diff(indptr))
             for q in range(rem.size):

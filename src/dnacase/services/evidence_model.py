@@ -18,9 +18,17 @@ written; reasons and sources in ``docs/evidence-model.md``):
   mothers ``female_factor x rate`` (mean = the pooled rate); ``range`` (geometric decrease per
   extra repeat) and ``rate2`` (a step between allele classes, e.g. 30 -> 31.2, to or from a
   microvariant) as set. A ``mutation_rate`` overrides the table with one rate for every locus.
+* **Silent (null) alleles** (``null_alleles``, per locus, default none): the locus gains an
+  allele that gives no peak, of frequency ``q`` (the others scaled by ``1 - q``;
+  :func:`dnacase.kinship.peaks.add_null_allele`), and a one-peak reading there is summed over
+  ``{a, a}``, ``{a, null}`` (and ``{a, x}`` under dropout), by the per-pair engine (the
+  import QC's family check, ``hypothesis_lr`` / ``missing_person_lr``) and by the search's
+  family tables and screen (``LR(a, null)`` entries, :mod:`dnacase.kinship.search_peaks`).
 * **theta** (F_ST): recorded with every run; only ``0`` is computed (the pedigree engine draws
   founder alleles independently, Hardy-Weinberg); a positive value is refused with that reason
-  rather than half-applied (see the docs).
+  rather than half-applied. The exact Balding-Nichols LR exists for one typed reference
+  without mutation (:mod:`dnacase.kinship.theta`); see the docs for why that is not the
+  search's case.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dnacase.formats import DEFAULT_TABLE_ID, FrequencyTable, load_mutation_rates
 from dnacase.kinship import Locus, MutationModel, SexSpecificMutation, add_missing_alleles
+from dnacase.kinship.peaks import add_null_allele
 
 __all__ = ["DEFAULTS", "MUTATION_MODELS", "EvidenceSettings", "describe", "frequency_table",
            "is_shipped", "kinship_loci", "kinship_locus", "summary"]
@@ -58,10 +67,16 @@ class EvidenceSettings:
     male_factor: float = 1.7
     female_factor: float = 0.3
     fallback_n: int = 1000
+    null_alleles: tuple[tuple[str, float], ...] = ()  # ((locus, q), ...): silent alleles
 
     def errors(self) -> dict[str, str]:
         """``{field: problem}`` of invalid settings (empty when valid)."""
         e: dict[str, str] = {}
+        bad = [f"{loc}: {q}" for loc, q in self.null_alleles
+               if not (isinstance(q, int | float) and 0.0 < q < 1.0)]
+        if bad:
+            e["null_alleles"] = ("a null-allele frequency must be a number in (0, 1): "
+                                 + ", ".join(bad))
         if self.mutation_model not in MUTATION_MODELS:
             e["mutation_model"] = f"unknown mutation model {self.mutation_model!r}"
         if self.mutation_rate is not None and not (0.0 <= self.mutation_rate < 1.0):
@@ -74,7 +89,9 @@ class EvidenceSettings:
             e["theta"] = "theta must be in [0, 1)"
         elif self.theta > 0:
             e["theta"] = ("theta > 0 is not computed: the pedigree engine draws founder alleles "
-                          "independently (Hardy-Weinberg); use 0")
+                          "independently (Hardy-Weinberg); the Balding-Nichols model is exact "
+                          "here only for one typed reference without mutation "
+                          "(kinship.theta), not for a family's references; use 0")
         if self.fallback_n < 1:
             e["fallback_n"] = "N must be a positive number of persons"
         return e
@@ -151,6 +168,9 @@ def kinship_locus(table: FrequencyTable, locus: str, alleles: Iterable[str],
     base = Locus.from_mapping(locus, {a: f / total for a, f in freqs.items()}, None)
     loc, notes = add_missing_alleles(base, list(seen), _min_n(table, locus, settings))
     loc = Locus(loc.name, loc.alleles, loc.freqs, settings.locus_mutation(locus))
+    q = dict(settings.null_alleles).get(locus)
+    if q is not None:
+        loc = add_null_allele(loc, q)
     if len(_CACHE) > 20_000:
         _CACHE.clear()
     _CACHE[key] = (loc, tuple(notes))
@@ -192,7 +212,7 @@ def describe(table: FrequencyTable, settings: EvidenceSettings,
         "sex_specific": settings.sex_specific,
         "male_factor": settings.male_factor, "female_factor": settings.female_factor,
         "mutation_range": settings.mutation_range, "mutation_rate2": settings.mutation_rate2,
-        "theta": settings.theta,
+        "theta": settings.theta, "null_alleles": dict(settings.null_alleles),
         "min_allele_frequency": (f"5/2N (N = {table.n_individuals})" if table.n_individuals
                                  else f"5/2N (N undocumented: {settings.fallback_n})"),
         "loci": rates, "settings": s,

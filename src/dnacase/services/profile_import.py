@@ -72,12 +72,14 @@ from dnacase.models.registry import Grave, MissingPerson, Remains
 from dnacase.services import audit, custody, qc
 from dnacase.services import frequencies as freq_service
 from dnacase.services.audit import ActorLike, RequestMeta
+from dnacase.services.dropout import sample_dropout
 from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.profiles import (
     MIN_REASON,
     autosomal_genotypes,
     genotype_digest,
     mt_to_json,
+    one_allele_loci,
     pairs_for_kinship,
     str_to_json,
     typed_count,
@@ -672,15 +674,22 @@ async def _family_checks(session: AsyncSession, auto: list[SampleReport],
     mps = {m.id: m for m in (await session.execute(
         select(MissingPerson).where(MissingPerson.id.in_(mp_ids)))).scalars()}
     typed: dict[int, tuple[str, dict[str, tuple[str, str]]]] = {}
+    read: dict[int, qc.Reading] = {}  # single peaks read as the search reads them
     rows = await session.execute(
-        select(Sample.relative_id, Kit.barcode, Profile.loci)
+        select(Sample.relative_id, Kit.barcode, Profile.loci, Sample)
         .join(Profile, Profile.sample_id == Sample.id).join(Kit, Kit.id == Sample.kit_id)
         .where(Sample.relative_id.in_(list(rel_ids)), Profile.status == "current",
                Profile.single_source.is_(True), Profile.marker_type == "autosomal_STR"))
-    for rid, barcode, loci in rows:
+    for rid, barcode, loci, smp in rows:
         typed[int(rid)] = (barcode, pairs_for_kinship(loci or {}))
+        read[int(rid)] = qc.Reading(one_allele_loci(loci or {}), sample_dropout(smp))
+    smp_of = {x.id: x for x in (await session.execute(select(Sample).where(Sample.id.in_(
+        [s.sample_id for s in incoming.values() if s.sample_id is not None])))).scalars()}
     for rid, s in incoming.items():
         typed[rid] = (s.barcode or s.name, pairs_for_kinship(s.loci))
+        own = smp_of.get(s.sample_id) if s.sample_id is not None else None
+        read[rid] = qc.Reading(one_allele_loci(s.loci),
+                               sample_dropout(own) if own is not None else 0.0)
     jobs = []
     for mp_id in mp_ids:
         mp = mps[mp_id]
@@ -717,7 +726,8 @@ async def _family_checks(session: AsyncSession, auto: list[SampleReport],
 
     def run() -> list[tuple[int, int, qc.PairCheck | None]]:
         return [(rid, other, qc.family_pair_check(ped, a, b, typed[rid][1], typed[other][1],
-                                                  table, labels, settings))
+                                                  table, labels, settings,
+                                                  {a: read[rid], b: read[other]}))
                 for rid, other, ped, a, b, labels in jobs]
 
     results = await asyncio.to_thread(run)

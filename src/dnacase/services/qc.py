@@ -24,7 +24,8 @@ loci show dropout), then candidates are checked exactly.
 Family consistency: for a relative and each already-typed relative of the same family whom the
 recorded pedigree makes blood relatives, the log10 LR of the family pedigree (the recorded
 relationships) against the two being unrelated, with the loci and mutation model of
-:mod:`dnacase.services.evidence_model` (the same as the search's); flagged when the LR
+:mod:`dnacase.services.evidence_model` (the same as the search's), a single peak read with the
+sample's dropout probability as the search reads it (:class:`Reading`); flagged when the LR
 favours "unrelated" by more than a factor of 10 (log10 LR
 < ``family_flag_log10`` = -1: distant relatives such as cousins often give LRs a little under 1
 by chance, a false parent, child or sibling gives far less) or when more than
@@ -287,14 +288,30 @@ def blood_related(ped: FamilyPedigree, a: str, b: str) -> bool:
     return bool(_ancestors(ped, a) & _ancestors(ped, b))
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a typed relative's profile is read: the loci with one called allele and how
+    (:func:`dnacase.services.profiles.one_allele_loci`: ``"peak"`` or ``"off_ladder"``) and
+    the sample's allele dropout probability (:func:`dnacase.services.dropout.sample_dropout`)."""
+
+    one_allele: Mapping[str, str] = field(default_factory=dict)
+    dropout: float = 0.0
+
+
 def family_pair_check(ped: FamilyPedigree, new_node: str, other_node: str,
                       new_pairs: Mapping[str, tuple[str, str]],
                       other_pairs: Mapping[str, tuple[str, str]], table: FrequencyTable,
-                      labels: tuple[str, str], settings: QCSettings = DEFAULT_SETTINGS
-                      ) -> PairCheck | None:
+                      labels: tuple[str, str], settings: QCSettings = DEFAULT_SETTINGS,
+                      readings: Mapping[str, Reading] | None = None) -> PairCheck | None:
     """Pairwise LR of the family pedigree against "the two are unrelated" (log10, summed over
     the loci typed in both and present in ``table``). ``None`` when fewer than
-    ``family_min_loci`` loci can be compared. CPU-bound: run it off the event loop."""
+    ``family_min_loci`` loci can be compared. CPU-bound: run it off the event loop.
+
+    ``readings`` (``{node: Reading}``): a locus with one called allele is read as the search
+    reads it (:func:`dnacase.kinship.peaks.observation_weights`): one peak with the sample's
+    dropout probability ``d`` (summed over ``{a, a}`` with ``1 - d^2`` and ``{a, x}`` with
+    ``d (1 - d)``; a homozygote when ``d = 0``), a called allele beside an off-ladder peak as
+    that allele plus one unknown allele. Without it every single peak is a homozygote."""
     from dnacase.kinship import (
         KinshipDataError,
         LikelihoodError,
@@ -304,6 +321,7 @@ def family_pair_check(ped: FamilyPedigree, new_node: str, other_node: str,
         hypothesis_lr,
         unrelated,
     )
+    from dnacase.kinship.peaks import observation_weights
 
     common = [k for k in new_pairs if k in other_pairs and k in table.frequencies]
     if len(common) < settings.family_min_loci:
@@ -318,8 +336,11 @@ def family_pair_check(ped: FamilyPedigree, new_node: str, other_node: str,
                             {new_node: new_pairs, other_node: other_pairs})
         h1 = ped.to_kinship()
         h2 = unrelated([new_node, other_node])
+        names = [loc.name for loc in loci]
+        peaks = {n: observation_weights(names, r.one_allele, r.dropout)
+                 for n, r in (readings or {}).items() if n in (new_node, other_node)}
         res = hypothesis_lr(h1, h2, loci, {new_node: g[0], other_node: g[1]}, labels=labels,
-                            notes=tuple(notes))
+                            notes=tuple(notes), peaks=peaks or None)
     except (KinshipDataError, LikelihoodError, MarkerError, PedigreeError, ValueError) as exc:
         return PairCheck(other_node, labels, len(loci), math.nan, (), tuple(notes), str(exc))
     return PairCheck(other_node, labels, len(loci), res.log10_lr, res.inconsistent,

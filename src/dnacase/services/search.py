@@ -102,7 +102,7 @@ from dnacase.kinship import (
     encode_profiles,
     screen,
 )
-from dnacase.kinship.peaks import OFF_LADDER_WEIGHTS, dropout_weights, no_peaks
+from dnacase.kinship.peaks import no_peaks, observation_weights
 from dnacase.kinship.pool_sums import PoolSums, pair_sums, screen_sums
 from dnacase.kinship.search import PeakEntries, pair_scores, screen_pairs
 from dnacase.models.registry import MissingPerson
@@ -172,6 +172,7 @@ class SearchParameters:
     block_families: int = 512
     lineage_filter: bool = True
     prior_none: float = 0.1
+    null_alleles: tuple[tuple[str, float], ...] = evidence_model.DEFAULTS.null_alleles
 
     def evidence(self) -> evidence_model.EvidenceSettings:
         """The evidence model of the run (one place: :mod:`dnacase.services.evidence_model`)."""
@@ -180,7 +181,8 @@ class SearchParameters:
                        mutation_range=(self.mutation_range if self.mutation_range is not None
                                        else evidence_model.DEFAULTS.mutation_range),
                        mutation_rate2=self.mutation_rate2, sex_specific=self.sex_specific,
-                       theta=self.theta)
+                       theta=self.theta,
+                       null_alleles=tuple((str(k), v) for k, v in self.null_alleles))
 
     def validate(self) -> None:
         errors: dict[str, str] = self.evidence().errors()
@@ -282,18 +284,8 @@ def peak_weights(panel: Panel, prof: ProfileInput) -> np.ndarray:
     """One-allele weights float ``(L, 2)`` of a profile (:mod:`dnacase.kinship.peaks`): a
     single peak under the sample's dropout probability (NaN, a homozygote, when it is 0), a
     called allele beside an off-ladder peak as that allele plus one unknown allele; NaN
-    elsewhere."""
-    w = no_peaks((len(panel.loci),))
-    col = {loc.name: j for j, loc in enumerate(panel.loci)}
-    for locus, how in prof.one_allele.items():
-        j = col.get(locus)
-        if j is None:
-            continue
-        if how == "off_ladder":
-            w[j] = OFF_LADDER_WEIGHTS
-        elif prof.dropout > 0:
-            w[j] = dropout_weights(prof.dropout)
-    return w
+    elsewhere (:func:`~dnacase.kinship.peaks.observation_weights`)."""
+    return observation_weights([loc.name for loc in panel.loci], prof.one_allele, prof.dropout)
 
 
 class TableCache:
