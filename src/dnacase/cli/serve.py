@@ -39,5 +39,5 @@ def command(host: str, port: int, dev: bool, no_migrate: bool, workers: int) -> 
         host=host,
         port=port,
         log_level="info",
-        proxy_headers=True,
+        proxy_headers=False,  # client_ip() reads X-Forwarded-For from DNACASE_TRUSTED_PROXIES only
     )
