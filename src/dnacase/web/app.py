@@ -31,6 +31,7 @@ from dnacase.db import create_engine, create_sessionmaker
 from dnacase.services import users as users_service
 from dnacase.settings import Settings, package_dir
 from dnacase.web.auth import CurrentUser, CurrentUserMiddleware, current_user
+from dnacase.web.bounds import int_bounds_guard
 from dnacase.web.controllers import NavItem, load_areas
 from dnacase.web.errors import EXCEPTION_HANDLERS
 from dnacase.web.guards import PUBLIC, login_required
@@ -141,7 +142,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
             "db_session": Provide(provide_db_session),
             "user": Provide(provide_user, sync_to_thread=False),
         },
-        guards=[login_required],
+        guards=[login_required, int_bounds_guard],
         middleware=[session_config.middleware, CurrentUserMiddleware()],
         stores={SESSION_STORE: store},
         csrf_config=csrf_config,
