@@ -36,6 +36,7 @@ from dnacase.web.controllers import NavItem, load_areas
 from dnacase.web.errors import EXCEPTION_HANDLERS
 from dnacase.web.guards import PUBLIC, login_required
 from dnacase.web.i18n import create_environment, register_callables
+from dnacase.web.security_headers import add_security_headers
 from dnacase.web.session_store import DatabaseStore
 
 SESSION_COOKIE = "dnacase_session"
@@ -161,6 +162,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
         ),
         state=state,
         on_shutdown=[on_shutdown],
+        before_send=[add_security_headers],
         debug=False,
     )
 
