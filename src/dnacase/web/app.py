@@ -167,4 +167,10 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
     )
 
 
-__all__ = ["NavItem", "create_app"]
+def create_app_from_env() -> Litestar:
+    """``create_app(Settings.from_env())``: the factory each ``dnacase serve --workers N``
+    process calls."""
+    return create_app(Settings.from_env())
+
+
+__all__ = ["NavItem", "create_app", "create_app_from_env"]
