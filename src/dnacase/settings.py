@@ -20,6 +20,9 @@ receive a :class:`Settings` instance explicitly. Environment variables (all opti
                             as a re-association candidate (default 6).
 ``DNACASE_LOGIN_MAX_FAILURES`` / ``DNACASE_LOGIN_LOCKOUT_SECONDS``  throttling (5 failures,
                             900 s lockout per username + client IP).
+``DNACASE_TRUSTED_PROXIES``  comma-separated addresses or networks (``10.0.0.5,192.168.0.0/24``)
+                            of reverse proxies whose ``X-Forwarded-For`` is believed; default
+                            none: the client address is the socket's peer.
 ``DNACASE_KINSHIP_MAX_CLIQUE`` complexity limit of the exact kinship likelihood: the largest
                             elimination step, in genotype combinations per locus (default
                             600,000,000 = ``dnacase.kinship.MAX_CLIQUE``); a locus beyond it is
@@ -28,6 +31,7 @@ receive a :class:`Settings` instance explicitly. Environment variables (all opti
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -131,6 +135,7 @@ class Settings:
     dask_scheduler: str | None = None  # DNACASE_DASK_SCHEDULER: search blocks on a Dask cluster
     kinship_max_clique: int = DEFAULT_KINSHIP_MAX_CLIQUE  # DNACASE_KINSHIP_MAX_CLIQUE
     reassociation_min_log10: float = 6.0  # DNACASE_REASSOCIATION_MIN_LOG10
+    trusted_proxies: tuple[str, ...] = ()  # DNACASE_TRUSTED_PROXIES (addresses or CIDR networks)
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -141,6 +146,13 @@ class Settings:
             )
         if self.kinship_max_clique < 1:
             raise ValueError("DNACASE_KINSHIP_MAX_CLIQUE must be a positive integer")
+        for net in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"DNACASE_TRUSTED_PROXIES: {net!r} is not an IP address or network"
+                ) from None
         if len(self.secret_key) < 32:
             raise ValueError("secret key must be at least 32 characters (set DNACASE_SECRET_KEY)")
 
@@ -189,6 +201,9 @@ class Settings:
             "dask_scheduler": env.get("DNACASE_DASK_SCHEDULER") or None,
             "kinship_max_clique": kinship_max_clique(env),
             "reassociation_min_log10": float(env.get("DNACASE_REASSOCIATION_MIN_LOG10", 6.0)),
+            "trusted_proxies": tuple(
+                p.strip() for p in env.get("DNACASE_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         }
         values.update(overrides)
         return cls(**values)

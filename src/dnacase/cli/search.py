@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from dnacase.services.search_liveness import STALE_SECONDS
 from dnacase.settings import Settings
 
 
@@ -166,8 +167,9 @@ def run_cmd(family_id: int | None, remains_id: int | None, genotypes: Path | Non
 @command.command("resume")
 @click.option("--genotypes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None)
-@click.option("--stale", type=float, default=120.0, show_default=True,
-              help="Seconds without a heartbeat after which a running run is interrupted.")
+@click.option("--stale", type=float, default=STALE_SECONDS, show_default=True,
+              help="Seconds without a heartbeat after which a running run counts as dead "
+                   "(a run whose process on this host is gone is taken over at once).")
 def resume_cmd(genotypes: Path | None, stale: float) -> None:
     """Resume runs whose process died (no duplicate or lost results) and execute queued runs
     (e.g. the incremental search a profile import queues)."""

@@ -14,12 +14,14 @@ Records: :class:`STRProfile` (autosomal and Y-STR, loci -> :class:`LocusCall`),
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from dnacase.domain.errors import N_
 
 from ._strbuild import ParseOptions
+from ._text import sniff_text
 from .alleles import (
     InvalidAllele,
     allele_sort_key,
@@ -115,27 +117,27 @@ PARSERS: dict[str, Parser] = {
 
 
 def detect_format(data: bytes, filename: str) -> str | None:
-    """Best guess of the format id from the file name and the first bytes (``None``: unknown)."""
+    """Best guess of the format id from the file name and the first bytes (``None``: unknown).
+
+    The bytes are decoded first (:func:`sniff_text`: UTF-16 with or without byte-order mark,
+    UTF-8 with or without BOM, Windows-1252), so a UTF-16 export is recognised like a UTF-8 one.
+    """
     name = filename.lower()
-    head = bytes(data[:4096]).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if name.endswith((".vcf", ".vcf.gz", ".vcf.bgz")) or head.startswith(b"##fileformat=VCF"):
+    text_head = sniff_text(bytes(data[:4096]))[0].lstrip(" \t\r\n")
+    if name.endswith((".vcf", ".vcf.gz", ".vcf.bgz")) or text_head.startswith("##fileformat=VCF"):
         return "vcf"
     if name.endswith(".emp"):
         return "empop"
     if name.endswith(".hsd"):
         return "haplogrep"
-    if name.endswith(".json") or head.startswith(b"{"):
+    if name.endswith(".json") or text_head.startswith("{"):
         return "dnacase_json"
-    if name.endswith(".xml") or head.startswith(b"<"):
+    if name.endswith(".xml") or text_head.startswith("<"):
         return "codis_cmf"
-    try:
-        first = head.decode("utf-8", "replace").splitlines()[0] if head else ""
-    except IndexError:
-        first = ""
+    first = text_head.splitlines()[0] if text_head else ""
     low = first.lower()
     if "\t" in first and "sample name" in low and "marker" in low:
         return "genemapper"
-    text_head = head.decode("utf-8", "replace")
     if first.startswith("#!") or "\n#!" in text_head:
         return "empop"
     if low.startswith("id\trange"):
@@ -171,9 +173,32 @@ def parse_file(data: bytes, filename: str, format: str | None = None,
                 known=known) if fmt else
             msg(N_("unrecognised file format; known: %(known)s"), known=known), filename)])
     try:
-        return PARSERS[fmt](data, filename, options)
+        result = PARSERS[fmt](data, filename, options)
     except FormatError as exc:
         return ParseResult(fmt, filename, digest, [], [exc.issue])
+    return _refuse_without_samples(result, data)
+
+
+def _refuse_without_samples(result: ParseResult[Any], data: bytes) -> ParseResult[Any]:
+    """A file that parsed but holds no sample is refused (an import of nothing is a mistake:
+    a truncated export, the wrong file). The parser's own "no samples" warning becomes the
+    error; a file of one line says it has only its header."""
+    if result.records or not result.ok:
+        return result
+    text = sniff_text(bytes(data[:65536]))[0]
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if len(lines) <= 1 and len(data) <= 65536:
+        cause = msg(N_("the file has only its header line and no sample rows: nothing to "
+                       "import"))
+    else:
+        cause = msg(N_("the file contains no sample: nothing to import"))
+    kept = [i for i in result.issues if i.code != IssueCode.NO_SAMPLES]
+    given = [i for i in result.issues if i.code == IssueCode.NO_SAMPLES]
+    error = Issue.of("error", IssueCode.NO_SAMPLES, cause, result.file)
+    if given and len(lines) > 1:
+        error = dataclasses.replace(given[0], severity="error")
+    result.issues = [error, *kept]
+    return result
 
 
 __all__ = [

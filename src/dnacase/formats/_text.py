@@ -31,6 +31,28 @@ class DecodedText:
     ends_with_newline: bool
 
 
+def sniff_text(head: bytes) -> tuple[str, str]:
+    """Decode the first bytes of a file for format detection: ``(text, encoding)``.
+
+    The same order as :func:`decode_text`: a UTF-16 byte-order mark, UTF-16 without one (every
+    other byte NUL), UTF-8 with or without BOM, else Windows-1252. Undecodable bytes are replaced
+    (a cut multi-byte character at the end of ``head`` must not change the guess); the BOM is
+    dropped.
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head[: len(head) // 2 * 2].decode("utf-16", "replace").lstrip("\ufeff"), "utf-16"
+    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:
+        return head[: len(head) // 2 * 2].decode("utf-16-le", "replace"), "utf-16-le"
+    if len(head) >= 4 and head[0::2].count(0) > len(head) // 4:
+        return head[: len(head) // 2 * 2].decode("utf-16-be", "replace"), "utf-16-be"
+    try:
+        return head.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut by the 4 KiB limit
+            return head.decode("utf-8-sig", "replace"), "utf-8"
+    return head.decode("cp1252", "replace"), "cp1252"
+
+
 def _fail(error_cls: type[FormatError], file: str, code: IssueCode, message: str | Msg,
           line: int | None = None) -> FormatError:
     return error_cls(Issue.of("error", code, message, file, line))

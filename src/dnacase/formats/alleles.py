@@ -111,7 +111,7 @@ def allele_sort_key(allele: str) -> tuple[int, int, int, str]:
     elif a[:1] == ">":
         bias, a = 2, a[1:]
     whole, _, frac = a.partition(".")
-    if whole.isdigit() and (not frac or frac.isdigit()):
+    if whole.isascii() and whole.isdigit() and (not frac or (frac.isascii() and frac.isdigit())):
         return (int(whole), bias if bias != 1 else 1, int(frac or 0), "")
     return (10**6, 0, 0, allele)
 

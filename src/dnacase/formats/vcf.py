@@ -148,7 +148,7 @@ def parse_vcf(
                        line=lineno, locus=f[2] if len(f) > 2 else None)
             continue
         snp = f[2]
-        if not f[1].isdigit() or int(f[1]) <= 0:
+        if not (f[1].isascii() and f[1].isdigit()) or int(f[1]) <= 0:
             sink.error(IssueCode.VCF_RECORD,
                        msg(N_("POS %(pos)r is not a positive integer"), pos=f[1]),
                        line=lineno, locus=snp)

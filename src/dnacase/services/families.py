@@ -28,6 +28,7 @@ from dnacase.domain.family import (
     RecordedRelationship,
     build_family_pedigree,
 )
+from dnacase.domain.ids import is_ascii_digits, parse_id
 from dnacase.domain.names import clean_text, like_pattern, name_key
 from dnacase.domain.pedigree_svg import draw_pedigree_svg
 from dnacase.i18n import gettext as _
@@ -63,16 +64,16 @@ async def search_relatives(session: AsyncSession, query: str, *, limit: int = 50
     """Relatives whose name matches *query* (diacritics ignored) or whose id is *query*."""
     q = clean_text(query)
     stmt = select(Relative)
-    if q.isdigit():
-        stmt = stmt.where(Relative.id == int(q))
+    if is_ascii_digits(q):
+        # beyond the id range no relative has that number (-1 matches none)
+        stmt = stmt.where(Relative.id == (parse_id(q) or -1))
     elif q:
         stmt = stmt.where(Relative.name_key.like(like_pattern(q)))
     return list((await session.execute(stmt.order_by(Relative.name_key).limit(limit))).scalars())
 
 
 def _int_or_none(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return parse_id(value)
 
 
 def _validate_relative(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def _validate_relative(values: dict[str, Any], errors: dict[str, str]) -> dict[s
     year = str(values.get("birth_year") or "").strip()
     out["birth_year"] = None
     if year:
-        if year.isdigit() and 1880 <= int(year) <= utcnow().year:
+        if is_ascii_digits(year) and 1880 <= int(year) <= utcnow().year:
             out["birth_year"] = int(year)
         else:
             errors["birth_year"] = _("%(v)s is not a birth year.", v=year)

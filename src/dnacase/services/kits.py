@@ -24,6 +24,7 @@ from dnacase.db import as_utc, utcnow
 from dnacase.domain import kit_states as ks
 from dnacase.domain.accession import make_accession, parse_accession
 from dnacase.domain.errors import AccessionError, IllegalTransition
+from dnacase.domain.ids import parse_id
 from dnacase.domain.names import clean_text
 from dnacase.i18n import gettext as _
 from dnacase.models.custody import CustodyEvent
@@ -342,13 +343,15 @@ async def collect_remains(
     grave: Grave | None = None
     cemetery: Cemetery | None = None
     grave_id = str(values.get("grave_id") or "").strip()
-    if grave_id.isdigit():
-        grave = await session.get(Grave, int(grave_id))
+    if grave_id:
+        gid = parse_id(grave_id)
+        grave = await session.get(Grave, gid) if gid is not None else None
         if grave is None:
             errors["grave_id"] = _("Grave %(id)s not found.", id=grave_id)
     else:
         cem_id = str(values.get("cemetery_id") or "").strip()
-        if not cem_id.isdigit() or (cemetery := await session.get(Cemetery, int(cem_id))) is None:
+        cid = parse_id(cem_id)
+        if cid is None or (cemetery := await session.get(Cemetery, cid)) is None:
             errors["cemetery_id"] = _("Choose the cemetery.")
         elif not str(values.get("number") or "").strip():
             errors["number"] = _("Give the grave's number.")

@@ -89,7 +89,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import dnacase
-from dnacase.db import as_utc, utcnow
+from dnacase.db import utcnow
 from dnacase.formats.frequencies import FrequencyTable, load_frequency_table
 from dnacase.kinship import (
     ENGINE_VERSION,
@@ -107,7 +107,7 @@ from dnacase.kinship.pool_sums import PoolSums, pair_sums, screen_sums
 from dnacase.kinship.search import PeakEntries, pair_scores, screen_pairs
 from dnacase.models.registry import MissingPerson
 from dnacase.models.search import FamilyTableDigest, SearchBlock, SearchResult, SearchRun
-from dnacase.services import audit, evidence_model, posteriors, search_lineage
+from dnacase.services import audit, evidence_model, posteriors, search_lineage, search_liveness
 from dnacase.services.errors import NotFound, ValidationFailed
 from dnacase.services.search_inputs import (
     FamilyInput,
@@ -961,16 +961,18 @@ def _changes(prep: _Prepared, base: dict[str, dict[str, str]]) -> tuple[np.ndarr
     return fam_changed, rem_changed
 
 
-async def recover_interrupted(session: AsyncSession, *, stale_seconds: float = 120.0) -> list[int]:
-    """Mark runs left ``running`` without a heartbeat for ``stale_seconds`` as ``interrupted``
-    (their process died); return their ids (resume them with :func:`execute_run`)."""
-    limit = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=stale_seconds)
+async def recover_interrupted(
+    session: AsyncSession, *, stale_seconds: float = search_liveness.STALE_SECONDS
+) -> list[int]:
+    """Mark ``running`` runs whose owner process is gone, or whose heartbeat is older than
+    ``stale_seconds``, as ``interrupted`` (:func:`search_liveness.run_is_dead`); return their
+    ids (resume them with :func:`execute_run`)."""
+    now = dt.datetime.now(dt.UTC)
     rows = list((await session.execute(select(SearchRun).where(
         SearchRun.status == "running"))).scalars())
     ids = []
     for run in rows:
-        hb = run.heartbeat_at or run.started_at or run.created_at
-        if hb is None or as_utc(hb) < limit:
+        if search_liveness.run_is_dead(run, now, stale_seconds):
             run.status = "interrupted"
             ids.append(int(run.id))  # type: ignore[arg-type]
     return ids
@@ -1087,6 +1089,7 @@ async def execute_run(
         for c in range(0, len(fresh), 5000):
             await session.execute(insert(FamilyTableDigest), fresh[c:c + 5000])
         run.status = "running"
+        run.notes = {**(run.notes or {}), "owner": search_liveness.process_owner()}
         run.inputs_digest = inputs_digest
         run.profile_versions = prep.inputs.profile_versions()
         run.frequency_sha256 = prep.panel.frequency_sha256
@@ -1192,39 +1195,41 @@ async def execute_run(
         scored = fn(prep.tables[f0:f1], prep.remains_idx, *args)
         return scored, time.perf_counter() - s
 
-    if dask_scheduler and pending_spec:
-        from distributed import Client, as_completed
+    async with search_liveness.keep_alive(sessionmaker, run_id):
+        if dask_scheduler and pending_spec:
+            from distributed import Client, as_completed
 
-        client = await asyncio.to_thread(Client, dask_scheduler)
-        try:
-            idx_future = await asyncio.to_thread(client.scatter, prep.remains_idx, broadcast=True)
-            futures = {}
-            submitted = []
+            client = await asyncio.to_thread(Client, dask_scheduler)
+            try:
+                idx_future = await asyncio.to_thread(
+                    client.scatter, prep.remains_idx, broadcast=True)
+                futures = {}
+                submitted = []
+                for bno, f0, f1 in pending_spec:
+                    fn, args = _job(f0, f1)
+                    fut = client.submit(fn, prep.tables[f0:f1], idx_future, *args, pure=False)
+                    futures[fut.key] = (bno, f0, f1, time.perf_counter())
+                    submitted.append(fut)
+                ac = as_completed(submitted)
+                while True:
+                    fut = await asyncio.to_thread(next, ac, None)
+                    if fut is None:
+                        break
+                    hits = await asyncio.to_thread(fut.result)
+                    bno, f0, f1, s = futures[fut.key]
+                    await persist(bno, f0, f1, hits, time.perf_counter() - s)
+                    blocks_this_call += 1
+                    if stop_after_blocks is not None and blocks_this_call >= stop_after_blocks:
+                        raise RunInterrupted(f"stopped after {blocks_this_call} blocks")
+            finally:
+                await asyncio.to_thread(client.close)
+        else:
             for bno, f0, f1 in pending_spec:
-                fn, args = _job(f0, f1)
-                fut = client.submit(fn, prep.tables[f0:f1], idx_future, *args, pure=False)
-                futures[fut.key] = (bno, f0, f1, time.perf_counter())
-                submitted.append(fut)
-            ac = as_completed(submitted)
-            while True:
-                fut = await asyncio.to_thread(next, ac, None)
-                if fut is None:
-                    break
-                hits = await asyncio.to_thread(fut.result)
-                bno, f0, f1, s = futures[fut.key]
-                await persist(bno, f0, f1, hits, time.perf_counter() - s)
+                hits, secs = await asyncio.to_thread(local, f0, f1)
+                await persist(bno, f0, f1, hits, secs)
                 blocks_this_call += 1
                 if stop_after_blocks is not None and blocks_this_call >= stop_after_blocks:
                     raise RunInterrupted(f"stopped after {blocks_this_call} blocks")
-        finally:
-            await asyncio.to_thread(client.close)
-    else:
-        for bno, f0, f1 in pending_spec:
-            hits, secs = await asyncio.to_thread(local, f0, f1)
-            await persist(bno, f0, f1, hits, secs)
-            blocks_this_call += 1
-            if stop_after_blocks is not None and blocks_this_call >= stop_after_blocks:
-                raise RunInterrupted(f"stopped after {blocks_this_call} blocks")
     async with sessionmaker() as session, session.begin():
         run = await get_run(session, run_id)
         run.status = "done"

@@ -14,10 +14,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dnacase.db import as_utc, utcnow
@@ -296,8 +299,65 @@ class ThrottlePolicy:
     lockout_seconds: int = 15 * 60
 
 
-async def _throttle_row(session: AsyncSession, username: str, ip: str) -> LoginThrottle | None:
-    return await session.get(LoginThrottle, (username, ip))
+def _upsert(session: AsyncSession) -> Any:
+    """The dialect's ``INSERT`` with ``ON CONFLICT`` (PostgreSQL and SQLite share the API)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert
+    return sqlite_insert
+
+
+async def _reserve_attempt(
+    session: AsyncSession, uname: str, ip: str, now: dt.datetime, policy: ThrottlePolicy
+) -> tuple[int, dt.datetime | None]:
+    """Count this attempt *before* the password is checked, in one atomic upsert.
+
+    Returns ``(attempts, locked_until)`` for the (username, IP) pair after the upsert. The
+    statement takes the row's lock (PostgreSQL) or the database write lock (SQLite) until the
+    caller's transaction ends, so concurrent attempts on one pair are serialised and each sees
+    the previous one's outcome: at most ``max_failures`` passwords are checked per window.
+    While locked the counter is left alone; an expired lock or a window without attempts starts
+    the count again at 1.
+    """
+    t = LoginThrottle.__table__
+    window_start = now - dt.timedelta(seconds=policy.lockout_seconds)
+    ins = _upsert(session)(t).values(
+        username=uname, ip=ip, failures=1, last_failure_at=now, locked_until=None
+    )
+    locked = t.c.locked_until.is_not(None) & (t.c.locked_until > now)
+    stmt = ins.on_conflict_do_update(
+        index_elements=[t.c.username, t.c.ip],
+        set_={
+            "failures": case(
+                (locked, t.c.failures),
+                ((t.c.last_failure_at < window_start) | t.c.locked_until.is_not(None), 1),
+                else_=t.c.failures + 1,
+            ),
+            "last_failure_at": case((locked, t.c.last_failure_at), else_=now),
+            "locked_until": case((locked, t.c.locked_until), else_=None),
+        },
+    ).returning(t.c.failures, t.c.locked_until)
+    attempts, locked_until = (await session.execute(stmt)).one()
+    return int(attempts), (as_utc(locked_until) if locked_until is not None else None)
+
+
+async def _set_throttle(session: AsyncSession, uname: str, ip: str, **values: Any) -> None:
+    t = LoginThrottle.__table__
+    await session.execute(
+        update(t).where((t.c.username == uname) & (t.c.ip == ip)).values(**values)
+    )
+
+
+async def _refuse_locked(
+    session: AsyncSession, uname: str, locked_until: dt.datetime, now: dt.datetime, meta: Any
+) -> LoginFailed:
+    minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+    await audit.record(
+        session, None, "auth.login_locked", ("user", uname), None, {"username": uname}, meta, at=now
+    )
+    return LoginFailed(
+        _("Too many failed attempts. Try again in %(m)d minutes.", m=minutes),
+        details={"locked_until": locked_until.isoformat()},
+    )
 
 
 async def authenticate(
@@ -311,48 +371,36 @@ async def authenticate(
 ) -> User:
     """Check a login; returns the user or raises :class:`LoginFailed`.
 
-    Failures are counted per (username, IP) and audited (``auth.login_failed``); success resets the
-    counter, records ``last_login_at`` and audits ``auth.login``. The caller must commit even when
-    this raises (the web layer's unit of work commits handled errors), so that failures count.
+    Attempts are counted per (username, IP) atomically before the password is checked
+    (:func:`_reserve_attempt`), so parallel guesses cannot slip past the limit; failures are
+    audited (``auth.login_failed``), success resets the counter, records ``last_login_at`` and
+    audits ``auth.login``. The caller must commit even when this raises (the web layer's unit of
+    work commits handled errors), so that failures count.
     """
     policy = policy or ThrottlePolicy()
     meta = meta or RequestMeta()
     now = as_utc(now) if now is not None else utcnow()
     uname = normalize_username(username)[:64]
     ip = (meta.ip or "unknown")[:64]
-    row = await _throttle_row(session, uname, ip)
-    if row is not None and row.locked_until is not None and as_utc(row.locked_until) > now:
-        minutes = max(1, math.ceil((as_utc(row.locked_until) - now).total_seconds() / 60))
-        await audit.record(
-            session,
-            None,
-            "auth.login_locked",
-            ("user", uname),
-            None,
-            {"username": uname},
-            meta,
-            at=now,
-        )
-        raise LoginFailed(
-            _("Too many failed attempts. Try again in %(m)d minutes.", m=minutes),
-            details={"locked_until": row.locked_until.isoformat()},
-        )
+    attempts, locked_until = await _reserve_attempt(session, uname, ip, now, policy)
+    if locked_until is not None:
+        raise await _refuse_locked(session, uname, locked_until, now, meta)
+    if attempts > policy.max_failures:  # only reachable if max_failures was lowered meanwhile
+        locked_until = now + dt.timedelta(seconds=policy.lockout_seconds)
+        await _set_throttle(session, uname, ip, locked_until=locked_until, failures=0)
+        raise await _refuse_locked(session, uname, locked_until, now, meta)
     user = await get_by_username(session, uname) if uname else None
     ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
     if user is None or not ok or not user.is_active:
-        window = dt.timedelta(seconds=policy.lockout_seconds)
-        if row is None:
-            row = LoginThrottle(username=uname, ip=ip, failures=0, last_failure_at=now)
-            session.add(row)
-        elif as_utc(row.last_failure_at) < now - window:
-            row.failures = 0
-        row.failures += 1
-        row.last_failure_at = now
-        locked = row.failures >= policy.max_failures
+        locked = attempts >= policy.max_failures
         if locked:
-            row.locked_until = now + window
-            row.failures = 0
-        await session.flush()
+            await _set_throttle(
+                session,
+                uname,
+                ip,
+                locked_until=now + dt.timedelta(seconds=policy.lockout_seconds),
+                failures=0,
+            )
         await audit.record(
             session,
             user,
@@ -371,8 +419,8 @@ async def authenticate(
                 )
             )
         raise LoginFailed(_("Wrong username or password."))
-    if row is not None:
-        await session.delete(row)
+    t = LoginThrottle.__table__
+    await session.execute(delete(t).where((t.c.username == uname) & (t.c.ip == ip)))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now

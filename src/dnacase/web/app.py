@@ -31,10 +31,12 @@ from dnacase.db import create_engine, create_sessionmaker
 from dnacase.services import users as users_service
 from dnacase.settings import Settings, package_dir
 from dnacase.web.auth import CurrentUser, CurrentUserMiddleware, current_user
+from dnacase.web.bounds import int_bounds_guard
 from dnacase.web.controllers import NavItem, load_areas
 from dnacase.web.errors import EXCEPTION_HANDLERS
 from dnacase.web.guards import PUBLIC, login_required
 from dnacase.web.i18n import create_environment, register_callables
+from dnacase.web.security_headers import add_security_headers
 from dnacase.web.session_store import DatabaseStore
 
 SESSION_COOKIE = "dnacase_session"
@@ -141,7 +143,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
             "db_session": Provide(provide_db_session),
             "user": Provide(provide_user, sync_to_thread=False),
         },
-        guards=[login_required],
+        guards=[login_required, int_bounds_guard],
         middleware=[session_config.middleware, CurrentUserMiddleware()],
         stores={SESSION_STORE: store},
         csrf_config=csrf_config,
@@ -160,8 +162,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
         ),
         state=state,
         on_shutdown=[on_shutdown],
+        before_send=[add_security_headers],
         debug=False,
     )
 
 
-__all__ = ["NavItem", "create_app"]
+def create_app_from_env() -> Litestar:
+    """``create_app(Settings.from_env())``: the factory each ``dnacase serve --workers N``
+    process calls."""
+    return create_app(Settings.from_env())
+
+
+__all__ = ["NavItem", "create_app", "create_app_from_env"]

@@ -9,6 +9,7 @@ The session (server-side, :mod:`dnacase.web.session_store`) holds ``uid``, ``pwd
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,10 +80,39 @@ def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return _state(connection.scope).get("locale") or connection.app.state.settings.default_locale
 
 
+def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The client address as seen by the server (put a trusted proxy's header handling in uvicorn
-    with ``--proxy-headers`` / ``--forwarded-allow-ips``)."""
-    return connection.client.host if connection.client else "unknown"
+    """The client address: the socket's peer, unless that peer is one of the configured
+    ``trusted_proxies`` (``DNACASE_TRUSTED_PROXIES``). Then ``X-Forwarded-For`` is read from the
+    right: the first address that is not a trusted proxy is the client (entries left of it were
+    written by the client and prove nothing). ``dnacase serve`` runs uvicorn without its own
+    proxy-header handling, so this is the only place a forwarded address is believed."""
+    peer = connection.client.host if connection.client else "unknown"
+    trusted = connection.app.state.settings.trusted_proxies
+    if not trusted or not _in_networks(peer, trusted):
+        return peer
+    hops = [
+        h.strip() for h in ",".join(connection.headers.getall("x-forwarded-for", [])).split(",")
+    ]
+    for hop in reversed([h for h in hops if h]):
+        if not _in_networks(hop, trusted):
+            return hop if _is_ip(hop) else peer
+    return peer
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def request_meta(connection: ASGIConnection[Any, Any, Any, Any]) -> RequestMeta:

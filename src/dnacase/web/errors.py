@@ -8,6 +8,7 @@ redirects to ``/login?next=...``.
 exception                              status  meaning
 =====================================  ======  ============================================
 services.errors.ValidationFailed       400     input refused (``fields``: per-field messages)
+UnicodeDecodeError in a multipart form  400     the field that is not UTF-8, named
 services.errors.NotAuthenticated       401     no login (browser: 303 to the login page)
 services.errors.PermissionDenied       403     logged in without the needed role
 services.errors.NotFound               404     no such record
@@ -38,7 +39,7 @@ from litestar.utils.scope.state import ScopeState
 
 from dnacase.i18n import gettext as _
 from dnacase.i18n import use_locale
-from dnacase.services.errors import DomainError, NotAuthenticated
+from dnacase.services.errors import DomainError, NotAuthenticated, ValidationFailed
 
 log = logging.getLogger("dnacase.web")
 
@@ -150,7 +151,33 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     return render_error_page(request, 500, title, message, {})
 
 
+def _undecodable_field(exc: UnicodeDecodeError) -> str | None:
+    """The multipart field whose bytes failed to decode: Litestar's parser decodes each text
+    field as it ends, with the segment (and its name) in the raising frame."""
+    tb = exc.__traceback__
+    while tb is not None:
+        segment = tb.tb_frame.f_locals.get("segment")
+        if tb.tb_frame.f_code.co_name == "parse_multipart_form" and segment is not None:
+            return str(getattr(segment, "name", "") or "") or None
+        tb = tb.tb_next
+    return None
+
+
+def undecodable_form_handler(
+    request: Request[Any, Any, Any], exc: UnicodeDecodeError
+) -> Response[Any]:
+    """A form field that is not UTF-8 text: 400 naming the field (never a 500)."""
+    with _with_locale(request):
+        field = _undecodable_field(exc)
+        if field is None:
+            return internal_error_handler(request, exc)
+        message = _("The form field %(name)s is not UTF-8 text.", name=field[:64])
+        refused = ValidationFailed(message, field_errors={field[:64]: message})
+    return domain_error_handler(request, refused)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    UnicodeDecodeError: undecodable_form_handler,
     DomainError: domain_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,

@@ -15,6 +15,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 
+from dnacase.domain.ids import parse_id
 from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.models.kits import REFERENCE_SAMPLE_TYPES, REMAINS_ELEMENTS, Sample
@@ -38,22 +39,20 @@ def _now_local() -> str:
 
 async def _reference_context(db_session: Any, form: dict[str, Any]) -> dict[str, Any]:
     relative = None
-    rid = str(form.get("relative_id") or "").strip()
-    if rid.isdigit():
+    if (rid := parse_id(form.get("relative_id"))) is not None:
         from dnacase.models.families import Relative
 
-        relative = await db_session.get(Relative, int(rid))
+        relative = await db_session.get(Relative, rid)
     return {"relative": relative,
             "sample_types": choices(REFERENCE_SAMPLE_TYPES, SAMPLE_LABELS)}
 
 
 async def _remains_context(db_session: Any, form: dict[str, Any]) -> dict[str, Any]:
     grave = cemetery = None
-    gid = str(form.get("grave_id") or "").strip()
-    if gid.isdigit():
+    if (gid := parse_id(form.get("grave_id"))) is not None:
         from dnacase.models.registry import Cemetery, Grave
 
-        grave = await db_session.get(Grave, int(gid))
+        grave = await db_session.get(Grave, gid)
         cemetery = await db_session.get(Cemetery, grave.cemetery_id) if grave else None
     cems = await registry_service.list_cemeteries(db_session)
     return {"grave": grave, "grave_cemetery": cemetery,

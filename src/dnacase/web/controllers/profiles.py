@@ -17,6 +17,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 
+from dnacase.domain.ids import parse_id
 from dnacase.i18n import N_
 from dnacase.i18n import gettext as _
 from dnacase.models.profiles import Profile, ProfileQCFlag
@@ -280,7 +281,7 @@ class ProfileApi(Controller):
             raise ValidationFailed(_("Choose the table file."),
                                    field_errors={"file": _("Choose a file.")})
         n_text = str(form.get("n") or "").strip()
-        if n_text and not n_text.isdigit():
+        if n_text and parse_id(n_text) is None:
             raise ValidationFailed(_("N must be a positive number of persons."),
                                    field_errors={"n": _("Invalid N.")})
         result = await freq_service.import_table(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
@@ -16,7 +17,7 @@ from litestar.response import Redirect, Response, Template
 
 from dnacase.i18n import N_, get_locale
 from dnacase.i18n import gettext as _
-from dnacase.services import posteriors, report_evidence
+from dnacase.services import posteriors, report_evidence, review_queue
 from dnacase.services import report as report_service
 from dnacase.services import review as service
 from dnacase.services.errors import DomainError
@@ -99,12 +100,20 @@ class ReviewPages(Controller):
     include_in_schema = False
 
     @get("/", name="review_queue", guards=[REVIEW])
-    async def queue(self, db_session: DbSession, status: FromQuery[str] = "open") -> Template:
+    async def queue(self, db_session: DbSession, status: FromQuery[str] = "open",
+                    after: FromQuery[str] = "", min_lr: FromQuery[float | None] = None,
+                    ) -> Template:
         st = status if status in STATUSES else "open"
-        items = await service.list_queue(db_session, status=st)
+        result = await review_queue.queue_page(
+            db_session, review_queue.QueueFilters(status=st, min_log10_lr=min_lr),
+            after=after or None, limit=review_queue.PAGE_SIZE)
+        items = result.items
         rules = await posteriors.rules_of_cases(db_session, [(i.case, i.result) for i in items])
+        query = urlencode({k: v for k, v in (("status", st), ("min_lr", min_lr))
+                           if v is not None})
         return page("review/queue.html", items=items, status=st, statuses=STATUSES,
-                    rules=rules)
+                    rules=rules, min_lr=min_lr, query=query, after=after,
+                    next_cursor=result.next_cursor)
 
     @get("/{case_id:int}", name="review_case", guards=[REVIEW])
     async def case(self, db_session: DbSession, user: AuthUser,
@@ -165,12 +174,23 @@ class ReviewApi(Controller):
     tags = ["review"]  # noqa: RUF012
 
     @get("/cases", guards=[REVIEW], summary="The review queue (default: open cases)")
-    async def cases(self, db_session: DbSession,
-                    status: FromQuery[str] = "open") -> list[dict[str, Any]]:
-        items = await service.list_queue(db_session,
-                                         status=status if status in STATUSES else "open")
+    async def cases(self, db_session: DbSession, status: FromQuery[str] = "open",
+                    after: FromQuery[str] = "", limit: FromQuery[int] = 1000,
+                    min_log10_lr: FromQuery[float | None] = None,
+                    remains_id: FromQuery[int | None] = None,
+                    missing_person_id: FromQuery[int | None] = None,
+                    ) -> Response[list[dict[str, Any]]]:
+        """In queue order, ``limit`` cases (at most 1000) after the cursor ``after``; the next
+        page's cursor is in the ``x-next-cursor`` header (absent on the last page)."""
+        result = await review_queue.queue_page(
+            db_session, review_queue.QueueFilters(
+                status=status if status in STATUSES else "open", min_log10_lr=min_log10_lr,
+                remains_id=remains_id, missing_person_id=missing_person_id),
+            after=after or None, limit=limit)
+        items = result.items
         rules = await posteriors.rules_of_cases(db_session, [(i.case, i.result) for i in items])
-        return [item_json(i, rules[i.case.id]) for i in items]
+        headers = {"x-next-cursor": result.next_cursor} if result.next_cursor else {}
+        return Response([item_json(i, rules[i.case.id]) for i in items], headers=headers)
 
     @get("/cases/{case_id:int}", guards=[REVIEW], summary="One candidate with its per-locus LRs")
     async def case(self, db_session: DbSession, user: AuthUser,
