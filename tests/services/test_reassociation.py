@@ -111,7 +111,8 @@ async def test_scan_queues_the_two_bones_only(sessionmaker):
     # the lab sets the bone's own dropout probability: the open pair is recomputed with it
     world.source.remains[bone] = replace(world.source.remains[bone], dropout=0.3)
     async with sessionmaker() as s, s.begin():
-        rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6)
+        rep = await reassociation_scan.scan_remains_pairs(s, world.source, min_log10=6,
+                                                          frequency_table=TABLE)
     assert (rep.queued, rep.updated) == (0, 1)
     async with sessionmaker() as s:
         p = (await s.execute(select(RemainsPair))).scalar_one()
