@@ -1,0 +1,285 @@
+"""The joint analysis of a review case: the remains and missing persons involved, solved
+together by the joint DVI engine (:mod:`dnacase.kinship.dvi`).
+
+Who is involved (bounded by :data:`MAX_REMAINS` remains and :data:`MAX_FAMILIES` missing
+persons, the case's own first; ``bounded`` says what was left out):
+
+* missing persons: the case's, those of the other cases of the case's remains (its rivals),
+  and those sharing a recorded relative with the case's missing person (one family that lost
+  several persons);
+* remains: the case's, those of the other cases of these missing persons (the family's other
+  matches and competitors), and the other remains of the case's grave.
+
+Each missing person is one family of the problem (its own recorded pedigree, built by
+:func:`dnacase.services.search_inputs.gather_inputs`); loci come from the run's evidence model
+(:func:`dnacase.services.search.build_panel`). The joint model is dvir's (Vigeland and Egeland):
+the likelihood of an assignment ``a`` (each remains -> a missing person or ``*``, each person
+used at most once) is ``L(a) = prod_families P(references, assigned remains | pedigree) *
+prod_unassigned P(remains)``; ``LR(a) = L(a) / L(all *)`` (reported as log10) and the
+posterior of ``a`` is ``LR(a) / sum_a' LR(a')`` over the enumerated assignments (flat prior).
+Families sharing a typed relative are solved as separate one-missing families (their shared
+references are counted in each; the LR of each family against its null is exact, the
+dependence between the two missing persons' assignments through the shared relatives is not
+modelled) and single peaks are read as homozygotes (the DVI engine has no dropout): both are
+stated in ``notes``.
+
+The engine version and the options are returned with the result
+(:attr:`JointAnalysis.result` ``engine`` / ``options``). :func:`problem_json` writes the problem
+in the ``dnacase dvi solve`` input format (oracle README section 6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dnacase.kinship.dvi import DVIOptions, DVIProblem, problem_from_arrays, solve
+from dnacase.kinship.markers import encode_profiles
+from dnacase.kinship.mutation import MutationModel, SexSpecificMutation
+from dnacase.models.families import FamilyRelationship
+from dnacase.models.registry import MissingPerson, Remains
+from dnacase.models.review import ReviewCase
+from dnacase.models.search import SearchRun
+from dnacase.services import review
+from dnacase.services.search import build_panel, run_parameters
+from dnacase.services.search_inputs import (
+    FamilyInput,
+    ProfileSource,
+    RemainsInput,
+    SearchInputs,
+    gather_inputs,
+    source_from_spec,
+)
+
+__all__ = ["MAX_FAMILIES", "MAX_REMAINS", "OPTIONS", "JointAnalysis", "JointRow",
+           "joint_analysis", "problem_json", "remains_key"]
+
+MAX_REMAINS = 8
+MAX_FAMILIES = 8
+#: The options of the candidate page's joint analysis (recorded with each result).
+OPTIONS = DVIOptions(max_assignments=200_000, top=5)
+NOT_MISSING = "*"
+
+
+def remains_key(remains_id: int) -> str:
+    """The victim id of a remains in the joint problem."""
+    return f"R{remains_id}"
+
+
+@dataclass(slots=True)
+class JointRow:
+    """One joint assignment: ``pairs`` ``(remains id, missing person id or None)`` in problem
+    order; ``log10_lr`` against every remains unassigned (None: likelihood 0);
+    ``posterior`` under a flat prior over the enumerated assignments."""
+
+    pairs: list[tuple[int, int | None]]
+    log10_lr: float | None
+    posterior: float
+
+
+@dataclass(slots=True)
+class JointAnalysis:
+    """The joint analysis of a case: ``result`` is the engine's JSON result (with ``engine``
+    and ``options``); ``rows`` its best assignments; ``names`` missing person id -> name;
+    ``differs``: remains ids whose pairwise best missing person (highest pairwise LR > 1, or
+    none) is not the one of the best joint assignment; ``tied``: several assignments tie for
+    the best; ``bounded``: what was left out; ``notes``: the model's simplifications."""
+
+    case_id: int
+    remains_ids: list[int]
+    missing_ids: list[int]
+    names: dict[int, str]
+    result: dict[str, Any]
+    rows: list[JointRow]
+    pairwise_best: dict[int, int | None]
+    differs: list[int]
+    tied: bool
+    bounded: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problem: DVIProblem | None = None
+
+    @property
+    def best(self) -> JointRow | None:
+        return self.rows[0] if self.rows else None
+
+    def assigned_to(self, remains_id: int) -> int | None:
+        """The missing person of ``remains_id`` in the best joint assignment."""
+        best = self.best
+        return dict(best.pairs).get(remains_id) if best else None
+
+
+# ------------------------------------------------------------------------ who is involved
+async def _involved(session: AsyncSession, case: ReviewCase) -> tuple[list[int], list[int],
+                                                                       list[str]]:
+    """``(remains ids, missing person ids, bounded notes)``, the case's own first."""
+    mps = [case.missing_person_id]
+    rem = [case.remains_id]
+    same_remains = (await session.execute(select(ReviewCase.missing_person_id).where(
+        ReviewCase.remains_id == case.remains_id).order_by(ReviewCase.id))).scalars()
+    mps += [int(m) for m in same_remains]
+    rels = select(FamilyRelationship.relative_id).where(
+        FamilyRelationship.missing_person_id == case.missing_person_id)
+    kin = (await session.execute(select(FamilyRelationship.missing_person_id).where(
+        FamilyRelationship.relative_id.in_(rels)).order_by(
+        FamilyRelationship.missing_person_id))).scalars()
+    mps += [int(m) for m in kin]
+    mps = list(dict.fromkeys(mps))
+    bounded = []
+    if len(mps) > MAX_FAMILIES:
+        bounded.append(f"missing persons: {len(mps)} involved, the first {MAX_FAMILIES} kept")
+        mps = mps[:MAX_FAMILIES]
+    others = (await session.execute(select(ReviewCase.remains_id).where(
+        ReviewCase.missing_person_id.in_(mps)).order_by(ReviewCase.id))).scalars()
+    rem += [int(r) for r in others]
+    here = await session.get(Remains, case.remains_id)
+    if here is not None and here.grave_id is not None:
+        rem += [int(r) for r in (await session.execute(select(Remains.id).where(
+            Remains.grave_id == here.grave_id).order_by(Remains.id))).scalars()]
+    rem = list(dict.fromkeys(rem))
+    if len(rem) > MAX_REMAINS:
+        bounded.append(f"remains: {len(rem)} involved, the first {MAX_REMAINS} kept")
+        rem = rem[:MAX_REMAINS]
+    return rem, mps, bounded
+
+
+async def _inputs(session: AsyncSession, source: ProfileSource, case: ReviewCase,
+                  remains_ids: list[int], missing_ids: list[int]) -> SearchInputs:
+    fams: list[FamilyInput] = []
+    for mp in missing_ids:
+        fams += (await gather_inputs(session, source, missing_person_id=mp,
+                                     remains_id=case.remains_id)).families
+    rems: list[RemainsInput] = []
+    seen: set[int] = set()
+    for rid in remains_ids:
+        for r in (await gather_inputs(session, source, missing_person_id=case.missing_person_id,
+                                      remains_id=rid)).remains:
+            if r.remains_id not in seen:
+                seen.add(r.remains_id)
+                rems.append(r)
+    return SearchInputs(fams, rems)
+
+
+# ------------------------------------------------------------------------------ the problem
+def build_problem(case_id: int, inputs: SearchInputs, run: SearchRun) -> DVIProblem:
+    """The joint problem of ``inputs`` on the run's evidence model (one panel)."""
+    panel = build_panel(run_parameters(run), inputs)
+    victims = []
+    for r in inputs.remains:
+        g = encode_profiles(panel.loci, ["v"], {"v": dict(r.profile.alleles)})[0]
+        victims.append((remains_key(r.remains_id), "U", g))
+    families = []
+    for f in inputs.families:
+        ped = f.pedigree.to_kinship()
+        refs = encode_profiles(panel.loci, list(ped.ids),
+                               {n: dict(p.alleles) for n, p in f.profiles.items()})
+        families.append((f"F{f.missing_person_id}", ped, [f.missing_node], refs))
+    return problem_from_arrays(f"case-{case_id}", panel.loci, victims, families)
+
+
+def _missing_id(node: str, inputs: SearchInputs) -> int | None:
+    for f in inputs.families:
+        if f.missing_node == node:
+            return f.missing_person_id
+    return None
+
+
+def analyse(case_id: int, inputs: SearchInputs, run: SearchRun,
+            options: DVIOptions = OPTIONS) -> tuple[DVIProblem, dict[str, Any]]:
+    """Build and solve (CPU-bound: call it in a thread from the web)."""
+    problem = build_problem(case_id, inputs, run)
+    return problem, solve(problem, options)
+
+
+def _rows(result: dict[str, Any], inputs: SearchInputs) -> list[JointRow]:
+    rows = []
+    for r in result["joint"]["top"]:
+        pairs = [(int(v[1:]), None if m == NOT_MISSING else _missing_id(m, inputs))
+                 for v, m in r["assignment"].items()]
+        rows.append(JointRow(pairs, r["log10_lr_vs_null"], r["posterior"]))
+    return rows
+
+
+def _pairwise_best(result: dict[str, Any], inputs: SearchInputs) -> dict[int, int | None]:
+    """Per remains the missing person of highest pairwise LR when it is above 1 (else None)."""
+    out: dict[int, int | None] = {}
+    for v, row in result["pairwise"].items():
+        best, top = None, 0.0
+        for m, lr in row.items():
+            x = lr["log10_lr"]
+            if x is not None and x > top:
+                best, top = _missing_id(m, inputs), x
+        out[int(v[1:])] = best
+    return out
+
+
+# ------------------------------------------------------------------------------ use case
+async def joint_analysis(session: AsyncSession, case_id: int,
+                         source: ProfileSource | None = None,
+                         options: DVIOptions = OPTIONS) -> JointAnalysis | None:
+    """The joint analysis of a case, or None when it involves a single remains and a single
+    missing person (nothing joint to say) or the profiles cannot be read. Read-only."""
+    item = await review.get_case(session, case_id)
+    case = item.case
+    run = await session.get(SearchRun, item.result.run_id)
+    source = source or source_from_spec((run.notes or {}).get("source") if run else None)
+    if run is None or source is None:
+        return None
+    remains_ids, missing_ids, bounded = await _involved(session, case)
+    inputs = await _inputs(session, source, case, remains_ids, missing_ids)
+    if not inputs.families or not inputs.remains or (
+            len(inputs.families) == 1 and len(inputs.remains) == 1):
+        return None
+    problem, result = await asyncio.to_thread(analyse, case_id, inputs, run, options)
+    names = {int(m.id): m.full_name for m in (await session.execute(select(MissingPerson).where(
+        MissingPerson.id.in_([f.missing_person_id for f in inputs.families])))).scalars()}
+    rows = _rows(result, inputs)
+    pw = _pairwise_best(result, inputs)
+    best = dict(rows[0].pairs) if rows else {}
+    differs = [r for r, m in pw.items() if rows and best.get(r) != m]
+    notes = ["single peaks read as homozygotes (no dropout in the joint model)"]
+    shared = len({f.missing_person_id for f in inputs.families}) > 1 and any(
+        set(a.relative_ids.values()) & set(b.relative_ids.values())
+        for i, a in enumerate(inputs.families) for b in inputs.families[i + 1:])
+    if shared:
+        notes.append("families sharing relatives solved as separate families")
+    return JointAnalysis(case_id, [r.remains_id for r in inputs.remains],
+                         [f.missing_person_id for f in inputs.families], names, result, rows,
+                         pw, differs, int(result["joint"]["n_best_tied"]) > 1, bounded, notes,
+                         problem)
+
+
+# ------------------------------------------------------------------------ the CLI's format
+def _mutation_json(mut: Any) -> Any:
+    if mut is None:
+        return None
+    if isinstance(mut, MutationModel):
+        return {k: v for k, v in asdict(mut).items() if v is not None}
+    if isinstance(mut, SexSpecificMutation):
+        return {"female": _mutation_json(mut.female), "male": _mutation_json(mut.male)}
+    raise ValueError(f"mutation model {mut.describe()} cannot be written as JSON")
+
+
+def _genotypes(problem: DVIProblem, g: Any) -> dict[str, list[str]]:
+    return {loc.name: [loc.alleles[int(a)] for a in g[j]]
+            for j, loc in enumerate(problem.loci) if (g[j] >= 0).all()}
+
+
+def problem_json(problem: DVIProblem) -> dict[str, Any]:
+    """``problem`` in the ``dnacase dvi solve`` input format (oracle README section 6)."""
+    markers = [{"name": loc.name,
+                "frequencies": dict(zip(loc.alleles, map(float, loc.freqs), strict=True)),
+                "mutation": _mutation_json(loc.mutation)} for loc in problem.loci]
+    victims = [{"id": v, "sex": {1: "M", 2: "F"}.get(int(s), "U"), "genotypes": _genotypes(
+        problem, g)} for v, s, g in zip(problem.victims, problem.victim_sex,
+                                        problem.victim_genotypes, strict=True)]
+    families = []
+    for f in problem.families:
+        genos = {pid: _genotypes(problem, f.references[k])
+                 for k, pid in enumerate(f.pedigree.ids) if (f.references[k] >= 0).any()}
+        families.append({"id": f.id, "pedigree": f.pedigree.to_records(),
+                         "missing": list(f.missing), "genotypes": genos})
+    return {"id": problem.id, "markers": markers, "victims": victims, "families": families}
