@@ -37,7 +37,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dnacase.kinship.dvi import DVIOptions, DVIProblem, problem_from_arrays, solve
+from dnacase.domain import numbers
+from dnacase.i18n import N_, use_locale
+from dnacase.i18n import gettext as _
+from dnacase.kinship.dvi import DVIError, DVIOptions, DVIProblem, problem_from_arrays, solve
 from dnacase.kinship.markers import encode_profiles
 from dnacase.kinship.mutation import MutationModel, SexSpecificMutation
 from dnacase.models.families import FamilyRelationship
@@ -45,6 +48,7 @@ from dnacase.models.registry import MissingPerson, Remains
 from dnacase.models.review import ReviewCase
 from dnacase.models.search import SearchRun
 from dnacase.services import review
+from dnacase.services.errors import DomainError
 from dnacase.services.search import build_panel, run_parameters
 from dnacase.services.search_inputs import (
     FamilyInput,
@@ -56,13 +60,24 @@ from dnacase.services.search_inputs import (
 )
 
 __all__ = ["MAX_FAMILIES", "MAX_REMAINS", "OPTIONS", "JointAnalysis", "JointRow",
-           "joint_analysis", "problem_json", "remains_key"]
+           "joint_analysis", "joint_for_page", "joint_lines", "problem_json", "remains_key"]
 
 MAX_REMAINS = 8
 MAX_FAMILIES = 8
 #: The options of the candidate page's joint analysis (recorded with each result).
 OPTIONS = DVIOptions(max_assignments=200_000, top=5)
 NOT_MISSING = "*"
+#: The model's simplifications, stated with each result.
+NOTES = {
+    "homozygotes": N_("Single peaks are read as homozygotes (the joint model has no dropout)."),
+    "shared_relatives": N_("Missing persons of one family are solved as separate families "
+                           "(their shared relatives are counted for each)."),
+}
+BOUNDED = {
+    "remains": N_("Bounded: %(n)d remains involved, the first %(kept)d analysed."),
+    "missing_persons": N_("Bounded: %(n)d missing persons involved, the first %(kept)d "
+                          "analysed."),
+}
 
 
 def remains_key(remains_id: int) -> str:
@@ -87,7 +102,8 @@ class JointAnalysis:
     and ``options``); ``rows`` its best assignments; ``names`` missing person id -> name;
     ``differs``: remains ids whose pairwise best missing person (highest pairwise LR > 1, or
     none) is not the one of the best joint assignment; ``tied``: several assignments tie for
-    the best; ``bounded``: what was left out; ``notes``: the model's simplifications."""
+    the best; ``bounded``: ``(what, involved, kept)`` left out; ``notes``: keys of the model's
+    simplifications (:data:`NOTES`)."""
 
     case_id: int
     remains_ids: list[int]
@@ -98,7 +114,7 @@ class JointAnalysis:
     pairwise_best: dict[int, int | None]
     differs: list[int]
     tied: bool
-    bounded: list[str] = field(default_factory=list)
+    bounded: list[tuple[str, int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problem: DVIProblem | None = None
 
@@ -113,9 +129,10 @@ class JointAnalysis:
 
 
 # ------------------------------------------------------------------------ who is involved
-async def _involved(session: AsyncSession, case: ReviewCase) -> tuple[list[int], list[int],
-                                                                       list[str]]:
-    """``(remains ids, missing person ids, bounded notes)``, the case's own first."""
+async def _involved(session: AsyncSession, case: ReviewCase
+                    ) -> tuple[list[int], list[int], list[tuple[str, int, int]]]:
+    """``(remains ids, missing person ids, bounded)``, the case's own first; ``bounded``:
+    ``(what, involved, kept)``."""
     mps = [case.missing_person_id]
     rem = [case.remains_id]
     same_remains = (await session.execute(select(ReviewCase.missing_person_id).where(
@@ -128,9 +145,9 @@ async def _involved(session: AsyncSession, case: ReviewCase) -> tuple[list[int],
         FamilyRelationship.missing_person_id))).scalars()
     mps += [int(m) for m in kin]
     mps = list(dict.fromkeys(mps))
-    bounded = []
+    bounded: list[tuple[str, int, int]] = []
     if len(mps) > MAX_FAMILIES:
-        bounded.append(f"missing persons: {len(mps)} involved, the first {MAX_FAMILIES} kept")
+        bounded.append(("missing_persons", len(mps), MAX_FAMILIES))
         mps = mps[:MAX_FAMILIES]
     others = (await session.execute(select(ReviewCase.remains_id).where(
         ReviewCase.missing_person_id.in_(mps)).order_by(ReviewCase.id))).scalars()
@@ -141,7 +158,7 @@ async def _involved(session: AsyncSession, case: ReviewCase) -> tuple[list[int],
             Remains.grave_id == here.grave_id).order_by(Remains.id))).scalars()]
     rem = list(dict.fromkeys(rem))
     if len(rem) > MAX_REMAINS:
-        bounded.append(f"remains: {len(rem)} involved, the first {MAX_REMAINS} kept")
+        bounded.append(("remains", len(rem), MAX_REMAINS))
         rem = rem[:MAX_REMAINS]
     return rem, mps, bounded
 
@@ -240,16 +257,27 @@ async def joint_analysis(session: AsyncSession, case_id: int,
     pw = _pairwise_best(result, inputs)
     best = dict(rows[0].pairs) if rows else {}
     differs = [r for r, m in pw.items() if rows and best.get(r) != m]
-    notes = ["single peaks read as homozygotes (no dropout in the joint model)"]
+    notes = ["homozygotes"]
     shared = len({f.missing_person_id for f in inputs.families}) > 1 and any(
         set(a.relative_ids.values()) & set(b.relative_ids.values())
         for i, a in enumerate(inputs.families) for b in inputs.families[i + 1:])
     if shared:
-        notes.append("families sharing relatives solved as separate families")
+        notes.append("shared_relatives")
     return JointAnalysis(case_id, [r.remains_id for r in inputs.remains],
                          [f.missing_person_id for f in inputs.families], names, result, rows,
                          pw, differs, int(result["joint"]["n_best_tied"]) > 1, bounded, notes,
                          problem)
+
+
+async def joint_for_page(session: AsyncSession, case_id: int
+                         ) -> tuple[JointAnalysis | None, str]:
+    """:func:`joint_analysis` for a page or report: ``(analysis, "")``, or ``(None, message)``
+    when the problem cannot be built or solved (the message names the family, person or
+    locus)."""
+    try:
+        return await joint_analysis(session, case_id), ""
+    except (DVIError, DomainError) as exc:
+        return None, str(getattr(exc, "message", None) or exc)
 
 
 # ------------------------------------------------------------------------ the CLI's format
@@ -283,3 +311,54 @@ def problem_json(problem: DVIProblem) -> dict[str, Any]:
         families.append({"id": f.id, "pedigree": f.pedigree.to_records(),
                          "missing": list(f.missing), "genotypes": genos})
     return {"id": problem.id, "markers": markers, "victims": victims, "families": families}
+
+
+# ------------------------------------------------------------------------------ in words
+def person_text(ja: JointAnalysis, m: int | None) -> str:
+    """A missing person's name, or "not among them" for ``*``."""
+    return _("not among these missing persons") if m is None else ja.names.get(m, f"#{m}")
+
+
+def assignment_text(ja: JointAnalysis, row: JointRow) -> str:
+    """``#1 → A; #11 → B``."""
+    return "; ".join(f"#{r} → {person_text(ja, m)}" for r, m in row.pairs)
+
+
+def remarks(ja: JointAnalysis) -> list[str]:
+    """The tie and the differences with the pairwise answer, in the current locale."""
+    out = []
+    if ja.tied:
+        out.append(_("%(n)d assignments tie for the best: the DNA cannot tell these missing "
+                     "persons apart; a single pairwise match overstates the identification.",
+                     n=int(ja.result["joint"]["n_best_tied"])))
+    for r in ja.differs:
+        out.append(_("Remains #%(remains)s: the best pairwise match is %(pairwise)s, the best "
+                     "joint assignment places them as %(joint)s.", remains=r,
+                     pairwise=person_text(ja, ja.pairwise_best.get(r)),
+                     joint=person_text(ja, ja.assigned_to(r))))
+    out += [_(BOUNDED[what], n=n, kept=kept) for what, n, kept in ja.bounded]
+    out += [_(NOTES[k]) for k in ja.notes]
+    return out
+
+
+def engine_text(ja: JointAnalysis) -> str:
+    """The engine version and the options of the result."""
+    o = ja.result["options"]
+    return (f"{ja.result['engine']}; max_assignments={o['max_assignments']}, top={o['top']}, "
+            f"{ja.result['joint']['n_assignments']} "
+            + _("assignments enumerated") + ("" if ja.result["joint"]["exhaustive"]
+                                             else f" ({ja.result['joint']['rule']})"))
+
+
+def joint_lines(ja: JointAnalysis | None, lang: str) -> dict[str, Any]:
+    """The report's joint result in ``lang``: ``joint_title``, ``joint`` (lines: the best
+    assignments with their LR against all unrelated and posterior, then the remarks)."""
+    with use_locale("vi" if lang == "vi" else "en"):
+        title = _("Joint analysis")
+        if ja is None:
+            return {"joint_title": title, "joint": []}
+        lines = [f"{assignment_text(ja, r)}: LR "
+                 + ("0" if r.log10_lr is None else numbers.lr_text(r.log10_lr))
+                 + f", {_('posterior')} {numbers.percent_text(r.posterior)}" for r in ja.rows]
+        return {"joint_title": title,
+                "joint": lines + remarks(ja) + [_("Engine") + ": " + engine_text(ja)]}
