@@ -62,6 +62,14 @@ async def test_joint_analysis_of_the_brothers_places_both_remains(sessionmaker, 
     # the brothers are exchangeable: the two placements tie, and pairwise both remains'
     # best is the same brother, so the joint answer differs for one of them
     pw = ja.pairwise_best
+    # one family that lost two sons: one pedigree with both missing (the placeholder father
+    # of the recorded brother is one man in both records)
+    fam = next(f for f in ja.problem.families if len(f.missing) > 1)
+    assert {ja.problem.family_of[m] for m in fam.missing} == {ja.problem.families.index(fam)}
+    assert {int(m.split(":")[1]) for m in fam.missing} == brothers
+    assert "shared_relatives" not in ja.notes
+    fathers = {fam.pedigree.father[fam.pedigree.index(m)] for m in fam.missing}
+    assert len(fathers) == 1 and -1 not in fathers
     assert ja.tied and ja.result["joint"]["n_best_tied"] == 2
     assert {frozenset(dict(r.pairs).items()) for r in ja.rows[:2]} == {
         frozenset(placed.items()),
@@ -99,3 +107,40 @@ async def test_a_case_of_one_remains_and_one_person_has_no_joint_analysis(
         for c in lonely:
             ja = await joint_analysis.joint_analysis(s, c.id)
             assert ja is None or len(ja.remains_ids) + len(ja.missing_ids) > 2
+
+
+def _fam(mp: int, nodes: list) -> object:
+    from dnacase.domain.family import FamilyPedigree
+    from dnacase.services.search_inputs import FamilyInput, ProfileInput
+
+    prof = ProfileInput("v1", {"D3S1358": ("15", "16")})
+    return FamilyInput(mp, FamilyPedigree(f"mp:{mp}", nodes), {"rel:1": prof}, {"rel:1": 1})
+
+
+def test_families_sharing_a_relative_merge_unless_their_records_disagree() -> None:
+    from dnacase.domain.family import PedigreeNode as N
+    from dnacase.services.search_inputs import SearchInputs
+
+    def brother(mp: int, father: str, placeholder: bool = True) -> object:
+        return _fam(mp, [N(father, "M", -1, placeholder=placeholder),
+                         N("rel:1", "F", -1, relative_key="1"),
+                         N(f"mp:{mp}", "M", 0, father=father, mother="rel:1", missing=True),
+                         N("rel:2", "M", 0, father=father, mother="rel:1", relative_key="2")])
+
+    units, separate = joint_analysis.family_units(SearchInputs(
+        [brother(1, "father-of:mp:1"), brother(2, "father-of:mp:2")], []))
+    assert not separate and len(units) == 1
+    fid, ped, missing, _profiles = units[0]
+    assert fid == "F1+2" and missing == ["mp:1", "mp:2"] and len(ped) == 5
+    # the shared brother's father is a recorded man in one family, another in the other
+    units, separate = joint_analysis.family_units(SearchInputs(
+        [brother(1, "rel:8", placeholder=False), brother(2, "rel:9", placeholder=False)], []))
+    assert separate and [u[0] for u in units] == ["F1", "F2"]
+    # families with no relative in common stay apart, without a note
+    lone = _fam(3, [N("father-of:mp:3", "M", -1, placeholder=True),
+                    N("rel:5", "F", -1, relative_key="5"),
+                    N("mp:3", "M", 0, father="father-of:mp:3", mother="rel:5", missing=True)])
+    lone.relative_ids = {"rel:5": 5}
+    units, separate = joint_analysis.family_units(SearchInputs(
+        [brother(1, "father-of:mp:1"), lone], []))
+    assert not separate and [u[0] for u in units] == ["F1", "F3"]

@@ -10,18 +10,18 @@ persons, the case's own first; ``bounded`` says what was left out):
 * remains: the case's, those of the other cases of these missing persons (the family's other
   matches and competitors), and the other remains of the case's grave.
 
-Each missing person is one family of the problem (its own recorded pedigree, built by
-:func:`dnacase.services.search_inputs.gather_inputs`); loci come from the run's evidence model
-(:func:`dnacase.services.search.build_panel`). The joint model is dvir's (Vigeland and Egeland):
-the likelihood of an assignment ``a`` (each remains -> a missing person or ``*``, each person
-used at most once) is ``L(a) = prod_families P(references, assigned remains | pedigree) *
-prod_unassigned P(remains)``; ``LR(a) = L(a) / L(all *)`` (reported as log10) and the
-posterior of ``a`` is ``LR(a) / sum_a' LR(a')`` over the enumerated assignments (flat prior).
-Families sharing a typed relative are solved as separate one-missing families (their shared
-references are counted in each; the LR of each family against its null is exact, the
-dependence between the two missing persons' assignments through the shared relatives is not
-modelled) and single peaks are read as homozygotes (the DVI engine has no dropout): both are
-stated in ``notes``.
+Each missing person's family is its recorded pedigree (built by
+:func:`dnacase.services.search_inputs.gather_inputs`); missing persons whose families share a
+typed relative (a mother who lost several sons) are one family of the problem with several
+missing persons: the union of their pedigrees by person id (:func:`family_units`; when the
+recorded pedigrees disagree on a shared person they stay separate families, stated in
+``notes``). Loci come from the run's evidence model (:func:`dnacase.services.search.build_panel`).
+The joint model is dvir's (Vigeland and Egeland): the likelihood of an assignment ``a`` (each
+remains -> a missing person or ``*``, each person used at most once) is ``L(a) =
+prod_families P(references, assigned remains | pedigree) * prod_unassigned P(remains)``;
+``LR(a) = L(a) / L(all *)`` (reported as log10) and the posterior of ``a`` is ``LR(a) /
+sum_a' LR(a')`` over the enumerated assignments (flat prior). Single peaks are read as
+homozygotes (the DVI engine has no dropout), stated in ``notes``.
 
 The engine version and the options are returned with the result
 (:attr:`JointAnalysis.result` ``engine`` / ``options``). :func:`problem_json` writes the problem
@@ -43,6 +43,7 @@ from dnacase.i18n import gettext as _
 from dnacase.kinship.dvi import DVIError, DVIOptions, DVIProblem, problem_from_arrays, solve
 from dnacase.kinship.markers import encode_profiles
 from dnacase.kinship.mutation import MutationModel, SexSpecificMutation
+from dnacase.kinship.pedigree import Pedigree
 from dnacase.models.families import FamilyRelationship
 from dnacase.models.registry import MissingPerson, Remains
 from dnacase.models.review import ReviewCase
@@ -71,7 +72,7 @@ NOT_MISSING = "*"
 NOTES = {
     "homozygotes": N_("Single peaks are read as homozygotes (the joint model has no dropout)."),
     "shared_relatives": N_("Missing persons of one family are solved as separate families "
-                           "(their shared relatives are counted for each)."),
+                           "(their recorded pedigrees disagree)."),
 }
 BOUNDED = {
     "remains": N_("Bounded: %(n)d remains involved, the first %(kept)d analysed."),
@@ -181,20 +182,87 @@ async def _inputs(session: AsyncSession, source: ProfileSource, case: ReviewCase
 
 
 # ------------------------------------------------------------------------------ the problem
-def build_problem(case_id: int, inputs: SearchInputs, run: SearchRun) -> DVIProblem:
-    """The joint problem of ``inputs`` on the run's evidence model (one panel)."""
+def _merged(group: list[FamilyInput]) -> tuple[Pedigree, list[str], dict[str, Any]] | None:
+    """One pedigree for families that share recorded relatives (a family that lost several
+    persons): the union of their persons by node id, the builder's placeholder parents of a
+    shared person identified (``father-of:mp:1`` and ``father-of:mp:15`` of one brother are one
+    man); None when a shared person has another sex, or other recorded parents, in one of them
+    (then they stay separate families)."""
+    holders = {n.id for f in group for n in f.pedigree.nodes if n.placeholder}
+    alias: dict[str, str] = {}
+
+    def a(x: str | None) -> str | None:
+        while x is not None and x in alias:
+            x = alias[x]
+        return x
+
+    for _round in range(len(holders) + 1):
+        nodes: dict[str, tuple[str, str | None, str | None]] = {}
+        changed = False
+        for f in group:
+            for n in f.pedigree.nodes:
+                rec = (n.sex, a(n.father), a(n.mother))
+                old = nodes.setdefault(a(n.id) or n.id, rec)
+                if old == rec:
+                    continue
+                if old[0] != rec[0]:
+                    return None
+                for x, y in ((old[1], rec[1]), (old[2], rec[2])):
+                    if x != y and not (x in holders and y in holders):
+                        return None
+                    if x != y:
+                        alias[str(y)] = str(x)
+                        changed = True
+        if not changed:
+            break
+    else:
+        return None
+    ped = Pedigree.from_records({"id": i, "sex": sx, "father": fa, "mother": mo}
+                                for i, (sx, fa, mo) in nodes.items())
+    profiles = {k: dict(v.alleles) for f in group for k, v in f.profiles.items()}
+    return ped, [f.missing_node for f in group], profiles
+
+
+def _groups(families: list[FamilyInput]) -> list[list[FamilyInput]]:
+    """Families connected by a shared typed relative, in input order."""
+    groups: list[list[FamilyInput]] = []
+    for f in families:
+        mine = set(f.relative_ids.values())
+        hit = [g for g in groups if any(mine & set(h.relative_ids.values()) for h in g)]
+        merged = [f] if not hit else [x for g in hit for x in g] + [f]
+        groups = [g for g in groups if g not in hit] + [merged]
+    return groups
+
+
+def family_units(inputs: SearchInputs) -> tuple[list[tuple[str, Pedigree, list[str], dict]],
+                                                bool]:
+    """The problem's families ``(id, pedigree, missing nodes, profiles by node)`` and whether
+    some families sharing relatives had to stay separate (conflicting recorded pedigrees)."""
+    units, separate = [], False
+    for g in _groups(inputs.families):
+        m = _merged(g) if len(g) > 1 else None
+        if m is not None:
+            units.append(("F" + "+".join(str(f.missing_person_id) for f in g), *m))
+            continue
+        separate = separate or len(g) > 1
+        units += [(f"F{f.missing_person_id}", f.pedigree.to_kinship(), [f.missing_node],
+                   {k: dict(v.alleles) for k, v in f.profiles.items()}) for f in g]
+    return units, separate
+
+
+def build_problem(case_id: int, inputs: SearchInputs, run: SearchRun
+                  ) -> tuple[DVIProblem, bool]:
+    """The joint problem of ``inputs`` on the run's evidence model (one panel), and whether
+    families sharing relatives stayed separate (:func:`family_units`)."""
     panel = build_panel(run_parameters(run), inputs)
     victims = []
     for r in inputs.remains:
         g = encode_profiles(panel.loci, ["v"], {"v": dict(r.profile.alleles)})[0]
         victims.append((remains_key(r.remains_id), "U", g))
-    families = []
-    for f in inputs.families:
-        ped = f.pedigree.to_kinship()
-        refs = encode_profiles(panel.loci, list(ped.ids),
-                               {n: dict(p.alleles) for n, p in f.profiles.items()})
-        families.append((f"F{f.missing_person_id}", ped, [f.missing_node], refs))
-    return problem_from_arrays(f"case-{case_id}", panel.loci, victims, families)
+    units, separate = family_units(inputs)
+    families = [(fid, ped, missing, encode_profiles(panel.loci, list(ped.ids), profiles))
+                for fid, ped, missing, profiles in units]
+    return problem_from_arrays(f"case-{case_id}", panel.loci, victims, families), separate
 
 
 def _missing_id(node: str, inputs: SearchInputs) -> int | None:
@@ -207,8 +275,9 @@ def _missing_id(node: str, inputs: SearchInputs) -> int | None:
 def analyse(case_id: int, inputs: SearchInputs, run: SearchRun,
             options: DVIOptions = OPTIONS) -> tuple[DVIProblem, dict[str, Any]]:
     """Build and solve (CPU-bound: call it in a thread from the web)."""
-    problem = build_problem(case_id, inputs, run)
-    return problem, solve(problem, options)
+    problem, separate = build_problem(case_id, inputs, run)
+    result = solve(problem, options)
+    return problem, {**result, "separate_families": separate}
 
 
 def _rows(result: dict[str, Any], inputs: SearchInputs) -> list[JointRow]:
@@ -258,10 +327,7 @@ async def joint_analysis(session: AsyncSession, case_id: int,
     best = dict(rows[0].pairs) if rows else {}
     differs = [r for r, m in pw.items() if rows and best.get(r) != m]
     notes = ["homozygotes"]
-    shared = len({f.missing_person_id for f in inputs.families}) > 1 and any(
-        set(a.relative_ids.values()) & set(b.relative_ids.values())
-        for i, a in enumerate(inputs.families) for b in inputs.families[i + 1:])
-    if shared:
+    if result.pop("separate_families"):
         notes.append("shared_relatives")
     return JointAnalysis(case_id, [r.remains_id for r in inputs.remains],
                          [f.missing_person_id for f in inputs.families], names, result, rows,
