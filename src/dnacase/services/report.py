@@ -41,7 +41,14 @@ from dnacase.i18n import N_
 from dnacase.models.kits import Kit, Sample
 from dnacase.models.search import SearchRun
 from dnacase.models.users import User
-from dnacase.services import custody, evidence_model, posteriors, report_evidence, review
+from dnacase.services import (
+    custody,
+    evidence_model,
+    joint_analysis,
+    posteriors,
+    report_evidence,
+    review,
+)
 from dnacase.services.search_inputs import (
     LineageInput,
     ProfileSource,
@@ -336,6 +343,9 @@ class CandidateDetail:
     #: the profile versions the LR was computed from (:mod:`dnacase.services.report_evidence`)
     versions: report_evidence.VersionsUsed = field(
         default_factory=report_evidence.VersionsUsed)
+    #: the joint analysis of the remains and missing persons involved (None: none), set by the
+    #: caller (:func:`dnacase.services.joint_analysis.joint_analysis`)
+    joint: Any = None
 
     @property
     def pool(self) -> posteriors.PoolContext:
@@ -730,6 +740,7 @@ def report_context(detail: CandidateDetail, lang: str, *, html: bool = False) ->
         else f"{detail.combined_log10_lr:.2f}",
         "reassociated": [p.text for p in detail.group_places],
         **_evidence_context(detail, lang, html),
+        **joint_analysis.joint_lines(detail.joint, lang),
     }
 
 
@@ -826,6 +837,8 @@ def report_pdf(detail: CandidateDetail, lang: str = "vi") -> bytes:
         line(t["combined"], c["combined"])
     line(c["evidence_title"], "\n".join([c["evidence"], *c["evidence_notes"]]))
     line(c["versions_title"], "\n".join([*c["versions"], *c["newer"]]))
+    if c["joint"]:
+        line(c["joint_title"], "\n".join(c["joint"]))
     pdf.ln(3)
     # per-locus table
     rel_ids = c["relative_ids"]

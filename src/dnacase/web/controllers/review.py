@@ -17,7 +17,7 @@ from litestar.response import Redirect, Response, Template
 
 from dnacase.i18n import N_, get_locale
 from dnacase.i18n import gettext as _
-from dnacase.services import posteriors, report_evidence, review_queue
+from dnacase.services import joint_analysis, posteriors, report_evidence, review_queue
 from dnacase.services import report as report_service
 from dnacase.services import review as service
 from dnacase.services.errors import DomainError
@@ -80,6 +80,7 @@ class WithdrawWrite:
 async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict | None = None,
                        error: DomainError | None = None) -> Template:
     detail = await report_service.candidate_detail(db_session, case_id, viewer=user)
+    detail.joint, joint_error = await joint_analysis.joint_for_page(db_session, case_id)
     mine = any(d.reviewer_id == user.id and d.round == detail.item.case.round
                for d in detail.decisions)
     rivals = await service.rivals_of(db_session, detail.item.case)
@@ -92,7 +93,11 @@ async def _detail_page(db_session: Any, user: Any, case_id: int, *, form: dict |
                      prior_sentence=report_service.prior_sentence(detail, lang),
                      ev=report_evidence.evidence_lines(detail, lang, html=True),
                      versions_title=report_evidence.title(lang, "genotypes"), lang=lang,
-                     closed_reason=closed_reason_text(detail.item.case.closed_reason))
+                     closed_reason=closed_reason_text(detail.item.case.closed_reason),
+                     joint=detail.joint, joint_error=joint_error,
+                     joint_remarks=joint_analysis.remarks(detail.joint) if detail.joint else [],
+                     joint_engine=joint_analysis.engine_text(detail.joint) if detail.joint
+                     else "")
 
 
 class ReviewPages(Controller):
@@ -154,6 +159,7 @@ class ReviewPages(Controller):
     async def report_html(self, db_session: DbSession, case_id: FromPath[int],
                           lang: FromQuery[str] = "vi") -> Template:
         detail = await report_service.candidate_detail(db_session, case_id)
+        detail.joint, _err = await joint_analysis.joint_for_page(db_session, case_id)
         ctx = report_service.report_context(detail, lang, html=True)
         return page("report/identification.html", c=ctx, d=detail)
 
@@ -161,6 +167,7 @@ class ReviewPages(Controller):
     async def report_pdf(self, db_session: DbSession, case_id: FromPath[int],
                          lang: FromQuery[str] = "vi") -> Response[bytes]:
         detail = await report_service.candidate_detail(db_session, case_id)
+        detail.joint, _err = await joint_analysis.joint_for_page(db_session, case_id)
         lang = "en" if lang == "en" else "vi"
         import asyncio
 
