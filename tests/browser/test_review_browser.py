@@ -149,5 +149,11 @@ def test_rival_warning_and_refused_rival_confirmation(browser, demo_server, tmp_
     p2.goto(f"/review/{y}")
     assert p2.locator("#closed-rival").is_visible()
     assert p2.locator("#decision-form").count() == 0
+    # the identification report of x names the rival that was considered, with its posterior
+    rival_name = ctx2.request.get(f"/api/review/cases/{y}").json()["missing_person"]
+    p3.goto(f"/review/{x}/report?lang=vi")
+    rivals = p3.locator("#report-rivals").inner_text()
+    assert rival_name in rivals and "%" in rivals
+    _shoot(p3, "report-names-the-rival", tmp_path)
     ctx1.close()
     ctx2.close()
