@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .search import HAVE_NUMBA, _folded, _scores
+from .search import HAVE_NUMBA, HitCollector, score_blocks
 from .search_peaks import PeakEntries
 
 __all__ = ["LSE_CUT", "PoolSums", "ScreenSums", "log10_add", "pair_sums", "screen_sums"]
@@ -279,37 +279,17 @@ def screen_sums(
     ``threshold`` and the per-family and per-remains sums of the LRs of *all* pairs, stored
     or not (:class:`PoolSums`, log10; terms below :data:`LSE_CUT` skipped); ``peaks``: the
     remains' one-allele loci (:meth:`.search.SearchPanel.encode_remains_peaks`)."""
-    t = np.ascontiguousarray(tables, dtype=np.float64)
-    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
-    nf, nr = t.shape[0], idx.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= t.shape[1]):
-        raise ValueError("remains indices do not match the table layout")
-    if peaks is not None:
-        peaks.check(nr, t.shape[1])
+    nf, nr = np.shape(tables)[0], np.shape(remains_idx)[0]
     rem = PoolSums.empty(nr)
     fam = PoolSums.empty(nf)
-    hr, hf, hv = [], [], []
-    buf = np.empty((min(block, max(nf, 1)), nr))
-    folded = _folded(peaks, idx, t.shape[1])
-    for f0 in range(0, nf, block):
-        f1 = min(nf, f0 + block)
-        out = buf[: f1 - f0]
-        _scores(t, idx, f0, f1, out, peaks, folded)
-        ff, rr = np.nonzero(out >= threshold)
-        hr.append(rr)
-        hf.append(ff + f0)
-        hv.append(out[ff, rr])
+    hits = HitCollector(threshold)
+    for f0, f1, out in score_blocks(tables, remains_idx, block, peaks):
+        hits.add(out, f0)
         rows, cols = _block_sums(out, f0)
         fam.log10_max[f0:f1], fam.best[f0:f1], fam.log10_rest[f0:f1] = (
             rows.log10_max, rows.best, rows.log10_rest)
         rem = rem.merge(cols)
-    if hr:
-        r_all, f_all, v_all = np.concatenate(hr), np.concatenate(hf), np.concatenate(hv)
-        o = np.lexsort((f_all, r_all))
-        hits = (r_all[o].astype(np.int64), f_all[o].astype(np.int64), v_all[o])
-    else:
-        hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    return ScreenSums(hits, fam, rem)
+    return ScreenSums(hits.result(), fam, rem)
 
 
 def pair_sums(

@@ -45,7 +45,7 @@ a compiled gather-and-sum (numba, parallel over families).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -502,6 +502,54 @@ class ScreenResult:
     lookups: int
 
 
+def score_blocks(
+    tables: np.ndarray, remains_idx: np.ndarray, block: int = 512,
+    peaks: PeakEntries | None = None,
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Every remains against every family, ``block`` families at a time: yields ``(f0, f1,
+    scores)`` with ``scores`` float64 ``(f1 - f0, R)`` log10 LRs (``-inf`` = excluded), a view
+    of one buffer reused for the next block (copy what must outlive the iteration). Checks
+    the remains indices against the table layout first. Serves :func:`screen` and
+    :func:`.pool_sums.screen_sums`."""
+    t = np.ascontiguousarray(tables, dtype=np.float64)
+    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
+    nf, nr = t.shape[0], idx.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= t.shape[1]):
+        raise ValueError("remains indices do not match the table layout")
+    if peaks is not None:
+        peaks.check(nr, t.shape[1])
+    buf = np.empty((min(block, max(nf, 1)), nr))
+    folded = _folded(peaks, idx, t.shape[1])
+    for f0 in range(0, nf, block):
+        f1 = min(nf, f0 + block)
+        out = buf[: f1 - f0]
+        _scores(t, idx, f0, f1, out, peaks, folded)
+        yield f0, f1, out
+
+
+class HitCollector:
+    """The pairs with log10 LR >= ``threshold`` over the blocks of :func:`score_blocks`
+    (none when the threshold is None); :meth:`result` gives ``(remains int64, family int64,
+    log10 LR)`` sorted by remains then family."""
+
+    def __init__(self, threshold: float | None) -> None:
+        self.threshold = threshold
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, scores: np.ndarray, f0: int) -> None:
+        if self.threshold is None:
+            return
+        ff, rr = np.nonzero(scores >= self.threshold)
+        self._parts.append((rr, ff + f0, scores[ff, rr]))
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self._parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        r, f, v = (np.concatenate([p[i] for p in self._parts]) for i in range(3))
+        o = np.lexsort((f, r))
+        return r[o].astype(np.int64), f[o].astype(np.int64), v[o]
+
+
 def screen(
     tables: np.ndarray,
     remains_idx: np.ndarray,
@@ -518,23 +566,12 @@ def screen(
     (:meth:`SearchPanel.encode_remains_peaks`). Memory: ``block x R`` float64 scores at a
     time.
     """
-    t = np.ascontiguousarray(tables, dtype=np.float64)
-    idx = np.ascontiguousarray(remains_idx, dtype=np.int32)
-    nf, nr = t.shape[0], idx.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= t.shape[1]):
-        raise ValueError("remains indices do not match the table layout")
-    if peaks is not None:
-        peaks.check(nr, t.shape[1])
+    nr = np.shape(remains_idx)[0]
     k = max(1, int(top_k))
     best_v = np.full((nr, k), -np.inf)
     best_f = np.full((nr, k), -1, dtype=np.int64)
-    hr, hf, hv = [], [], []
-    buf = np.empty((min(block, max(nf, 1)), nr))
-    folded = _folded(peaks, idx, t.shape[1])
-    for f0 in range(0, nf, block):
-        f1 = min(nf, f0 + block)
-        out = buf[: f1 - f0]
-        _scores(t, idx, f0, f1, out, peaks, folded)
+    hits = HitCollector(threshold)
+    for f0, f1, out in score_blocks(tables, remains_idx, block, peaks):
         if HAVE_NUMBA:
             _topk_kernel(out, f0, best_v, best_f)
         else:  # pragma: no cover
@@ -543,22 +580,13 @@ def screen(
             sel = np.argsort(-allv, axis=1, kind="stable")[:, :k]
             best_v = np.take_along_axis(allv, sel, 1)
             best_f = np.take_along_axis(allf, sel, 1)
-        if threshold is not None:
-            ff, rr = np.nonzero(out >= threshold)
-            hr.append(rr)
-            hf.append(ff + f0)
-            hv.append(out[ff, rr])
+        hits.add(out, f0)
     order = np.argsort(-best_v, axis=1, kind="stable")
     best_v = np.take_along_axis(best_v, order, 1)
     best_f = np.take_along_axis(best_f, order, 1)
     best_f[np.isneginf(best_v) & (best_f < 0)] = -1
-    if hr:
-        r_all, f_all, v_all = np.concatenate(hr), np.concatenate(hf), np.concatenate(hv)
-        o = np.lexsort((f_all, r_all))
-        hits = (r_all[o].astype(np.int64), f_all[o].astype(np.int64), v_all[o])
-    else:
-        hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    return ScreenResult(best_v, best_f, hits, threshold, nf * nr * idx.shape[1])
+    nf, nl = np.shape(tables)[0], np.shape(remains_idx)[1]
+    return ScreenResult(best_v, best_f, hits.result(), threshold, nf * nr * nl)
 
 
 def _check_pairs(tables, remains_idx, indptr, remains):
